@@ -1,0 +1,65 @@
+# The README's commands. Everything a fresh Debian-like machine needs is installed from here.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+PYTEST_ARGS ?=
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: demo test test-fast lint bench migrate install ui chromium clean-data help
+
+help:
+	@echo "make demo       run the demo region on http://spmp.localhost:$(PORT) (embedded PostgreSQL)"
+	@echo "make test       the whole test suite"
+	@echo "make test-fast  skip the slow tiers (browser, fuzzing, worker, embedded database)"
+	@echo "make lint       ruff and mypy"
+	@echo "make bench      benchmarks, as ratios against baselines measured in the same run"
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (set PYTHON=...)")'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed ui
+
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node 20) is required: install nodejs and npm"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+static/build/app.css: node_modules/.installed static/scss/app.scss
+	npm run --silent build:css
+
+ui: static/build/app.css
+
+# Browser tests use Debian's Chromium; never a downloaded browser.
+chromium:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Chromium is required for the browser tests: sudo apt-get install chromium"; exit 1; fi; }
+
+migrate: install
+	$(PY) manage.py migrate_all
+
+demo: install migrate
+	$(PY) manage.py seed_demo
+	$(PY) manage.py run_demo --port $(PORT)
+
+test: install chromium
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: install
+	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+
+bench: install
+	$(PY) -m bench
+
+clean-data:
+	rm -rf .data

@@ -1,0 +1,104 @@
+"""The one audit service: every audit event is written here and nowhere else."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import connection
+
+from spmp_platform import request_context
+
+from .choices import AuditAction
+from .models import AuditEvent
+
+__all__ = ["AuditAction", "record_event", "record_change"]
+
+
+def _actor_fields(actor: Any) -> dict[str, Any]:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return {"actor_id": None, "actor_uuid": None, "actor_name": ""}
+    name = getattr(actor, "full_name", "") or ""
+    label = f"{name} <{actor.email}>" if name else actor.email
+    return {"actor_id": actor.pk, "actor_uuid": actor.uuid, "actor_name": label[:254]}
+
+
+def _current_force_slug() -> str:
+    tenant = getattr(connection, "tenant", None)
+    if tenant is None or getattr(tenant, "is_platform", True):
+        return ""
+    return getattr(tenant, "slug", "")
+
+
+def record_event(
+    *,
+    action: AuditAction | str,
+    object_type: str = "",
+    object_ids: Iterable[uuid.UUID | str] = (),
+    justification: str = "",
+    recipient: str = "",
+    changed_fields: Iterable[str] = (),
+    changes: Mapping[str, Any] | None = None,
+    actor: Any = None,
+) -> AuditEvent:
+    """Append one event to the log of the schema currently active (force or public).
+
+    Who and where come from the request context unless ``actor`` is given (jobs, commands).
+    """
+    ctx = request_context.current()
+    if actor is None and ctx is not None:
+        actor = ctx.user
+    return AuditEvent.objects.create(
+        action=str(action),
+        object_type=object_type,
+        object_ids=[uuid.UUID(str(i)) for i in object_ids],
+        justification=justification,
+        recipient=recipient,
+        changed_fields=list(changed_fields),
+        changes=dict(changes or {}),
+        request_id=ctx.request_id if ctx else None,
+        client_address=ctx.client_address if ctx else None,
+        actor_force=_current_force_slug(),
+        **_actor_fields(actor),
+    )
+
+
+def record_change(
+    *,
+    action: AuditAction | str,
+    instance: Any,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any],
+    restricted: Iterable[str] = (),
+    justification: str = "",
+    actor: Any = None,
+) -> AuditEvent:
+    """Log a collection or alteration of ``instance``, naming changed fields.
+
+    Values are kept only for fields not in ``restricted`` (victim details, names, identifiers):
+    the log must not itself become a copy of the case file.
+    """
+    restricted = set(restricted)
+    before = dict(before or {})
+    changed = sorted(k for k in after if before.get(k) != after.get(k))
+    values = {
+        k: {"before": _jsonable(before.get(k)), "after": _jsonable(after.get(k))}
+        for k in changed
+        if k not in restricted
+    }
+    return record_event(
+        action=action,
+        object_type=instance._meta.model_name,
+        object_ids=[instance.uuid],
+        changed_fields=changed,
+        changes=values,
+        justification=justification,
+        actor=actor,
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)

@@ -1,0 +1,35 @@
+"""Celery tasks of the job system; thin wrappers over jobs.registry."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection
+from django.utils import timezone
+
+from spmp_platform.celery import app
+
+from .registry import forces_for_jobs, get_job, run_for_force
+
+
+@app.task(name="jobs.tasks.fan_out_job")
+def fan_out_job(name: str, day: str | None = None) -> int:
+    """Beat entry point: queue ``run_job_in_force`` once per force, each in that force's schema."""
+    job = get_job(name)
+    if not job.per_force:
+        # Platform-wide jobs (e.g. audit sealing) run once, from the public schema.
+        job.func(force=None, day=timezone.localdate())
+        return 0
+    day = day or timezone.localdate().isoformat()
+    forces = forces_for_jobs()
+    for force in forces:
+        run_job_in_force.apply_async(args=(name, day), _schema_name=force.schema_name)
+    return len(forces)
+
+
+@app.task(name="jobs.tasks.run_job_in_force")
+def run_job_in_force(name: str, day: str) -> str:
+    """Run one job for the force whose schema tenant-schemas-celery switched to."""
+    get_job(name)
+    force = connection.tenant
+    return run_for_force(name, force, dt.date.fromisoformat(day))

@@ -1,0 +1,30 @@
+"""Template context shared by every page: the platform, the current force and my forces."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def platform(request: HttpRequest) -> dict[str, Any]:
+    from tenants.hosts import force_url, regional_url
+
+    tenant = getattr(request, "tenant", None)
+    force = tenant if tenant is not None and not tenant.is_platform else None
+    user = getattr(request, "user", None)
+    my_forces: list[tuple[Any, str]] = []
+    perms: frozenset[str] = frozenset()
+    if user is not None and user.is_authenticated:
+        my_forces = [(f, force_url(request, f)) for f in user.active_forces().order_by("name")]
+        if force is not None:
+            perms = user.force_permissions(force)
+    return {
+        "platform_name": "SPMP platform",
+        "spmp_domain": settings.SPMP_DOMAIN,
+        "current_force": force,
+        "my_forces": my_forces,
+        "force_perms": perms,
+        "regional_home_url": regional_url(request, "/"),
+    }

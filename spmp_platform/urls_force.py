@@ -1,0 +1,13 @@
+"""URLs of a force host (<force-slug>.SPMP_DOMAIN): the force's case work and its API."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("api/v1/", include("api.urls")),
+    path("subjects/", include("plans.urls")),
+    path("", include("tenants.urls")),
+]
+
+handler403 = "spmp_platform.errors.permission_denied"
+handler404 = "spmp_platform.errors.page_not_found"
+handler500 = "spmp_platform.errors.server_error"

@@ -1,0 +1,1 @@
+"""Regions, forces (schema tenants), their hosts, users, memberships and onboarding."""

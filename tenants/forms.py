@@ -1,0 +1,49 @@
+"""Forms of the regional host: sign-in, set password, onboarding a force."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
+
+from .models import Region
+
+
+class SignInForm(AuthenticationForm):
+    username = forms.EmailField(
+        label="Email address", widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+    )
+    error_messages = {
+        "invalid_login": "Enter a correct email address and password.",
+        "inactive": "This account cannot sign in.",
+    }
+
+
+class SetPasswordWithEmailForm(SetPasswordForm):
+    pass
+
+
+class OnboardForceForm(forms.Form):
+    region = forms.ModelChoiceField(
+        queryset=Region.objects.none(), to_field_name="slug", label="Region",
+        error_messages={"required": "Choose the force's region."},
+    )
+    slug = forms.CharField(
+        label="Slug", max_length=42,
+        help_text="Lower-case letters, digits and hyphens; the force's address becomes "
+        "<slug>.<platform domain>.",
+        error_messages={"required": "Enter a slug for the force, e.g. lincolnshire."},
+    )
+    name = forms.CharField(
+        label="Name", max_length=100,
+        error_messages={"required": "Enter the force's name, e.g. Lincolnshire Police."},
+    )
+    admin_email = forms.EmailField(
+        label="First force administrator's email address",
+        error_messages={"required": "Enter the email address of the force's first administrator."},
+    )
+
+    def __init__(self, *args: Any, regions: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = regions  # type: ignore[attr-defined]

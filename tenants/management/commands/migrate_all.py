@@ -1,0 +1,39 @@
+"""Migrate the public schema, the force template schema, then every force's schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import connection
+
+
+class Command(BaseCommand):
+    help = (
+        "Migrate everything: public, the template new forces are cloned from (migrate_schemas "
+        "never does), and every force. Idempotent."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        verbosity = int(options.get("verbosity", 1))
+        call_command("migrate_schemas", shared=True, interactive=False, verbosity=max(0, verbosity - 1))
+        migrate_template(verbosity=max(0, verbosity - 1))
+        call_command("migrate_schemas", tenant=True, interactive=False, verbosity=max(0, verbosity - 1))
+        from tenants.services import ensure_platform
+
+        ensure_platform()
+        if verbosity:
+            self.stdout.write(self.style.SUCCESS("Public, template and force schemas are migrated."))
+
+
+def migrate_template(*, verbosity: int = 0) -> None:
+    """Create the clone template schema if missing and bring it to the latest tenant migration."""
+    template = settings.TENANT_BASE_SCHEMA
+    with connection.cursor() as cursor:
+        cursor.execute(f'CREATE SCHEMA IF NOT EXISTS "{template}"')
+    call_command(
+        "migrate_schemas", tenant=True, schema_name=template, interactive=False, verbosity=verbosity
+    )
+    connection.set_schema_to_public()

@@ -1,0 +1,40 @@
+"""Enforce "not a member of this force: 404" on every page of a force's host."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import Http404, HttpRequest, HttpResponse
+
+from spmp_platform import request_context
+
+
+class ForceMembershipMiddleware:
+    """On a force host, a signed-in user without an active membership gets 404 everywhere.
+
+    Anonymous requests pass through so that views can send them to sign in (web) or answer 401
+    (API, whose token users are checked again by the API's base permission after authentication).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        force = getattr(request, "tenant", None)
+        request.membership = None  # type: ignore[attr-defined]
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            ctx = request_context.current()
+            if ctx is not None:
+                request_context.set_current(
+                    request_context.RequestContext(
+                        request_id=ctx.request_id, client_address=ctx.client_address,
+                        user=user, host=ctx.host,
+                    )
+                )
+        if force is not None and not force.is_platform and user is not None and user.is_authenticated:
+            membership = user.membership_in(force)
+            if membership is None:
+                raise Http404("No such page.")
+            request.membership = membership  # type: ignore[attr-defined]
+        return self.get_response(request)

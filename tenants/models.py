@@ -1,0 +1,267 @@
+"""Public-schema models: the regional platform, its forces (tenants), identity and memberships."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+from django_tenants.models import DomainMixin, TenantMixin
+
+from .roles import ForceRole, RegionalRoleKind, permissions_for_roles
+
+# A force's slug becomes a DNS label (<slug>.<SPMP_DOMAIN>) and, with '-' turned to '_', its schema.
+SLUG_PATTERN = r"^[a-z](?:[a-z0-9-]{0,40}[a-z0-9])?$"
+dns_label_validator = RegexValidator(
+    SLUG_PATTERN,
+    "Use 1-42 lower-case letters, digits or hyphens, starting with a letter and not ending "
+    "with a hyphen (it becomes the force's web address).",
+    code="invalid_slug",
+)
+
+
+class Region(models.Model):
+    """A policing region (e.g. East Midlands) whose forces share this platform."""
+
+    uuid = models.UUIDField("public id", default=uuid.uuid4, unique=True, editable=False)
+    slug = models.SlugField("slug", max_length=50, unique=True, help_text="e.g. east-midlands")
+    name = models.CharField("name", max_length=100, help_text="e.g. East Midlands")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Force(TenantMixin):
+    """A police force: one tenant with its own PostgreSQL schema holding its case data.
+
+    The public tenant (schema ``public``) is the regional platform itself; it has no region.
+    """
+
+    uuid = models.UUIDField("public id", default=uuid.uuid4, unique=True, editable=False)
+    slug = models.CharField(
+        "slug", max_length=42, unique=True, validators=[dns_label_validator],
+        help_text="Lower-case DNS label; the force is served at <slug>.<platform domain>.",
+    )
+    name = models.CharField("name", max_length=100, help_text="e.g. Lincolnshire Police")
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="forces",
+        help_text="The region whose administrators onboard and manage this force.",
+    )
+    onboarded_at = models.DateTimeField("onboarded at", default=timezone.now)
+
+    auto_create_schema = True
+    auto_drop_schema = False
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_platform(self) -> bool:
+        from django_tenants.utils import get_public_schema_name
+
+        return self.schema_name == get_public_schema_name()
+
+    @staticmethod
+    def schema_for_slug(slug: str) -> str:
+        return "force_" + slug.replace("-", "_")
+
+
+class Domain(DomainMixin):
+    """A host name that routes to a tenant (a force's host, or the regional platform's)."""
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in to the platform. Identity is global; authorisation is per force."""
+
+    uuid = models.UUIDField("public id", default=uuid.uuid4, unique=True, editable=False)
+    email = models.EmailField("email address", unique=True, help_text="Used to sign in.")
+    full_name = models.CharField("full name", max_length=150, blank=True)
+    is_active = models.BooleanField("active", default=True)
+    is_staff = models.BooleanField(
+        "staff", default=False, help_text="May use the Django admin on the regional host."
+    )
+    is_demo = models.BooleanField(
+        "demo user", default=False, help_text="Created by the demo seed; refused in production."
+    )
+    date_joined = models.DateTimeField("joined", default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return self.email
+
+    # -- authorisation helpers (per force) ---------------------------------------------------
+    def membership_in(self, force: Force) -> Membership | None:
+        """The active membership of this user in ``force``, cached on the instance per request."""
+        cache: dict[int, Membership | None] = self.__dict__.setdefault("_membership_cache", {})
+        if force.pk not in cache:
+            cache[force.pk] = (
+                Membership.objects.filter(user=self, force=force, status=Membership.Status.ACTIVE)
+                .select_related("force")
+                .first()
+            )
+        return cache[force.pk]
+
+    def force_permissions(self, force: Force) -> frozenset[str]:
+        membership = self.membership_in(force)
+        return membership.permissions if membership else frozenset()
+
+    def active_forces(self) -> models.QuerySet[Force]:
+        return Force.objects.filter(
+            memberships__user=self, memberships__status=Membership.Status.ACTIVE
+        ).distinct()
+
+    def regional_roles_for(self, region: Region) -> set[str]:
+        return set(
+            RegionalRole.objects.filter(user=self)
+            .filter(models.Q(region=region) | models.Q(role=RegionalRoleKind.PLATFORM_ADMIN))
+            .values_list("role", flat=True)
+        )
+
+    @property
+    def is_platform_admin(self) -> bool:
+        return RegionalRole.objects.filter(user=self, role=RegionalRoleKind.PLATFORM_ADMIN).exists()
+
+    def administered_regions(self) -> models.QuerySet[Region]:
+        if self.is_platform_admin:
+            return Region.objects.all()
+        return Region.objects.filter(
+            regional_roles__user=self, regional_roles__role=RegionalRoleKind.REGIONAL_ADMIN
+        ).distinct()
+
+
+class Membership(models.Model):
+    """A person's place in one force: the roles they hold there and whether they may act."""
+
+    class Status(models.TextChoices):
+        INVITED = "invited", "Invited"
+        ACTIVE = "active", "Active"
+        SUSPENDED = "suspended", "Suspended"
+
+    uuid = models.UUIDField("public id", default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    force = models.ForeignKey(Force, on_delete=models.CASCADE, related_name="memberships")
+    roles = ArrayField(
+        models.CharField(max_length=32, choices=ForceRole.choices),
+        verbose_name="roles", default=list,
+        help_text="The roles this person holds in this force; several are allowed.",
+    )
+    status = models.CharField(
+        "status", max_length=16, choices=Status.choices, default=Status.ACTIVE
+    )
+    created_at = models.DateTimeField("created", default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "force"], name="one_membership_per_force"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.force}"
+
+    @property
+    def permissions(self) -> frozenset[str]:
+        if self.status != self.Status.ACTIVE:
+            return frozenset()
+        return permissions_for_roles(self.roles)
+
+
+class RegionalRole(models.Model):
+    """A role above single forces: regional administrator or analyst, or platform administrator."""
+
+    uuid = models.UUIDField("public id", default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="regional_roles")
+    region = models.ForeignKey(
+        Region, on_delete=models.CASCADE, null=True, blank=True, related_name="regional_roles",
+        help_text="Empty only for platform administrators, who act above every region.",
+    )
+    role = models.CharField("role", max_length=32, choices=RegionalRoleKind.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "region", "role"], name="one_regional_role"),
+            models.CheckConstraint(
+                condition=models.Q(role=RegionalRoleKind.PLATFORM_ADMIN, region__isnull=True)
+                | (~models.Q(role=RegionalRoleKind.PLATFORM_ADMIN) & models.Q(region__isnull=False)),
+                name="platform_admin_has_no_region",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_role_display()} ({self.region or 'all regions'})"
+
+
+class JobRun(models.Model):
+    """One run of a periodic job for one force and day; the unique key makes reruns no-ops."""
+
+    class Outcome(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    job = models.CharField("job", max_length=100)
+    force = models.ForeignKey(Force, on_delete=models.CASCADE, related_name="job_runs")
+    day = models.DateField("day")
+    started_at = models.DateTimeField("started", default=timezone.now)
+    finished_at = models.DateTimeField("finished", null=True, blank=True)
+    outcome = models.CharField("outcome", max_length=16, choices=Outcome.choices,
+                               default=Outcome.RUNNING)
+    schema_seen = models.CharField(
+        "schema seen", max_length=63, blank=True,
+        help_text="The database schema the job actually ran in, recorded by the job itself.",
+    )
+    detail = models.TextField("detail", blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["job", "force", "day"], name="one_run_per_job_force_day"),
+        ]
+        ordering = ["-started_at"]
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"{self.job}:{self.force.slug}:{self.day.isoformat()}"

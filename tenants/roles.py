@@ -1,0 +1,65 @@
+"""Roles and the permissions they carry: data, so the mapping is read and changed in one place."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class ForceRole(models.TextChoices):
+    """A role a person holds in one force (see DOMAIN.md, "Who uses the platform")."""
+
+    FORCE_ADMIN = "force-admin", "Force administrator"
+    COORDINATOR = "coordinator", "AOU coordinator"
+    OFFICER = "officer", "AOU officer / plan author"
+    SUPERVISOR = "supervisor", "Supervisor"
+    VISITING_OFFICER = "visiting-officer", "Visiting officer"
+    VIEWER = "viewer", "Wider workforce (read-only)"
+    ANALYST = "analyst", "Analyst"
+    DISCLOSURE_OFFICER = "disclosure-officer", "Disclosure officer"
+    AUDITOR = "auditor", "Auditor"
+
+
+class RegionalRoleKind(models.TextChoices):
+    """A role above a single force."""
+
+    REGIONAL_ADMIN = "regional-admin", "Regional administrator"
+    REGIONAL_ANALYST = "regional-analyst", "Regional analyst"
+    PLATFORM_ADMIN = "platform-admin", "Platform administrator"
+
+
+class Perm(models.TextChoices):
+    """Force-level permissions. Views and viewsets ask for these, never for a role."""
+
+    VIEW_SUBJECT = "view_subject", "See subjects and open their case files"
+    CHANGE_SUBJECT = "change_subject", "Create and change subjects"
+    DELETE_SUBJECT = "delete_subject", "Erase subjects"
+    VIEW_BRIEFING = "view_briefing", "Read briefings"
+    VIEW_AUDIT = "view_audit", "Search and export the access log"
+    MANAGE_PEOPLE = "manage_people", "Invite people and change their roles"
+    MANAGE_TEAMS = "manage_teams", "Manage teams and areas"
+    MANAGE_SETTINGS = "manage_settings", "Change the force's practice settings"
+    VIEW_SETTINGS = "view_settings", "Read the force's practice settings"
+
+
+_CASEWORK = {Perm.VIEW_SUBJECT, Perm.CHANGE_SUBJECT, Perm.VIEW_BRIEFING, Perm.VIEW_SETTINGS}
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    ForceRole.FORCE_ADMIN: frozenset(
+        {Perm.MANAGE_PEOPLE, Perm.MANAGE_TEAMS, Perm.MANAGE_SETTINGS, Perm.VIEW_SETTINGS}
+    ),
+    ForceRole.COORDINATOR: frozenset(_CASEWORK | {Perm.DELETE_SUBJECT, Perm.MANAGE_TEAMS}),
+    ForceRole.OFFICER: frozenset(_CASEWORK),
+    ForceRole.SUPERVISOR: frozenset(_CASEWORK),
+    ForceRole.VISITING_OFFICER: frozenset({Perm.VIEW_BRIEFING, Perm.VIEW_SETTINGS}),
+    ForceRole.VIEWER: frozenset({Perm.VIEW_BRIEFING}),
+    ForceRole.ANALYST: frozenset({Perm.VIEW_SETTINGS}),
+    ForceRole.DISCLOSURE_OFFICER: frozenset({Perm.VIEW_SUBJECT, Perm.VIEW_BRIEFING}),
+    ForceRole.AUDITOR: frozenset({Perm.VIEW_AUDIT}),
+}
+
+
+def permissions_for_roles(roles: list[str] | tuple[str, ...]) -> frozenset[str]:
+    out: set[str] = set()
+    for role in roles:
+        out |= ROLE_PERMISSIONS.get(role, frozenset())
+    return frozenset(out)

@@ -1,0 +1,160 @@
+"""Views of identity and the regional host: sign in / out, choosing a force, onboarding."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from audit.services import AuditAction, record_event
+
+from .forms import OnboardForceForm, SetPasswordWithEmailForm, SignInForm
+from .hosts import force_url, regional_url
+from .models import Force, User
+from .services import onboard_force
+
+
+def _is_regional_host(request: HttpRequest) -> bool:
+    return getattr(request, "tenant", None) is None or request.tenant.is_platform
+
+
+def landing_url(request: HttpRequest, user: User) -> str:
+    """Where a user goes after signing in: their only force, or a choice of several."""
+    forces = list(user.active_forces()[:2])
+    if len(forces) == 1 and not user.regional_roles.exists():
+        return force_url(request, forces[0])
+    return reverse("tenants:home")
+
+
+class SignInView(auth_views.LoginView):
+    template_name = "tenants/sign_in.html"
+    authentication_form = SignInForm
+    redirect_authenticated_user = True
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not _is_regional_host(request):
+            # One sign-in page, on the regional host; come back here afterwards.
+            target = regional_url(request, reverse("tenants:sign-in"))
+            return HttpResponseRedirect(f"{target}?next={request.build_absolute_uri('/')}")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_success_url(self) -> str:
+        nxt = self.request.POST.get("next") or self.request.GET.get("next")
+        if nxt and url_has_allowed_host_and_scheme(
+            nxt, allowed_hosts=self._allowed_hosts(), require_https=self.request.is_secure()
+        ):
+            return nxt
+        return landing_url(self.request, self.request.user)  # type: ignore[arg-type]
+
+    def _allowed_hosts(self) -> set[str]:
+        from django.conf import settings
+
+        port = self.request.get_port()
+        suffix = f":{port}" if port not in ("80", "443") else ""
+        hosts = {self.request.get_host()}
+        for force in self.request.user.active_forces() if self.request.user.is_authenticated else []:
+            hosts.add(f"{force.slug}.{settings.SPMP_DOMAIN}{suffix}")
+        return hosts
+
+    def form_valid(self, form: SignInForm) -> HttpResponse:
+        response = super().form_valid(form)
+        record_event(action=AuditAction.SIGN_IN, object_type="user",
+                     object_ids=[form.get_user().uuid], actor=form.get_user())
+        return response
+
+    def form_invalid(self, form: SignInForm) -> HttpResponse:
+        record_event(action=AuditAction.SIGN_IN_FAILED, object_type="user",
+                     justification="Failed sign-in attempt")
+        return super().form_invalid(form)
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        record_event(action=AuditAction.SIGN_OUT, object_type="user",
+                     object_ids=[request.user.uuid], actor=request.user)
+    logout(request)
+    return HttpResponseRedirect(regional_url(request, reverse("tenants:sign-in")))
+
+
+def set_password(request: HttpRequest, user_uuid: str, token: str) -> HttpResponse:
+    """The one-time link given to a new administrator or invited officer."""
+    if not _is_regional_host(request):
+        raise Http404
+    user = User.objects.filter(uuid=user_uuid).first()
+    if user is None or not default_token_generator.check_token(user, token):
+        return render(request, "tenants/set_password_invalid.html", status=400)
+    form = SetPasswordWithEmailForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        from .services import activate_invited_memberships
+
+        activate_invited_memberships(user)
+        record_event(action=AuditAction.ALTER, object_type="user", object_ids=[user.uuid],
+                     changed_fields=["password"], actor=user, justification="Set password by link")
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return HttpResponseRedirect(landing_url(request, user))
+    return render(request, "tenants/set_password.html", {"form": form, "target_user": user})
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Home: on a force host, the force's start page; on the regional host, my forces and regions."""
+    if not _is_regional_host(request):
+        return render(request, "tenants/force_home.html", {})
+    user: User = request.user  # type: ignore[assignment]
+    forces = [(f, force_url(request, f)) for f in user.active_forces().order_by("name")]
+    regions = list(user.administered_regions())
+    return render(request, "tenants/home.html", {"forces": forces, "regions": regions})
+
+
+@login_required
+def region_forces(request: HttpRequest) -> HttpResponse:
+    """A regional administrator's forces, and the form to onboard another."""
+    if not _is_regional_host(request):
+        raise Http404
+    user: User = request.user  # type: ignore[assignment]
+    regions = user.administered_regions()
+    if not regions.exists():
+        record_event(action=AuditAction.PERMISSION_DENIED, object_type="force",
+                     justification="Regional forces page without a regional administrator role")
+        raise PermissionDenied
+    form = OnboardForceForm(request.POST or None, regions=regions)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = onboard_force(
+                region_slug=form.cleaned_data["region"].slug, slug=form.cleaned_data["slug"],
+                name=form.cleaned_data["name"], admin_email=form.cleaned_data["admin_email"],
+                actor=user,
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            link = (request.build_absolute_uri(result.set_password_url)
+                    if result.set_password_url else None)
+            messages.success(request, f"{result.force.name} is onboarded.")
+            request.session["last_onboarding_link"] = link
+            return redirect("tenants:region-forces")
+    forces = (
+        Force.objects.filter(region__in=regions).select_related("region")
+        .prefetch_related("domains").order_by("region__name", "name")
+    )
+    context = {
+        "form": form,
+        "forces": [(f, force_url(request, f)) for f in forces],
+        "regions": regions,
+        "onboarding_link": request.session.pop("last_onboarding_link", None),
+    }
+    return render(request, "tenants/region_forces.html", context, status=400 if form.errors else 200)

@@ -1,0 +1,90 @@
+"""Session-wide test setup: a migrated template schema and two forces, created once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from tests.factories import PASSWORD, make_user
+from tests.forces import ensure_test_forces, reset_test_forces
+
+DOMAIN = "spmp.localhost"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """After pytest-django made the test database: migrate the template, make the two forces."""
+    from tenants.management.commands.migrate_all import migrate_template
+
+    with django_db_blocker.unblock():
+        migrate_template()
+        ensure_test_forces()
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_first(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test starts on the public schema; a request through the test client moves it."""
+    if "django_db_setup" in request.fixturenames:
+        connection.set_schema_to_public()
+    yield
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def forces(db):  # type: ignore[no-untyped-def]
+    return ensure_test_forces()
+
+
+@pytest.fixture
+def force_a(forces):  # type: ignore[no-untyped-def]
+    return forces[0]
+
+
+@pytest.fixture
+def force_b(forces):  # type: ignore[no-untyped-def]
+    return forces[1]
+
+
+@pytest.fixture
+def committed_forces(transactional_db):  # type: ignore[no-untyped-def]
+    """For tests that commit (live server, worker): fresh forces before, rebuilt after."""
+    pair = reset_test_forces()
+    yield pair
+    reset_test_forces()
+
+
+def host_of(force) -> str:  # type: ignore[no-untyped-def]
+    return f"{force.slug}.{DOMAIN}"
+
+
+class HostClient(Client):
+    """A test client bound to one host (a force's, or the regional platform's)."""
+
+    def __init__(self, host: str, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(HTTP_HOST=host, **kwargs)
+        self.host = host
+
+
+@pytest.fixture
+def client_for():  # type: ignore[no-untyped-def]
+    """client_for(user, force_or_None) -> a client signed in as user on that host."""
+
+    def make(user, force=None):  # type: ignore[no-untyped-def]
+        c = HostClient(host_of(force) if force is not None else DOMAIN)
+        if user is not None:
+            c.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return c
+
+    return make
+
+
+@pytest.fixture
+def make_member():  # type: ignore[no-untyped-def]
+    return make_user
+
+
+__all__ = ["DOMAIN", "PASSWORD", "HostClient", "host_of"]
