@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import Domain, Force, JobRun, Membership, Region, RegionalRole, User
+from .models import Domain, Force, JobRun, Membership, OrderType, Region, RegionalRole, User
 
 
 @admin.register(Region)
@@ -59,3 +59,29 @@ class RegionalRoleAdmin(admin.ModelAdmin):
 class JobRunAdmin(admin.ModelAdmin):
     list_display = ("job", "force", "day", "outcome", "started_at", "finished_at", "schema_seen")
     list_filter = ("job", "outcome")
+
+
+@admin.register(OrderType)
+class OrderTypeAdmin(admin.ModelAdmin):
+    """Platform administrators maintain the statutory rules; forces only read them."""
+
+    list_display = ("code", "name", "law", "minimum_duration_months", "notification_required",
+                    "notification_days", "notification_trigger", "is_active")
+    list_filter = ("notification_required", "is_active")
+    search_fields = ("code", "name", "law")
+    readonly_fields = ("uuid",)
+
+    def _is_platform_admin(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return bool(request.user.is_superuser or request.user.is_platform_admin)
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return self._is_platform_admin(request)
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return self._is_platform_admin(request)
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False  # forces refer to codes; retire a type by unticking "in use" instead
+
+    def has_view_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return bool(request.user.is_staff)
