@@ -1,6 +1,11 @@
+"""The append-only access and change log (Data Protection Act 2018, Part 3, s.62)."""
+
 from django.apps import AppConfig
 
 
 class AuditConfig(AppConfig):
     name = "audit"
     verbose_name = "Audit log"
+
+    def ready(self) -> None:
+        from . import jobs  # noqa: F401  registers the seal_audit periodic job

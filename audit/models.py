@@ -81,3 +81,6 @@ class AuditSeal(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["schema_name", "last_event_id"], name="one_seal_per_end"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.schema_name}: events {self.first_event_id}-{self.last_event_id}"

@@ -13,7 +13,7 @@ from spmp_platform import request_context
 from .choices import AuditAction
 from .models import AuditEvent
 
-__all__ = ["AuditAction", "record_event", "record_change"]
+__all__ = ["AuditAction", "record_change", "record_event"]
 
 
 def _actor_fields(actor: Any) -> dict[str, Any]:
