@@ -9,17 +9,20 @@ from django.http import HttpRequest
 
 
 def platform(request: HttpRequest) -> dict[str, Any]:
+    """``current_force`` only for its members: a refused (404) page must not name the force."""
     from tenants.hosts import force_url, regional_url
 
     tenant = getattr(request, "tenant", None)
-    force = tenant if tenant is not None and not tenant.is_platform else None
+    host_force = tenant if tenant is not None and not tenant.is_platform else None
     user = getattr(request, "user", None)
+    force = None
     my_forces: list[tuple[Any, str]] = []
     perms: frozenset[str] = frozenset()
     if user is not None and user.is_authenticated:
         my_forces = [(f, force_url(request, f)) for f in user.active_forces().order_by("name")]
-        if force is not None:
-            perms = user.force_permissions(force)
+        if host_force is not None and user.membership_in(host_force) is not None:
+            force = host_force
+            perms = user.force_permissions(host_force)
     return {
         "platform_name": "SPMP platform",
         "spmp_domain": settings.SPMP_DOMAIN,
