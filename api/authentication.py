@@ -2,7 +2,28 @@
 
 from __future__ import annotations
 
-from rest_framework import authentication
+from typing import Any
+
+from django.db import connection
+from rest_framework import authentication, exceptions
+
+from spmp_platform import request_context
+
+from . import services
+
+
+def publish_user(user: Any) -> None:
+    """Tell the audit service who is acting: the middleware ran before DRF authenticated the token."""
+    ctx = request_context.current()
+    if ctx is not None and ctx.user is not user:
+        request_context.set_current(
+            request_context.RequestContext(
+                request_id=ctx.request_id,
+                client_address=ctx.client_address,
+                user=user,
+                host=ctx.host,
+            )
+        )
 
 
 class SessionAuthentication(authentication.SessionAuthentication):
@@ -12,8 +33,46 @@ class SessionAuthentication(authentication.SessionAuthentication):
         return 'Session realm="api"'
 
 
+class TokenAuthenticationFailed(exceptions.AuthenticationFailed):
+    default_code = "invalid_token"
+
+
 class HostTokenAuthentication(authentication.BaseAuthentication):
-    """Placeholder replaced by the token model (see api.tokens)."""
+    """``Authorization: Bearer <secret>``: a live token issued on this very host.
+
+    A token issued on another host is refused (401), not ignored: a client that sends the wrong
+    token should be told so rather than silently treated as anonymous.
+    """
+
+    keyword = "Bearer"
 
     def authenticate(self, request):  # type: ignore[no-untyped-def]
-        return None
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(header) != 2:
+            raise TokenAuthenticationFailed("Send the token as 'Authorization: Bearer <token>'.")
+        try:
+            secret = header[1].decode("ascii")
+        except UnicodeDecodeError as exc:
+            raise TokenAuthenticationFailed("The token contains characters a token never has.") from exc
+        token = services.find_token(secret)
+        if token is None:
+            raise TokenAuthenticationFailed("The token is not valid.")
+        if token.revoked_at is not None:
+            raise TokenAuthenticationFailed("The token has been revoked.")
+        if not token.is_live:
+            raise TokenAuthenticationFailed("The token has expired; ask for a new one.")
+        tenant = getattr(request, "tenant", None) or getattr(connection, "tenant", None)
+        if token.host != services.host_label(tenant):
+            raise TokenAuthenticationFailed(
+                "The token was issued for another host; tokens work only on the host that issued them."
+            )
+        if not token.user.is_active:
+            raise TokenAuthenticationFailed("The token's account cannot sign in.")
+        services.mark_used(token)
+        publish_user(token.user)
+        return token.user, token
+
+    def authenticate_header(self, request):  # type: ignore[no-untyped-def]
+        return f'{self.keyword} realm="api"'

@@ -1,24 +1,117 @@
-"""Error bodies with stable codes: {"code": ..., "detail": ..., "fields": {...}}."""
+"""Error bodies with stable codes: ``{"code": ..., "detail": ..., "fields": {...}}``.
+
+Every API error goes through ``exception_handler``; clients branch on ``code`` (stable), people read
+``detail``; validation errors add ``fields``: field name -> list of messages. Django's own
+``ValidationError`` (raised by services) and ``IntegrityError`` (a race the services could not see)
+are mapped here too, so neither reaches the client as a 500.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from rest_framework import exceptions
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.http import Http404
+from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
+class ErrorCode:
+    """The stable codes (the ``code`` member of every error body)."""
+
+    INVALID = "invalid"
+    PARSE_ERROR = "parse_error"
+    NOT_AUTHENTICATED = "not_authenticated"
+    AUTHENTICATION_FAILED = "authentication_failed"
+    INVALID_TOKEN = "invalid_token"
+    PERMISSION_DENIED = "permission_denied"
+    NOT_FOUND = "not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    NOT_ACCEPTABLE = "not_acceptable"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    THROTTLED = "throttled"
+    LOCKED_OUT = "locked_out"
+    CONFLICT = "conflict"
+    ACCESS_REASON_REQUIRED = "access_reason_required"
+    ERASURE_REASON_REQUIRED = "erasure_reason_required"
+
+
+class AccessReasonRequired(exceptions.APIException):
+    """Opening a case file over the API without a usable ``X-Access-Reason`` header."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = ErrorCode.ACCESS_REASON_REQUIRED
+    default_detail = "Give your reason for opening this case file in the X-Access-Reason header."
+
+    def __init__(
+        self, detail: str | None = None, *, header: str = "X-Access-Reason", code: str | None = None
+    ) -> None:
+        super().__init__(detail, code)
+        self.header = header
+
+
+class ErasureReasonRequired(AccessReasonRequired):
+    """Erasing a record without a usable ``X-Erasure-Reason`` header."""
+
+    default_code = ErrorCode.ERASURE_REASON_REQUIRED
+    default_detail = "Give the reason for erasing this record in the X-Erasure-Reason header."
+
+
+class LockedOut(exceptions.APIException):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = ErrorCode.LOCKED_OUT
+    default_detail = "Too many failed sign-in attempts; this account is locked for a while."
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = ErrorCode.CONFLICT
+    default_detail = "The change clashes with another record; reload and try again."
+
+
+def _code_for(exc: exceptions.APIException) -> str:
+    # DRF's default codes (parse_error, not_authenticated, not_found, ...) are already stable names.
+    code = exc.get_codes()
+    return code if isinstance(code, str) and code else "error"
+
+
+def _as_text(detail: Any) -> str:
+    if isinstance(detail, (list, tuple)):
+        return " ".join(_as_text(d) for d in detail)
+    if isinstance(detail, dict):
+        return " ".join(_as_text(d) for d in detail.values())
+    return str(detail)
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(detail=as_serializer_error(exc))
+    elif isinstance(exc, IntegrityError):
+        exc = Conflict()
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound("Not found.")
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
         fields = response.data if isinstance(response.data, dict) else {"non_field_errors": response.data}
-        response.data = {"code": "invalid", "detail": "The request has invalid fields.",
-                         "fields": fields}
+        response.data = {
+            "code": ErrorCode.INVALID,
+            "detail": "The request has invalid fields; see 'fields' for what to correct.",
+            "fields": fields,
+        }
+    elif isinstance(exc, AccessReasonRequired):
+        response.data = {
+            "code": _code_for(exc),
+            "detail": _as_text(exc.detail),
+            "fields": {exc.header: [_as_text(exc.detail)]},
+        }
     elif isinstance(exc, exceptions.APIException):
-        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
-        response.data = {"code": exc.get_codes() if isinstance(exc.get_codes(), str) else "error",
-                         "detail": detail}
+        response.data = {"code": _code_for(exc), "detail": _as_text(exc.detail)}
     return response

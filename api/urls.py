@@ -1,9 +1,22 @@
-"""API routes under /api/v1/ (the same routes on every host; data scoped by the host's force)."""
+"""API routes under /api/v1/ on a force host: token sign-in, the force's endpoints, schema and docs.
+
+The regional host serves ``api.urls_regional`` (no force endpoints there).
+"""
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import SimpleRouter
+
+from .subjects import SubjectViewSet
+from .tokens import ApiTokenViewSet, IssueTokenView
+
+router = SimpleRouter()
+router.register("auth/tokens", ApiTokenViewSet, basename="api-token")
+router.register("subjects", SubjectViewSet, basename="subject")
 
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("auth/token/", IssueTokenView.as_view(), name="api-token-issue"),
+    *router.urls,
+    path("schema/", SpectacularAPIView.as_view(urlconf="spmp_platform.urls_force"), name="api-schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]

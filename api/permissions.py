@@ -1,0 +1,83 @@
+"""API permissions: host membership (404 for outsiders) and force permissions per action (403)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import exceptions, permissions
+
+from audit.services import AuditAction, record_event
+
+
+def host_force(request: Any) -> Any:
+    """The force whose host this is, or None on the regional host."""
+    tenant = getattr(request, "tenant", None)
+    if tenant is None or tenant.is_platform:
+        return None
+    return tenant
+
+
+class HostMembership(permissions.BasePermission):
+    """Authenticated, and on a force host a member of that force (else 404, as for the web).
+
+    The ForceMembershipMiddleware already gives session users their 404, but token users are only
+    known once DRF authenticates, after every middleware has run; so the check is repeated here.
+    """
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False  # DRF answers 401 (NotAuthenticated) since authenticators are configured
+        force = host_force(request)
+        if force is not None:
+            membership = user.membership_in(force)
+            if membership is None:
+                raise exceptions.NotFound("Not found.")
+            request._request.membership = membership
+        return True
+
+
+class ForcePermission(HostMembership):
+    """Force endpoints: only on a force host (404 on the regional host), and the action's ``Perm``.
+
+    The view declares ``required_permissions = {"list": Perm.VIEW_SUBJECT, ...}`` keyed by DRF
+    action; an action missing from the map is refused, so a new action is closed until declared.
+    A refusal is logged as a permission-denied audit event in the force's log.
+    """
+
+    message = "You do not have permission to do this."
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        if host_force(request) is None:
+            raise exceptions.NotFound("Not found.")
+        if not super().has_permission(request, view):
+            return False
+        action = getattr(view, "action", None) or request.method.lower()
+        needed = getattr(view, "required_permissions", {}).get(action)
+        held = request.user.force_permissions(host_force(request))
+        if needed is not None and needed in held:
+            return True
+        model = getattr(getattr(view, "queryset", None), "model", None)
+        record_event(
+            action=AuditAction.PERMISSION_DENIED,
+            object_type=model._meta.model_name if model is not None else "",
+            object_ids=[view.kwargs[view.lookup_url_kwarg or view.lookup_field]]
+            if _is_uuid(view.kwargs.get(view.lookup_url_kwarg or view.lookup_field))
+            else [],
+            justification=f"API {request.method} {request.path} ({action}) needs "
+            f"{needed or 'an undeclared permission'}",
+            actor=request.user,
+        )
+        return False
+
+
+def _is_uuid(value: Any) -> bool:
+    import uuid
+
+    if not value:
+        return False
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,52 @@
+"""Serializer building blocks shared by every endpoint, and the documented error bodies."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from rest_framework import serializers
+
+
+class StrictFieldsMixin:
+    """Refuse unknown and read-only fields in a write with a 400 naming each one.
+
+    DRF silently drops fields it does not know, so a client's typo ("familyname") would be lost
+    without a word; a field it may not set (``uuid``) would look accepted. Put this mixin first
+    in the serializer's bases.
+    """
+
+    initial_data: Any
+    fields: Any
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            errors: dict[str, list[str]] = {}
+            for key in data:
+                if key in writable:
+                    continue
+                if key in self.fields:
+                    errors[str(key)] = ["This field is read-only and cannot be set."]
+                else:
+                    errors[str(key)] = ["Unknown field."]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
+class ErrorSerializer(serializers.Serializer):
+    """An error: a stable code for programs and a sentence for people."""
+
+    code = serializers.CharField(help_text="Stable error code, e.g. not_found, permission_denied.")
+    detail = serializers.CharField(help_text="What went wrong, in words.")
+
+
+class FieldErrorSerializer(ErrorSerializer):
+    """A validation error: ``fields`` maps each field (or header) to what is wrong with it."""
+
+    fields = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.JSONField(),
+        required=False,
+        help_text="Field name -> list of messages (nested objects for nested fields).",
+    )

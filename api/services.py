@@ -1,0 +1,98 @@
+"""API token services: the only code that issues, revokes and touches tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from audit.services import AuditAction, record_event
+
+from .models import ApiToken
+
+# Secrets look like "spmp_<43 url-safe characters>"; the prefix makes a leaked one easy to grep for.
+SECRET_PREFIX = "spmp_"
+DISPLAY_PREFIX_LENGTH = 12
+# Writing last_used_at on every request would add a write to every read; a minute is precise enough.
+LAST_USED_GRANULARITY = dt.timedelta(minutes=1)
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def host_label(force: Any) -> str:
+    """The value stored in ``ApiToken.host`` for a host: the force's slug, '' for the regional host."""
+    if force is None or getattr(force, "is_platform", True):
+        return ""
+    return str(force.slug)
+
+
+@transaction.atomic
+def issue_token(*, user: Any, force: Any, name: str = "") -> tuple[ApiToken, str]:
+    """Issue a token for ``user`` valid only on ``force``'s host (None: the regional host).
+
+    Returns the token and its secret; the secret is not kept and cannot be shown again.
+    """
+    secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+    now = timezone.now()
+    token = ApiToken.objects.create(
+        user=user,
+        name=(name or "").strip(),
+        key_hash=hash_secret(secret),
+        prefix=secret[:DISPLAY_PREFIX_LENGTH],
+        host=host_label(force),
+        created_at=now,
+        expires_at=now + dt.timedelta(hours=settings.API_TOKEN_TTL_HOURS),
+    )
+    record_event(
+        action=AuditAction.SIGN_IN,
+        object_type="user",
+        object_ids=[user.uuid],
+        actor=user,
+        justification=f"API token {token.uuid} issued",
+    )
+    return token, secret
+
+
+def find_token(secret: str) -> ApiToken | None:
+    """The token with this secret (live or not), with its user; None if there is no such token."""
+    return ApiToken.objects.select_related("user").filter(key_hash=hash_secret(secret)).first()
+
+
+def mark_used(token: ApiToken) -> None:
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_GRANULARITY:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+
+
+@transaction.atomic
+def revoke_token(*, token: ApiToken, actor: Any) -> ApiToken:
+    """End one token now (idempotent); the record stays for the owner's list."""
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        record_event(
+            action=AuditAction.SIGN_OUT,
+            object_type="user",
+            object_ids=[token.user.uuid],
+            actor=actor,
+            justification=f"API token {token.uuid} revoked",
+        )
+    return token
+
+
+def revoke_tokens_for(*, user: Any, force: Any) -> int:
+    """End every live token ``user`` holds on ``force``'s host (e.g. when removed from the force).
+
+    Returns how many were revoked. Tokens for other hosts are untouched.
+    """
+    return ApiToken.objects.filter(user=user, host=host_label(force), revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )

@@ -1,0 +1,136 @@
+"""Token sign-in and the owner's list of tokens: ``/api/v1/auth/token/`` and ``/api/v1/auth/tokens/``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
+from rest_framework.filters import OrderingFilter
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from audit.services import AuditAction, record_event
+
+from . import services
+from .errors import LockedOut
+from .models import ApiToken
+from .permissions import HostMembership, host_force
+from .serializers import ErrorSerializer, FieldErrorSerializer, StrictFieldsMixin
+
+
+class InvalidCredentials(exceptions.APIException):
+    # 400, not 401: there is no authentication scheme to challenge with on this endpoint.
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "invalid_credentials"
+    default_detail = "Enter a correct email address and password."
+
+
+class TokenRequestSerializer(StrictFieldsMixin, serializers.Serializer):
+    email = serializers.EmailField(max_length=254, help_text="The email address you sign in with.")
+    password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
+    name = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="A label for the token, e.g. the script that uses it.",
+    )
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    """A token as its owner sees it in the list: never the secret."""
+
+    is_live = serializers.BooleanField(read_only=True, help_text="Not revoked and not expired.")
+
+    class Meta:
+        model = ApiToken
+        fields = [
+            "uuid",
+            "name",
+            "prefix",
+            "host",
+            "created_at",
+            "expires_at",
+            "revoked_at",
+            "last_used_at",
+            "is_live",
+        ]
+        read_only_fields = fields
+
+
+class IssuedTokenSerializer(ApiTokenSerializer):
+    """A new token, with its secret: shown this once and never again."""
+
+    token = serializers.CharField(read_only=True, help_text="Send as 'Authorization: Bearer <token>'.")
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = [*ApiTokenSerializer.Meta.fields, "token"]
+        read_only_fields = fields
+
+
+class IssueTokenView(APIView):
+    """Exchange an email and password for a token valid on this host only."""
+
+    # No session or token here: credentials are the authentication, and the browser's CSRF
+    # check does not apply to a request that carries no cookie-based identity.
+    authentication_classes: list[Any] = []
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        operation_id="auth_token_create",
+        request=TokenRequestSerializer,
+        responses={
+            201: IssuedTokenSerializer,
+            400: OpenApiResponse(FieldErrorSerializer, description="Invalid input or wrong credentials."),
+            404: OpenApiResponse(ErrorSerializer, description="Not a member of this host's force."),
+            429: OpenApiResponse(ErrorSerializer, description="Locked out after repeated failures."),
+        },
+        auth=[],
+    )
+    def post(self, request: Any) -> Response:
+        payload = TokenRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        django_request = request._request
+        # Through django.contrib.auth so django-axes counts failures and enforces its lockout.
+        user = authenticate(request=django_request, username=data["email"].lower(), password=data["password"])
+        if user is None:
+            record_event(
+                action=AuditAction.SIGN_IN_FAILED,
+                object_type="user",
+                justification="Failed API token sign-in",
+            )
+            if getattr(django_request, "axes_locked_out", False):
+                # Answer in the API's own error format; axes' middleware would otherwise swap in
+                # its HTML lockout page. The lockout itself has been recorded and still holds.
+                django_request.axes_locked_out = False
+                raise LockedOut()
+            raise InvalidCredentials()
+        force = host_force(request)
+        if force is not None and user.membership_in(force) is None:  # type: ignore[attr-defined]
+            raise exceptions.NotFound("Not found.")
+        token, secret = services.issue_token(user=user, force=force, name=data.get("name", ""))
+        body = IssuedTokenSerializer(token).data
+        body["token"] = secret
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class ApiTokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """The caller's own tokens (on every host): list them, or revoke one (DELETE)."""
+
+    serializer_class = ApiTokenSerializer
+    permission_classes = [HostMembership]
+    lookup_field = "uuid"
+    queryset = ApiToken.objects.none()
+    ordering_fields = ["created_at", "expires_at"]
+    filter_backends = [OrderingFilter]
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return ApiToken.objects.none()
+        return ApiToken.objects.filter(user=self.request.user.pk).select_related("user")
+
+    def perform_destroy(self, instance: ApiToken) -> None:
+        services.revoke_token(token=instance, actor=self.request.user)
