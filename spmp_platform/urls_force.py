@@ -5,6 +5,7 @@ from django.urls import include, path
 urlpatterns = [
     path("api/v1/", include("api.urls")),
     path("subjects/", include("plans.urls")),
+    path("force-admin/", include("plans.admin_urls")),
     path("", include("tenants.urls")),
 ]
 
