@@ -170,10 +170,15 @@ if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = 31536000
 
+from csp.constants import NONCE  # noqa: E402  (the placeholder django-csp 4 fills per request)
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'", "'nonce'"],
+        # NONCE, not the string "'nonce'": only the constant is replaced by the request's nonce.
+        "script-src": ["'self'", NONCE],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
