@@ -1,0 +1,237 @@
+"""API tokens: hashed, bound to the issuing host, expiring, revocable, listed for their owner."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from django.db import connection
+from django.test import override_settings
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from api import services
+from api.models import ApiToken
+from audit.choices import AuditAction
+from tenants.models import Membership
+from tenants.roles import ForceRole
+from tests.api.base import events_since, last_event_id, token_client
+from tests.conftest import DOMAIN, HostClient, host_of
+from tests.factories import PASSWORD, make_user
+
+
+def issue(force, email, password=PASSWORD, **extra):  # type: ignore[no-untyped-def]
+    client = HostClient(host_of(force) if force is not None else DOMAIN)
+    return client.post(
+        "/api/v1/auth/token/",
+        {"email": email, "password": password, **extra},
+        content_type="application/json",
+    )
+
+
+def bearer(force, secret):  # type: ignore[no-untyped-def]
+    return HostClient(host_of(force) if force is not None else DOMAIN, HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+
+def test_token_is_issued_once_and_stored_only_as_a_hash(force_a):
+    user = make_user(force=force_a, roles=[ForceRole.OFFICER])
+    response = issue(force_a, user.email.upper(), name="nightly export")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    secret = body["token"]
+    token = ApiToken.objects.get(uuid=body["uuid"])
+    assert token.key_hash == hashlib.sha256(secret.encode()).hexdigest()
+    assert secret.startswith(token.prefix) and len(token.prefix) < len(secret) // 3
+    stored = [str(getattr(token, f.attname)) for f in ApiToken._meta.concrete_fields]
+    assert not any(secret in value for value in stored)
+    assert body["host"] == force_a.slug and body["name"] == "nightly export"
+    assert token.expires_at - token.created_at == dt.timedelta(hours=720)
+    listed = bearer(force_a, secret).get("/api/v1/auth/tokens/").json()["results"]
+    assert [t["uuid"] for t in listed] == [body["uuid"]]
+    assert "token" not in listed[0] and "key_hash" not in listed[0]
+
+
+def test_sign_in_is_logged_in_the_hosts_log(force_a):
+    user = make_user(force=force_a, roles=[ForceRole.OFFICER])
+    before = last_event_id(force_a)
+    assert issue(force_a, user.email).status_code == 201
+    (event,) = events_since(force_a, before)
+    assert event.action == AuditAction.SIGN_IN and event.actor_id == user.pk
+
+
+def test_wrong_password_is_refused_logged_and_counted_by_axes(force_a):
+    from axes.models import AccessAttempt
+
+    user = make_user(force=force_a, roles=[ForceRole.OFFICER])
+    before = last_event_id(force_a)
+    response = issue(force_a, user.email, password="wrong-password")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_credentials"
+    assert [e.action for e in events_since(force_a, before)] == [AuditAction.SIGN_IN_FAILED]
+    assert AccessAttempt.objects.filter(username=user.email).get().failures_since_start == 1
+    assert not ApiToken.objects.filter(user=user).exists()
+
+
+@override_settings(AXES_FAILURE_LIMIT=3)
+def test_repeated_failures_lock_the_account_out_even_with_the_right_password(force_a):
+    user = make_user(force=force_a, roles=[ForceRole.OFFICER])
+    for _ in range(3):
+        issue(force_a, user.email, password="wrong-password")
+    response = issue(force_a, user.email)
+    assert response.status_code == 429
+    assert response.json()["code"] == "locked_out"
+    assert response["Content-Type"] == "application/json"
+    assert not ApiToken.objects.filter(user=user).exists()
+
+
+def test_non_member_gets_no_token_for_a_force_host(force_a, force_b):
+    user = make_user(force=force_b, roles=[ForceRole.OFFICER])
+    response = issue(force_a, user.email)
+    assert response.status_code == 404
+    assert not ApiToken.objects.filter(user=user).exists()
+
+
+def test_suspended_member_gets_no_token(force_a):
+    user = make_user(force=force_a, roles=[ForceRole.OFFICER], status=Membership.Status.SUSPENDED)
+    assert issue(force_a, user.email).status_code == 404
+
+
+def test_token_works_only_on_the_host_that_issued_it(force_a, force_b):
+    user = make_user(force=force_a, roles=[ForceRole.OFFICER])
+    Membership.objects.create(user=user, force=force_b, roles=[ForceRole.OFFICER])
+    secret = issue(force_a, user.email).json()["token"]
+    assert bearer(force_a, secret).get("/api/v1/subjects/").status_code == 200
+    for other in (force_b, None):
+        response = bearer(other, secret).get("/api/v1/auth/tokens/")
+        assert response.status_code == 401, other
+        assert response.json() == {
+            "code": "invalid_token",
+            "detail": "The token was issued for another host; tokens work only on the host that issued them.",
+        }
+        assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_regional_token_works_on_the_regional_host_only(force_a):
+    user = make_user(force=force_a, roles=[ForceRole.OFFICER])
+    response = issue(None, user.email)
+    assert response.status_code == 201 and response.json()["host"] == ""
+    secret = response.json()["token"]
+    assert bearer(None, secret).get("/api/v1/auth/tokens/").status_code == 200
+    assert bearer(force_a, secret).get("/api/v1/subjects/").status_code == 401
+
+
+def test_expired_token_is_refused(force_a):
+    user = make_user(force=force_a, roles=[ForceRole.OFFICER])
+    secret = issue(force_a, user.email).json()["token"]
+    ApiToken.objects.filter(user=user).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    response = bearer(force_a, secret).get("/api/v1/subjects/")
+    assert response.status_code == 401
+    assert "expired" in response.json()["detail"]
+
+
+@override_settings(API_TOKEN_TTL_HOURS=1)
+def test_lifetime_comes_from_settings(force_a):
+    user = make_user(force=force_a, roles=[ForceRole.OFFICER])
+    body = issue(force_a, user.email).json()
+    token = ApiToken.objects.get(uuid=body["uuid"])
+    assert token.expires_at - token.created_at == dt.timedelta(hours=1)
+
+
+def test_owner_revokes_a_token_and_it_stops_working(force_a):
+    user = make_user(force=force_a, roles=[ForceRole.OFFICER])
+    keep = issue(force_a, user.email).json()
+    drop = issue(force_a, user.email).json()
+    client = bearer(force_a, keep["token"])
+    assert client.delete(f"/api/v1/auth/tokens/{drop['uuid']}/").status_code == 204
+    response = bearer(force_a, drop["token"]).get("/api/v1/subjects/")
+    assert response.status_code == 401 and "revoked" in response.json()["detail"]
+    listed = {t["uuid"]: t for t in client.get("/api/v1/auth/tokens/").json()["results"]}
+    assert listed[drop["uuid"]]["revoked_at"] is not None and listed[drop["uuid"]]["is_live"] is False
+    assert listed[keep["uuid"]]["is_live"] is True
+
+
+def test_nobody_lists_or_revokes_another_persons_tokens(force_a):
+    alice = make_user(force=force_a, roles=[ForceRole.OFFICER])
+    bob = make_user(force=force_a, roles=[ForceRole.COORDINATOR])
+    alices = issue(force_a, alice.email).json()
+    bobs_client = token_client(bob, force_a)
+    listed = [t["uuid"] for t in bobs_client.get("/api/v1/auth/tokens/").json()["results"]]
+    assert alices["uuid"] not in listed
+    assert bobs_client.delete(f"/api/v1/auth/tokens/{alices['uuid']}/").status_code == 404
+    assert bearer(force_a, alices["token"]).get("/api/v1/subjects/").status_code == 200
+
+
+def test_revoke_tokens_for_ends_only_that_forces_tokens(force_a, force_b):
+    user = make_user(force=force_a, roles=[ForceRole.OFFICER])
+    Membership.objects.create(user=user, force=force_b, roles=[ForceRole.OFFICER])
+    a_secret = issue(force_a, user.email).json()["token"]
+    b_secret = issue(force_b, user.email).json()["token"]
+    regional_secret = issue(None, user.email).json()["token"]
+    assert services.revoke_tokens_for(user=user, force=force_a) == 1
+    assert bearer(force_a, a_secret).get("/api/v1/subjects/").status_code == 401
+    assert bearer(force_b, b_secret).get("/api/v1/subjects/").status_code == 200
+    assert bearer(None, regional_secret).get("/api/v1/auth/tokens/").status_code == 200
+
+
+def test_removed_member_with_a_live_token_gets_404(force_a):
+    user = make_user(force=force_a, roles=[ForceRole.OFFICER])
+    client = token_client(user, force_a)
+    Membership.objects.filter(user=user).delete()
+    assert client.get("/api/v1/subjects/").status_code == 404
+    assert client.get("/api/v1/auth/tokens/").status_code == 404
+
+
+def test_inactive_user_token_is_refused(force_a):
+    user = make_user(force=force_a, roles=[ForceRole.OFFICER])
+    client = token_client(user, force_a)
+    user.is_active = False
+    user.save()
+    assert client.get("/api/v1/subjects/").status_code == 401
+
+
+def test_malformed_authorization_headers_are_401(force_a):
+    for header in ("Bearer", "Bearer a b", "Bearer not-a-token", "Bearer \u00e9t\u00e9"):
+        client = HostClient(host_of(force_a), HTTP_AUTHORIZATION=header)
+        response = client.get("/api/v1/subjects/")
+        assert response.status_code == 401, header
+        assert response.json()["code"] == "invalid_token"
+
+
+def test_anonymous_cannot_list_tokens(force_a):
+    assert HostClient(host_of(force_a)).get("/api/v1/auth/tokens/").status_code == 401
+    assert HostClient(DOMAIN).get("/api/v1/auth/tokens/").status_code == 401
+
+
+def test_token_user_is_the_audit_actor(force_a):
+    from tests.factories import make_subject
+
+    subject = make_subject(force_a)
+    user = make_user(force=force_a, roles=[ForceRole.OFFICER])
+    client = token_client(user, force_a)
+    before = last_event_id(force_a)
+    client.get(f"/api/v1/subjects/{subject.uuid}/", HTTP_X_ACCESS_REASON="Check")
+    (event,) = events_since(force_a, before)
+    assert event.actor_id == user.pk and event.actor_uuid == user.uuid and event.request_id is not None
+
+
+def test_bad_token_request_bodies_are_field_errors(force_a):
+    client = HostClient(host_of(force_a))
+    cases = [
+        ({}, {"email", "password"}),
+        ({"email": "not-an-email", "password": "x"}, {"email"}),
+        ({"email": "a@b.test", "password": "x", "extra": 1}, {"extra"}),
+        ({"email": ["a@b.test"], "password": 5}, {"email"}),
+        ({"email": "a@b.test", "password": "x" * 129}, {"password"}),
+    ]
+    for body, fields in cases:
+        response = client.post("/api/v1/auth/token/", body, content_type="application/json")
+        assert response.status_code == 400, body
+        assert response.json()["code"] == "invalid"
+        assert fields <= set(response.json()["fields"]), (body, response.json())
+    response = client.post("/api/v1/auth/token/", "{not json", content_type="application/json")
+    assert response.status_code == 400 and response.json()["code"] == "parse_error"
+    response = client.post("/api/v1/auth/token/", "email=a", content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 415 and response.json()["code"] == "unsupported_media_type"
+    with schema_context("public"):
+        assert not ApiToken.objects.exists()
+    connection.set_schema_to_public()
