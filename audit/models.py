@@ -3,12 +3,36 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.contrib.postgres.fields import ArrayField
-from django.db import models
+from django.contrib.postgres.indexes import GinIndex
+from django.db import connection, models
 from django.utils import timezone
+from django_tenants.utils import get_public_schema_name
 
 from .choices import AuditAction
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def visible_to(self, user: Any, action: str = "view") -> AuditEventQuerySet:
+        """The events ``user`` may read here: a force's auditors read its log; platform
+        administrators read the platform's (public schema) log on the regional host.
+
+        The log is never changed, so any action but "view" sees nothing.
+        """
+        from spmp_platform.access import current_force, current_force_permissions
+        from tenants.roles import Perm
+
+        if action != "view" or user is None or not getattr(user, "is_authenticated", False):
+            return self.none()
+        if current_force() is None:
+            platform_admin = (
+                getattr(connection, "schema_name", None) == get_public_schema_name()
+                and user.is_platform_admin
+            )
+            return self if platform_admin else self.none()
+        return self if Perm.VIEW_AUDIT in current_force_permissions(user) else self.none()
 
 
 class AuditEvent(models.Model):
@@ -26,17 +50,24 @@ class AuditEvent(models.Model):
     actor_id = models.BigIntegerField("actor user id", null=True, blank=True, db_index=True)
     actor_uuid = models.UUIDField("actor public id", null=True, blank=True)
     actor_name = models.CharField(
-        "actor name", max_length=254, blank=True,
+        "actor name",
+        max_length=254,
+        blank=True,
         help_text="A copy of the actor's name and email, kept even if the user is removed.",
     )
     actor_force = models.CharField(
-        "actor's force", max_length=42, blank=True,
+        "actor's force",
+        max_length=42,
+        blank=True,
         help_text="Slug of the force (host) the actor was acting in; empty on the regional host.",
     )
     action = models.CharField("action", max_length=32, choices=AuditAction.choices, db_index=True)
     object_type = models.CharField("object type", max_length=64, blank=True, db_index=True)
     object_ids = ArrayField(
-        models.UUIDField(), verbose_name="object ids", default=list, blank=True,
+        models.UUIDField(),
+        verbose_name="object ids",
+        default=list,
+        blank=True,
         help_text="UUIDs of the records concerned (every record shown, for a list page).",
     )
     justification = models.TextField("justification", blank=True)
@@ -49,13 +80,22 @@ class AuditEvent(models.Model):
         models.CharField(max_length=64), verbose_name="changed fields", default=list, blank=True
     )
     changes = models.JSONField(
-        "changes", default=dict, blank=True,
+        "changes",
+        default=dict,
+        blank=True,
         help_text="Before and after values, only for fields not marked restricted.",
     )
 
+    objects = AuditEventQuerySet.as_manager()
+
     class Meta:
         ordering = ["-occurred_at", "-id"]
-        indexes = [models.Index(fields=["object_type", "occurred_at"])]
+        indexes = [
+            models.Index(fields=["object_type", "occurred_at"]),
+            # Auditors search by record ("which events name this subject?") and by person.
+            GinIndex(fields=["object_ids"], name="audit_event_object_ids_gin"),
+            models.Index(fields=["actor_uuid", "occurred_at"], name="audit_event_actor_when"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.action} {self.object_type}"

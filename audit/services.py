@@ -13,7 +13,10 @@ from spmp_platform import request_context
 from .choices import AuditAction
 from .models import AuditEvent
 
-__all__ = ["AuditAction", "record_change", "record_event"]
+__all__ = ["AUDIT_EVENT_OBJECT_TYPE", "AuditAction", "record_change", "record_event", "record_log_consulted"]
+
+# The object type naming the log's own events when the log is read.
+AUDIT_EVENT_OBJECT_TYPE = "audit_event"
 
 
 def _actor_fields(actor: Any) -> dict[str, Any]:
@@ -102,3 +105,26 @@ def _jsonable(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     return str(value)
+
+
+def record_log_consulted(
+    *,
+    description: str,
+    shown: Iterable[uuid.UUID | str] = (),
+    export: bool = False,
+    channel: str = "web",
+    actor: Any = None,
+) -> AuditEvent:
+    """Reading the log is itself logged: one CONSULT event per search page or export.
+
+    A search page names the events it showed; an export names its filter only (it may cover far
+    more rows than one event should list, and the filter reproduces them).
+    """
+    what = "Exported the access log (CSV)" if export else "Searched the access log"
+    return record_event(
+        action=AuditAction.CONSULT,
+        object_type=AUDIT_EVENT_OBJECT_TYPE,
+        object_ids=shown,
+        justification=f"{what} ({channel}): {description}"[:2000],
+        actor=actor,
+    )
