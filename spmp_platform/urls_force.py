@@ -6,6 +6,7 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
     path("subjects/", include("plans.urls")),
     path("force-admin/", include("plans.admin_urls")),
+    path("audit/", include("audit.urls")),
     path("", include("tenants.urls")),
 ]
 
