@@ -29,7 +29,9 @@ class Area(models.Model):
     uuid = models.UUIDField("public id", default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField("name", max_length=100, unique=True, help_text="e.g. Lincoln City")
     code = models.CharField(
-        "code", max_length=20, unique=True,
+        "code",
+        max_length=20,
+        unique=True,
         help_text="Short code used on lists and exports, e.g. LINC-C.",
     )
     description = models.TextField("description", blank=True, help_text="What the area covers.")
@@ -45,20 +47,28 @@ class Area(models.Model):
 
 
 class Team(models.Model):
-    """A team of the force: the ancillary order unit, or a response / neighbourhood team tasked with visits."""
+    """A team of the force: the ancillary order unit, or a response or neighbourhood team."""
 
     uuid = models.UUIDField("public id", default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField("name", max_length=100, unique=True, help_text="e.g. Lincoln North NPT")
     kind = models.CharField(
-        "kind", max_length=16, choices=TeamKind.choices,
+        "kind",
+        max_length=16,
+        choices=TeamKind.choices,
         help_text="What the team does; visits are tasked to response and neighbourhood teams.",
     )
     areas = models.ManyToManyField(
-        Area, related_name="teams", blank=True, verbose_name="areas covered",
+        Area,
+        related_name="teams",
+        blank=True,
+        verbose_name="areas covered",
         help_text="The areas of the force this team covers.",
     )
     members = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, through="TeamMember", related_name="+", verbose_name="members",
+        settings.AUTH_USER_MODEL,
+        through="TeamMember",
+        related_name="+",
+        verbose_name="members",
         help_text="People of this force in the team; only members of the force can be added.",
     )
     created_at = models.DateTimeField("created", default=timezone.now, editable=False)
@@ -68,9 +78,7 @@ class Team(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(kind__in=TeamKind.values), name="team_kind_is_known"
-            ),
+            models.CheckConstraint(condition=models.Q(kind__in=TeamKind.values), name="team_kind_is_known"),
         ]
 
     def __str__(self) -> str:
@@ -91,7 +99,9 @@ class TeamMember(models.Model):
     uuid = models.UUIDField("public id", default=uuid.uuid4, unique=True, editable=False)
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="team_members")
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
         help_text="A person with a membership of this force.",
     )
     is_lead = models.BooleanField("team lead", default=False, help_text="Leads the team.")

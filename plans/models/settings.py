@@ -38,26 +38,35 @@ class PracticeSettings(models.Model):
     uuid = models.UUIDField("public id", default=uuid.uuid4, unique=True, editable=False)
     singleton = models.BooleanField(default=True, unique=True, editable=False)
     review_reminder_days = models.PositiveSmallIntegerField(
-        "review reminder (days before)", default=14,
+        "review reminder (days before)",
+        default=14,
         validators=[MinValueValidator(0), MaxValueValidator(MAX_LEAD_DAYS)],
         help_text="How many days before a plan review is due its owner is reminded.",
     )
     visit_reminder_days = models.PositiveSmallIntegerField(
-        "visit reminder (days before)", default=2,
+        "visit reminder (days before)",
+        default=2,
         validators=[MinValueValidator(0), MaxValueValidator(MAX_LEAD_DAYS)],
         help_text="How many days before a tasked visit is due the team is reminded.",
     )
     order_expiry_reminder_days = models.PositiveSmallIntegerField(
-        "order expiry reminder (days before)", default=56,
+        "order expiry reminder (days before)",
+        default=56,
         validators=[MinValueValidator(0), MaxValueValidator(MAX_LEAD_DAYS)],
         help_text="How many days before an order ends the unit is reminded (time to apply to renew).",
     )
     tactical_options = ArrayField(
-        models.CharField(max_length=120), verbose_name="tactical options", default=list, blank=True,
+        models.CharField(max_length=120),
+        verbose_name="tactical options",
+        default=list,
+        blank=True,
         help_text="The force's list of tactical options a plan can choose from to reduce risk.",
     )
     warning_markers = ArrayField(
-        models.CharField(max_length=120), verbose_name="warning markers", default=list, blank=True,
+        models.CharField(max_length=120),
+        verbose_name="warning markers",
+        default=list,
+        blank=True,
         help_text="The force's list of warning markers a subject's record can carry.",
     )
     updated_at = models.DateTimeField("updated", default=timezone.now)
@@ -131,7 +140,9 @@ class PlanScopeRule(models.Model):
         "order type", max_length=16, help_text="Code of an order type of the platform, e.g. SPO."
     )
     subject_condition = models.CharField(
-        "subjects", max_length=32, choices=SubjectCondition.choices,
+        "subjects",
+        max_length=32,
+        choices=SubjectCondition.choices,
         help_text="Which subjects under that order type need a plan.",
     )
 
@@ -139,7 +150,9 @@ class PlanScopeRule(models.Model):
         ordering = ["settings", "order_type_code"]
         constraints = [
             # One condition per order type keeps the rule readable ("SPO: registered sex offenders").
-            models.UniqueConstraint(fields=["settings", "order_type_code"], name="one_scope_rule_per_order_type"),
+            models.UniqueConstraint(
+                fields=["settings", "order_type_code"], name="one_scope_rule_per_order_type"
+            ),
         ]
 
     def __str__(self) -> str:
