@@ -120,7 +120,7 @@ class ForceViewSetMixin:
     reason_headers: ClassVar[dict[str, ReasonHeader]] = {"retrieve": ACCESS_REASON}
     #: Fields a client may order by (``?ordering=``); none unless declared.
     ordering_fields: ClassVar[list[str]] = []
-    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+    http_method_names = ["get", "post", "put", "patch", "delete", "head"]
 
     queryset: models.QuerySet[Any]
     request: Any
