@@ -23,13 +23,20 @@ def fan_out_job(name: str, day: str | None = None) -> int:
     day = day or timezone.localdate().isoformat()
     forces = forces_for_jobs()
     for force in forces:
-        run_job_in_force.apply_async(args=(name, day), _schema_name=force.schema_name)
+        # tenant-schemas-celery switches the worker to the schema named in this header.
+        run_job_in_force.apply_async(args=(name, day), headers={"_schema_name": force.schema_name})
     return len(forces)
 
 
 @app.task(name="jobs.tasks.run_job_in_force")
 def run_job_in_force(name: str, day: str) -> str:
     """Run one job for the force whose schema tenant-schemas-celery switched to."""
+    from django_tenants.utils import get_public_schema_name, schema_context
+
+    from tenants.models import Force
+
     get_job(name)
-    force = connection.tenant
+    schema = connection.schema_name  # set from the task's _schema_name header
+    with schema_context(get_public_schema_name()):
+        force = Force.objects.get(schema_name=schema)
     return run_for_force(name, force, dt.date.fromisoformat(day))

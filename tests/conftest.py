@@ -9,9 +9,25 @@ from django.db import connection
 from django.test import Client
 
 from tests.factories import PASSWORD, make_user
-from tests.forces import ensure_test_forces, reset_test_forces
+from tests.forces import drop_test_forces, ensure_test_forces, reset_test_forces
 
 DOMAIN = "spmp.localhost"
+
+
+def _flush_with_cascade() -> None:
+    """Force schemas hold foreign keys to public tables (users, order types), so the flush that
+    ends a transactional test must TRUNCATE ... CASCADE or PostgreSQL refuses it."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):  # type: ignore[no-untyped-def]
+        return original(self, style, tables, reset_sequences=reset_sequences, allow_cascade=True)
+
+    DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign]
+
+
+_flush_with_cascade()
 
 
 @pytest.fixture(scope="session")
@@ -51,10 +67,14 @@ def force_b(forces):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def committed_forces(transactional_db):  # type: ignore[no-untyped-def]
-    """For tests that commit (live server, worker): fresh forces before, rebuilt after."""
+    """For tests that commit (live server, worker): fresh forces before, dropped after.
+
+    pytest-django then flushes the public tables; the next test's ``forces`` fixture makes the
+    forces again.
+    """
     pair = reset_test_forces()
     yield pair
-    reset_test_forces()
+    drop_test_forces()
 
 
 def host_of(force) -> str:  # type: ignore[no-untyped-def]

@@ -31,13 +31,18 @@ def ensure_test_forces() -> tuple[Force, Force]:
     return out[0], out[1]
 
 
-def reset_test_forces() -> tuple[Force, Force]:
-    """After a test that committed data: drop the forces' schemas and make them afresh."""
+def drop_test_forces() -> None:
+    """Drop the test forces' schemas and rows (the next ``ensure_test_forces`` makes them anew)."""
     connection.set_schema_to_public()
     for _region, slug, _name in TEST_FORCES:
         with connection.cursor() as cur:
             cur.execute(f'DROP SCHEMA IF EXISTS "{Force.schema_for_slug(slug)}" CASCADE')
         Force.objects.filter(slug=slug).delete()
+
+
+def reset_test_forces() -> tuple[Force, Force]:
+    """Before a test that commits data: fresh, empty forces."""
+    drop_test_forces()
     return ensure_test_forces()
 
 

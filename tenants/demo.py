@@ -1,0 +1,116 @@
+"""The demo region: East Midlands forces, one demo user per role per force, fictional subjects."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from django_tenants.utils import schema_context
+
+from .models import Force, Membership, Region, RegionalRole, User
+from .roles import ForceRole, RegionalRoleKind
+from .services import ensure_platform, onboard_forces, reference_forces
+
+DEMO_REGION = "east-midlands"
+
+# Fictional people only. Names are invented; PNC ids use the impossible year 00 prefix pattern.
+DEMO_SUBJECTS = [
+    ("Hartley", "Dominic James", dt.date(1984, 3, 12), ["Dom Hartley"]),
+    ("Varga", "Petra", dt.date(1990, 7, 2), []),
+    ("Okafor", "Samuel", dt.date(1977, 11, 23), ["Sam O", "Samuel Oakes"]),
+    ("Lindqvist", "Erik", dt.date(1969, 1, 30), []),
+    ("Pemberton", "Grace Eleanor", dt.date(1995, 5, 17), ["Gracie Pemberton"]),
+    ("Mallory", "Keith", dt.date(1981, 9, 8), []),
+]
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    description: str
+
+
+def demo_email(role: str, force_slug: str) -> str:
+    return f"{role}@{force_slug}.example"
+
+
+def _user(email: str, name: str) -> User:
+    user, created = User.objects.get_or_create(email=email, defaults={"full_name": name, "is_demo": True})
+    if created or not user.check_password(settings.DEMO_PASSWORD):
+        user.set_password(settings.DEMO_PASSWORD)
+        user.is_demo = True
+        user.save(update_fields=["password", "is_demo"])
+    return user
+
+
+def _optional_hook(path: str) -> Callable[..., object] | None:
+    """A demo step provided by another app, if that app has it yet."""
+    module, _, name = path.rpartition(".")
+    try:
+        return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+    except (ImportError, AttributeError):
+        return None
+
+
+def seed_demo(progress: Callable[[str], None] | None = None) -> list[DemoAccount]:
+    """Create or top up the demo region. Safe to run again: reuses what exists."""
+    if settings.PRODUCTION:
+        raise ImproperlyConfigured("The demo seed refuses to run with DJANGO_ENV=production.")
+    say = progress or (lambda _msg: None)
+    ensure_platform()
+    refs = [f for f in reference_forces() if f.region_slug == DEMO_REGION]
+    onboard_forces(refs, admin_email_for=lambda ref: demo_email(ForceRole.FORCE_ADMIN, ref.slug),
+                   progress=lambda ref: say(f"force {ref.slug}"))
+    accounts: list[DemoAccount] = []
+    region = Region.objects.get(slug=DEMO_REGION)
+    organisation_hook = _optional_hook("plans.demo.seed_force_organisation")
+    for ref in refs:
+        force = Force.objects.get(slug=ref.slug)
+        with transaction.atomic():
+            for role in ForceRole:
+                email = demo_email(role.value, force.slug)
+                user = _user(email, f"Demo {role.label} ({force.name})")
+                Membership.objects.update_or_create(
+                    user=user, force=force,
+                    defaults={"roles": [role.value], "status": Membership.Status.ACTIVE},
+                )
+                accounts.append(DemoAccount(email, f"{role.label}, {force.name}"))
+            with schema_context(force.schema_name):
+                _seed_subjects(force)
+                if organisation_hook is not None:
+                    organisation_hook(force)
+        say(f"demo data {force.slug}")
+    for role, email in (
+        (RegionalRoleKind.REGIONAL_ADMIN, f"regional-admin@{DEMO_REGION}.example"),
+        (RegionalRoleKind.REGIONAL_ANALYST, f"regional-analyst@{DEMO_REGION}.example"),
+    ):
+        user = _user(email, f"Demo {role.label}")
+        RegionalRole.objects.get_or_create(user=user, region=region, role=role)
+        accounts.append(DemoAccount(email, f"{role.label}, East Midlands"))
+    platform_admin = _user("platform-admin@spmp.example", "Demo platform administrator")
+    RegionalRole.objects.get_or_create(user=platform_admin, region=None, role=RegionalRoleKind.PLATFORM_ADMIN)
+    if not platform_admin.is_staff:
+        platform_admin.is_staff = platform_admin.is_superuser = True
+        platform_admin.save(update_fields=["is_staff", "is_superuser"])
+    accounts.append(DemoAccount(platform_admin.email, "Platform administrator (all regions)"))
+    return accounts
+
+
+def _seed_subjects(force: Force) -> None:
+    from plans.models import Subject
+    from plans.services import create_subject
+
+    if Subject.objects.exists():
+        return
+    offset = sum(map(ord, force.slug)) % len(DEMO_SUBJECTS)
+    for i in range(4):
+        family, given, dob, aliases = DEMO_SUBJECTS[(offset + i) % len(DEMO_SUBJECTS)]
+        create_subject(
+            actor=None, family_name=family, given_names=given, date_of_birth=dob, aliases=aliases,
+            niche_nominal_ref=f"DEMO-{force.slug[:4].upper()}-{1000 + i}",
+        )
