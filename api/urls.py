@@ -7,12 +7,20 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
+from .audit import AuditEventViewSet
+from .administration import AreaViewSet, OrderTypeViewSet, PersonViewSet, PracticeSettingsViewSet, TeamViewSet
 from .subjects import SubjectViewSet
 from .tokens import ApiTokenViewSet, IssueTokenView
 
 router = SimpleRouter()
 router.register("auth/tokens", ApiTokenViewSet, basename="api-token")
 router.register("subjects", SubjectViewSet, basename="subject")
+router.register("people", PersonViewSet, basename="person")
+router.register("teams", TeamViewSet, basename="team")
+router.register("areas", AreaViewSet, basename="area")
+router.register("practice-settings", PracticeSettingsViewSet, basename="practice-settings")
+router.register("order-types", OrderTypeViewSet, basename="order-type")
+router.register("audit-events", AuditEventViewSet, basename="audit-event")
 
 urlpatterns = [
     path("auth/token/", IssueTokenView.as_view(), name="api-token-issue"),
