@@ -1,0 +1,141 @@
+"""Browser tests: Debian's Chromium driven by Playwright against pytest-django's live server.
+
+The browser must use real force hosts (``<slug>.spmp.localhost:<port>``), which Chromium resolves
+to loopback, so the live server listens on 127.0.0.1. Data the browser sees must be committed:
+these tests use ``committed_forces``. Every page visited is checked with axe-core, with the
+page's real CSP in force (axe is evaluated through the DevTools protocol, which CSP does not
+govern, so no test needs ``bypass_csp``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# The live server must listen where Chromium sends *.localhost: IPv4 loopback.
+os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1")
+# Playwright's sync API runs an event loop in this thread; the test's own ORM calls
+# (creating users, reading the audit log) are ordinary synchronous code all the same.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("SPMP_CHROMIUM", "/usr/bin/chromium")
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+APP_CSS = ROOT / "static" / "build" / "app.css"
+# Set SPMP_SCREENSHOTS=<folder> to keep a full-page screenshot of every page checked.
+SCREENSHOTS = os.environ.get("SPMP_SCREENSHOTS", "")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    from django.conf import settings
+
+    for item in items:
+        if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.slow)
+            item.add_marker(pytest.mark.browser)
+            # Force schemas (and the template) hold guardian tables whose foreign keys point at
+            # public auth tables, so the flush after a committing test must TRUNCATE ... CASCADE;
+            # Django does that only when ``available_apps`` is set.
+            item.add_marker(
+                pytest.mark.django_db(transaction=True, available_apps=list(settings.INSTALLED_APPS))
+            )
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not (shutil.which(CHROMIUM) or Path(CHROMIUM).exists()):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: `make chromium` installs Debian's package.")
+    if not AXE_JS.exists() or not APP_CSS.exists():
+        pytest.fail("Front-end assets missing: run `make ui` (npm ci and the CSS build).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Site:
+    """URLs of the live server on the regional host and on each force's host."""
+
+    port: int
+    domain: str = "spmp.localhost"
+
+    def regional(self, path: str = "/") -> str:
+        return f"http://{self.domain}:{self.port}{path}"
+
+    def force(self, force: Any, path: str = "/") -> str:
+        return f"http://{force.slug}.{self.domain}:{self.port}{path}"
+
+
+@pytest.fixture
+def site(live_server: Any, committed_forces: Any) -> Site:
+    port = int(live_server.url.rsplit(":", 1)[1])
+    return Site(port=port)
+
+
+class PageProblems:
+    """What the browser reported while a test ran: CSP violations, script errors, failed loads."""
+
+    def __init__(self) -> None:
+        self.console_errors: list[str] = []
+        self.page_errors: list[str] = []
+        self.failed_requests: list[str] = []
+
+    @property
+    def csp_violations(self) -> list[str]:
+        return [m for m in self.console_errors if "Content Security Policy" in m]
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    context.set_default_timeout(15_000)
+    pg = context.new_page()
+    problems = PageProblems()
+    pg.on("console", lambda m: problems.console_errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: problems.page_errors.append(str(e)))
+    pg.on("requestfailed", lambda r: problems.failed_requests.append(r.url))
+    pg.problems = problems
+    yield pg
+    context.close()
+
+
+_AXE_SOURCE: str | None = None
+
+
+def check_accessibility(page: Any, name: str) -> list[dict[str, Any]]:
+    """Run axe-core on the page as it is; fail on any serious or critical violation.
+
+    Returns every violation (minor and moderate ones too) for the caller to look at.
+    """
+    global _AXE_SOURCE
+    if _AXE_SOURCE is None:
+        _AXE_SOURCE = AXE_JS.read_text(encoding="utf-8")
+    if SCREENSHOTS:
+        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=True)
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(_AXE_SOURCE)
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    violations = result["violations"]
+    bad = [v for v in violations if v.get("impact") in ("serious", "critical")]
+    assert not bad, f"axe-core on {name} ({page.url}):\n" + "\n".join(
+        f"- {v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:5]}" for v in bad
+    )
+    return violations
