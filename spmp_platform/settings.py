@@ -59,6 +59,8 @@ if EMBEDDED_DATABASE:
 _db = dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")))
 _db["ENGINE"] = "django_tenants.postgresql_backend"
 _db.setdefault("OPTIONS", {})
+if "host" in _db["OPTIONS"]:  # a socket folder given as ?host=/path (the embedded server's URL)
+    _db["HOST"] = _db["OPTIONS"].pop("host")
 _db["CONN_HEALTH_CHECKS"] = True
 _test_name = os.environ.get("SPMP_TEST_DATABASE_NAME")
 if _test_name:
