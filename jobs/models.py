@@ -10,3 +10,6 @@ class Heartbeat(models.Model):
     day = models.DateField("day", unique=True)
     schema_name = models.CharField("schema", max_length=63)
     recorded_at = models.DateTimeField("recorded at", default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"heartbeat {self.day} in {self.schema_name}"

@@ -38,8 +38,11 @@ def periodic_job(
 
     def decorator(func: JobFunc) -> JobFunc:
         _JOBS[name] = PeriodicJob(
-            name=name, func=func, schedule=schedule or crontab(minute=15, hour=2),
-            per_force=per_force, description=description or (func.__doc__ or "").strip(),
+            name=name,
+            func=func,
+            schedule=schedule or crontab(minute=15, hour=2),
+            per_force=per_force,
+            description=description or (func.__doc__ or "").strip(),
         )
         return func
 

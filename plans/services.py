@@ -56,13 +56,21 @@ def _clean_aliases(aliases: Iterable[str]) -> list[str]:
 
 @transaction.atomic
 def create_subject(
-    *, actor: Any, family_name: str, given_names: str, date_of_birth: dt.date | None = None,
-    pnc_id: str = "", niche_nominal_ref: str = "", aliases: Sequence[str] = (),
+    *,
+    actor: Any,
+    family_name: str,
+    given_names: str,
+    date_of_birth: dt.date | None = None,
+    pnc_id: str = "",
+    niche_nominal_ref: str = "",
+    aliases: Sequence[str] = (),
 ) -> Subject:
     """Record a new subject in the current force (a collection of personal data)."""
     subject = Subject(
-        family_name=(family_name or "").strip(), given_names=(given_names or "").strip(),
-        date_of_birth=date_of_birth, pnc_id=(pnc_id or "").strip().upper(),
+        family_name=(family_name or "").strip(),
+        given_names=(given_names or "").strip(),
+        date_of_birth=date_of_birth,
+        pnc_id=(pnc_id or "").strip().upper(),
         niche_nominal_ref=(niche_nominal_ref or "").strip(),
     )
     alias_names = _clean_aliases(aliases)
@@ -72,8 +80,12 @@ def create_subject(
         [SubjectAlias(subject=subject, name=n, name_search=_alias_key(n)) for n in alias_names]
     )
     record_change(
-        action=AuditAction.COLLECT, instance=subject, before=None, after=_snapshot(subject),
-        restricted=(*Subject.RESTRICTED_FIELDS, "aliases"), actor=actor,
+        action=AuditAction.COLLECT,
+        instance=subject,
+        before=None,
+        after=_snapshot(subject),
+        restricted=(*Subject.RESTRICTED_FIELDS, "aliases"),
+        actor=actor,
     )
     return subject
 
@@ -85,8 +97,9 @@ def _alias_key(name: str) -> str:
 
 
 @transaction.atomic
-def update_subject(*, actor: Any, subject: Subject, aliases: Sequence[str] | None = None,
-                   **changes: Any) -> Subject:
+def update_subject(
+    *, actor: Any, subject: Subject, aliases: Sequence[str] | None = None, **changes: Any
+) -> Subject:
     """Change a subject's identity fields and (optionally) replace the aliases."""
     unknown = set(changes) - set(SUBJECT_FIELDS)
     if unknown:
@@ -106,14 +119,21 @@ def update_subject(*, actor: Any, subject: Subject, aliases: Sequence[str] | Non
         subject.aliases.exclude(name__in=names).delete()
         existing = set(subject.aliases.values_list("name", flat=True))
         SubjectAlias.objects.bulk_create(
-            [SubjectAlias(subject=subject, name=n, name_search=_alias_key(n))
-             for n in names if n not in existing]
+            [
+                SubjectAlias(subject=subject, name=n, name_search=_alias_key(n))
+                for n in names
+                if n not in existing
+            ]
         )
     after = _snapshot(subject)
     if after != before:
         record_change(
-            action=AuditAction.ALTER, instance=subject, before=before, after=after,
-            restricted=(*Subject.RESTRICTED_FIELDS, "aliases"), actor=actor,
+            action=AuditAction.ALTER,
+            instance=subject,
+            before=before,
+            after=after,
+            restricted=(*Subject.RESTRICTED_FIELDS, "aliases"),
+            actor=actor,
         )
     return subject
 
@@ -125,19 +145,30 @@ def erase_subject(*, actor: Any, subject: Subject, reason: str) -> None:
         raise ValidationError({"reason": ["Give the reason for erasing this record."]})
     uuid = subject.uuid
     subject.delete()
-    record_event(action=AuditAction.ERASE, object_type="subject", object_ids=[uuid],
-                 justification=reason.strip(), actor=actor)
+    record_event(
+        action=AuditAction.ERASE,
+        object_type="subject",
+        object_ids=[uuid],
+        justification=reason.strip(),
+        actor=actor,
+    )
 
 
 def record_case_file_opened(*, actor: Any, subject: Subject, reason: str) -> None:
     """A consultation of one subject's case file, with the officer's reason for access."""
-    record_event(action=AuditAction.CONSULT, object_type="subject", object_ids=[subject.uuid],
-                 justification=reason, actor=actor)
+    record_event(
+        action=AuditAction.CONSULT,
+        object_type="subject",
+        object_ids=[subject.uuid],
+        justification=reason,
+        actor=actor,
+    )
 
 
 def record_list_viewed(*, actor: Any, subjects: Iterable[Subject], what: str = "subject list") -> None:
     """One consult event naming every subject a list page or list response showed."""
     ids = [s.uuid for s in subjects]
     if ids:
-        record_event(action=AuditAction.CONSULT, object_type="subject", object_ids=ids,
-                     justification=what, actor=actor)
+        record_event(
+            action=AuditAction.CONSULT, object_type="subject", object_ids=ids, justification=what, actor=actor
+        )

@@ -13,8 +13,9 @@ def _api(request: HttpRequest) -> bool:
 def _json(status: int, code: str, detail: str) -> HttpResponse:
     import json
 
-    return HttpResponse(json.dumps({"code": code, "detail": detail}), status=status,
-                        content_type="application/json")
+    return HttpResponse(
+        json.dumps({"code": code, "detail": detail}), status=status, content_type="application/json"
+    )
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -65,8 +65,16 @@ class JobRunAdmin(admin.ModelAdmin):
 class OrderTypeAdmin(admin.ModelAdmin):
     """Platform administrators maintain the statutory rules; forces only read them."""
 
-    list_display = ("code", "name", "law", "minimum_duration_months", "notification_required",
-                    "notification_days", "notification_trigger", "is_active")
+    list_display = (
+        "code",
+        "name",
+        "law",
+        "minimum_duration_months",
+        "notification_required",
+        "notification_days",
+        "notification_trigger",
+        "is_active",
+    )
     list_filter = ("notification_required", "is_active")
     search_fields = ("code", "name", "law")
     readonly_fields = ("uuid",)

@@ -64,8 +64,11 @@ def seed_demo(progress: Callable[[str], None] | None = None) -> list[DemoAccount
     say = progress or (lambda _msg: None)
     ensure_platform()
     refs = [f for f in reference_forces() if f.region_slug == DEMO_REGION]
-    onboard_forces(refs, admin_email_for=lambda ref: demo_email(ForceRole.FORCE_ADMIN, ref.slug),
-                   progress=lambda ref: say(f"force {ref.slug}"))
+    onboard_forces(
+        refs,
+        admin_email_for=lambda ref: demo_email(ForceRole.FORCE_ADMIN, ref.slug),
+        progress=lambda ref: say(f"force {ref.slug}"),
+    )
     accounts: list[DemoAccount] = []
     region = Region.objects.get(slug=DEMO_REGION)
     organisation_hook = _optional_hook("plans.demo.seed_force_organisation")
@@ -76,7 +79,8 @@ def seed_demo(progress: Callable[[str], None] | None = None) -> list[DemoAccount
                 email = demo_email(role.value, force.slug)
                 user = _user(email, f"Demo {role.label} ({force.name})")
                 Membership.objects.update_or_create(
-                    user=user, force=force,
+                    user=user,
+                    force=force,
                     defaults={"roles": [role.value], "status": Membership.Status.ACTIVE},
                 )
                 accounts.append(DemoAccount(email, f"{role.label}, {force.name}"))
@@ -111,6 +115,10 @@ def _seed_subjects(force: Force) -> None:
     for i in range(4):
         family, given, dob, aliases = DEMO_SUBJECTS[(offset + i) % len(DEMO_SUBJECTS)]
         create_subject(
-            actor=None, family_name=family, given_names=given, date_of_birth=dob, aliases=aliases,
+            actor=None,
+            family_name=family,
+            given_names=given,
+            date_of_birth=dob,
+            aliases=aliases,
             niche_nominal_ref=f"DEMO-{force.slug[:4].upper()}-{1000 + i}",
         )

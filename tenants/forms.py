@@ -26,17 +26,21 @@ class SetPasswordWithEmailForm(SetPasswordForm):
 
 class OnboardForceForm(forms.Form):
     region = forms.ModelChoiceField(
-        queryset=Region.objects.none(), to_field_name="slug", label="Region",
+        queryset=Region.objects.none(),
+        to_field_name="slug",
+        label="Region",
         error_messages={"required": "Choose the force's region."},
     )
     slug = forms.CharField(
-        label="Slug", max_length=42,
+        label="Slug",
+        max_length=42,
         help_text="Lower-case letters, digits and hyphens; the force's address becomes "
         "<slug>.<platform domain>.",
         error_messages={"required": "Enter a slug for the force, e.g. lincolnshire."},
     )
     name = forms.CharField(
-        label="Name", max_length=100,
+        label="Name",
+        max_length=100,
         error_messages={"required": "Enter the force's name, e.g. Lincolnshire Police."},
     )
     admin_email = forms.EmailField(

@@ -28,8 +28,10 @@ class ForceMembershipMiddleware:
             if ctx is not None:
                 request_context.set_current(
                     request_context.RequestContext(
-                        request_id=ctx.request_id, client_address=ctx.client_address,
-                        user=user, host=ctx.host,
+                        request_id=ctx.request_id,
+                        client_address=ctx.client_address,
+                        user=user,
+                        host=ctx.host,
                     )
                 )
         if force is not None and not force.is_platform and user is not None and user.is_authenticated:

@@ -47,12 +47,19 @@ class Force(TenantMixin):
 
     uuid = models.UUIDField("public id", default=uuid.uuid4, unique=True, editable=False)
     slug = models.CharField(
-        "slug", max_length=42, unique=True, validators=[dns_label_validator],
+        "slug",
+        max_length=42,
+        unique=True,
+        validators=[dns_label_validator],
         help_text="Lower-case DNS label; the force is served at <slug>.<platform domain>.",
     )
     name = models.CharField("name", max_length=100, help_text="e.g. Lincolnshire Police")
     region = models.ForeignKey(
-        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="forces",
+        Region,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="forces",
         help_text="The region whose administrators onboard and manage this force.",
     )
     onboarded_at = models.DateTimeField("onboarded at", default=timezone.now)
@@ -187,12 +194,11 @@ class Membership(models.Model):
     force = models.ForeignKey(Force, on_delete=models.CASCADE, related_name="memberships")
     roles = ArrayField(
         models.CharField(max_length=32, choices=ForceRole.choices),
-        verbose_name="roles", default=list,
+        verbose_name="roles",
+        default=list,
         help_text="The roles this person holds in this force; several are allowed.",
     )
-    status = models.CharField(
-        "status", max_length=16, choices=Status.choices, default=Status.ACTIVE
-    )
+    status = models.CharField("status", max_length=16, choices=Status.choices, default=Status.ACTIVE)
     created_at = models.DateTimeField("created", default=timezone.now)
 
     class Meta:
@@ -216,7 +222,11 @@ class RegionalRole(models.Model):
     uuid = models.UUIDField("public id", default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="regional_roles")
     region = models.ForeignKey(
-        Region, on_delete=models.CASCADE, null=True, blank=True, related_name="regional_roles",
+        Region,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="regional_roles",
         help_text="Empty only for platform administrators, who act above every region.",
     )
     role = models.CharField("role", max_length=32, choices=RegionalRoleKind.choices)
@@ -248,10 +258,11 @@ class JobRun(models.Model):
     day = models.DateField("day")
     started_at = models.DateTimeField("started", default=timezone.now)
     finished_at = models.DateTimeField("finished", null=True, blank=True)
-    outcome = models.CharField("outcome", max_length=16, choices=Outcome.choices,
-                               default=Outcome.RUNNING)
+    outcome = models.CharField("outcome", max_length=16, choices=Outcome.choices, default=Outcome.RUNNING)
     schema_seen = models.CharField(
-        "schema seen", max_length=63, blank=True,
+        "schema seen",
+        max_length=63,
+        blank=True,
         help_text="The database schema the job actually ran in, recorded by the job itself.",
     )
     detail = models.TextField("detail", blank=True)
@@ -261,6 +272,9 @@ class JobRun(models.Model):
             models.UniqueConstraint(fields=["job", "force", "day"], name="one_run_per_job_force_day"),
         ]
         ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.idempotency_key} ({self.outcome})"
 
     @property
     def idempotency_key(self) -> str:
@@ -274,6 +288,18 @@ class NotificationTrigger(models.TextChoices):
     MAKING = "making", "Making of the order"
 
 
+class OrderTypeQuerySet(models.QuerySet["OrderType"]):
+    def visible_to(self, user: Any, action: str = "view") -> OrderTypeQuerySet:
+        """Every force reads the order types (with the settings permission); none changes them here."""
+        from spmp_platform.access import current_force_permissions
+
+        from .roles import Perm
+
+        if action == "view" and Perm.VIEW_SETTINGS in current_force_permissions(user):
+            return self
+        return self.none()
+
+
 class OrderType(models.Model):
     """A type of protective order and its statutory rules, the same for every force.
 
@@ -284,7 +310,9 @@ class OrderType(models.Model):
 
     uuid = models.UUIDField("public id", default=uuid.uuid4, unique=True, editable=False)
     code = models.CharField(
-        "code", max_length=16, unique=True,
+        "code",
+        max_length=16,
+        unique=True,
         validators=[RegexValidator(r"^[A-Z][A-Z0-9-]{1,15}$", "Use capitals, digits or hyphens, e.g. SPO.")],
         help_text="Short stable code used by forces' settings and the API, e.g. SPO.",
     )
@@ -293,37 +321,51 @@ class OrderType(models.Model):
         "law", max_length=200, help_text="The statute (England and Wales), e.g. Stalking Protection Act 2019"
     )
     minimum_duration_months = models.PositiveSmallIntegerField(
-        "minimum duration (months)", null=True, blank=True,
+        "minimum duration (months)",
+        null=True,
+        blank=True,
         help_text="Shortest duration the order may have; empty when the court decides freely.",
     )
     minimum_duration_is_statutory = models.BooleanField(
-        "minimum set by law", default=False,
+        "minimum set by law",
+        default=False,
         help_text="Unticked when the minimum is a practice default rather than fixed by statute.",
     )
     duration_notes = models.CharField(
-        "duration notes", max_length=300, blank=True,
+        "duration notes",
+        max_length=300,
+        blank=True,
         help_text="e.g. 'until the main application is decided', 'or until further order'.",
     )
     notification_required = models.BooleanField(
-        "notification required", default=False,
+        "notification required",
+        default=False,
         help_text="Whether the statute itself requires the subject to notify names and address.",
     )
     notification_days = models.PositiveSmallIntegerField(
-        "notification period (days)", null=True, blank=True,
+        "notification period (days)",
+        null=True,
+        blank=True,
         help_text="Length of the period to notify, counting the trigger day as day one.",
     )
     notification_trigger = models.CharField(
-        "notification trigger", max_length=16, choices=NotificationTrigger.choices, blank=True,
+        "notification trigger",
+        max_length=16,
+        choices=NotificationTrigger.choices,
+        blank=True,
         help_text="The event the notification period begins with.",
     )
     notification_notes = models.TextField(
-        "notification notes", blank=True,
+        "notification notes",
+        blank=True,
         help_text="Further rules: changes of name or address, exemptions, suspension.",
     )
     is_active = models.BooleanField(
         "in use", default=True, help_text="Untick to stop new orders of this type being recorded."
     )
     sort_order = models.PositiveSmallIntegerField("sort order", default=100)
+
+    objects = OrderTypeQuerySet.as_manager()
 
     class Meta:
         ordering = ["sort_order", "code"]

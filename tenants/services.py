@@ -123,7 +123,12 @@ def validate_new_force(*, region_slug: str, slug: str, name: str, admin_email: s
 
 
 def onboard_force(
-    *, region_slug: str, slug: str, name: str, admin_email: str, admin_name: str = "",
+    *,
+    region_slug: str,
+    slug: str,
+    name: str,
+    admin_email: str,
+    admin_name: str = "",
     actor: User | None = None,
 ) -> OnboardingResult:
     """Create a force: schema (cloned from the template), host, first administrator, defaults.
@@ -138,13 +143,9 @@ def onboard_force(
     with transaction.atomic():
         connection.set_schema_to_public()
         region = ensure_region(region_slug)
-        force = Force(
-            schema_name=Force.schema_for_slug(slug), slug=slug, name=name.strip(), region=region
-        )
+        force = Force(schema_name=Force.schema_for_slug(slug), slug=slug, name=name.strip(), region=region)
         force.save(verbosity=0)  # clones the template schema (TENANT_BASE_SCHEMA)
-        Domain.objects.create(
-            domain=f"{slug}.{settings.SPMP_DOMAIN}", tenant=force, is_primary=True
-        )
+        Domain.objects.create(domain=f"{slug}.{settings.SPMP_DOMAIN}", tenant=force, is_primary=True)
         admin, created = User.objects.get_or_create(
             email=admin_email.strip().lower(), defaults={"full_name": admin_name}
         )
@@ -156,8 +157,11 @@ def onboard_force(
         from audit.services import AuditAction, record_event
 
         record_event(
-            action=AuditAction.COLLECT, object_type="force", object_ids=[force.uuid],
-            justification=f"Onboarded force {force.slug} in region {region.slug}", actor=actor,
+            action=AuditAction.COLLECT,
+            object_type="force",
+            object_ids=[force.uuid],
+            justification=f"Onboarded force {force.slug} in region {region.slug}",
+            actor=actor,
         )
         connection.set_schema_to_public()
     url = set_password_path(admin) if created or not admin.has_usable_password() else None
@@ -165,7 +169,9 @@ def onboard_force(
 
 
 def onboard_forces(
-    forces: Iterable[ReferenceForce], *, admin_email_for: Callable[[ReferenceForce], str],
+    forces: Iterable[ReferenceForce],
+    *,
+    admin_email_for: Callable[[ReferenceForce], str],
     progress: Callable[[ReferenceForce], None] | None = None,
 ) -> list[OnboardingResult]:
     """Onboard several reference forces, skipping those already onboarded."""
@@ -174,7 +180,9 @@ def onboard_forces(
         if not Force.objects.filter(slug=ref.slug).exists():
             results.append(
                 onboard_force(
-                    region_slug=ref.region_slug, slug=ref.slug, name=ref.name,
+                    region_slug=ref.region_slug,
+                    slug=ref.slug,
+                    name=ref.name,
                     admin_email=admin_email_for(ref),
                 )
             )

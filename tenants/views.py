@@ -68,21 +68,30 @@ class SignInView(auth_views.LoginView):
 
     def form_valid(self, form: SignInForm) -> HttpResponse:
         response = super().form_valid(form)
-        record_event(action=AuditAction.SIGN_IN, object_type="user",
-                     object_ids=[form.get_user().uuid], actor=form.get_user())
+        record_event(
+            action=AuditAction.SIGN_IN,
+            object_type="user",
+            object_ids=[form.get_user().uuid],
+            actor=form.get_user(),
+        )
         return response
 
     def form_invalid(self, form: SignInForm) -> HttpResponse:
-        record_event(action=AuditAction.SIGN_IN_FAILED, object_type="user",
-                     justification="Failed sign-in attempt")
+        record_event(
+            action=AuditAction.SIGN_IN_FAILED, object_type="user", justification="Failed sign-in attempt"
+        )
         return super().form_invalid(form)
 
 
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        record_event(action=AuditAction.SIGN_OUT, object_type="user",
-                     object_ids=[request.user.uuid], actor=request.user)
+        record_event(
+            action=AuditAction.SIGN_OUT,
+            object_type="user",
+            object_ids=[request.user.uuid],
+            actor=request.user,
+        )
     logout(request)
     return HttpResponseRedirect(regional_url(request, reverse("tenants:sign-in")))
 
@@ -100,8 +109,14 @@ def set_password(request: HttpRequest, user_uuid: str, token: str) -> HttpRespon
         from .services import activate_invited_memberships
 
         activate_invited_memberships(user)
-        record_event(action=AuditAction.ALTER, object_type="user", object_ids=[user.uuid],
-                     changed_fields=["password"], actor=user, justification="Set password by link")
+        record_event(
+            action=AuditAction.ALTER,
+            object_type="user",
+            object_ids=[user.uuid],
+            changed_fields=["password"],
+            actor=user,
+            justification="Set password by link",
+        )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return HttpResponseRedirect(landing_url(request, user))
     return render(request, "tenants/set_password.html", {"form": form, "target_user": user})
@@ -126,30 +141,36 @@ def region_forces(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     regions = user.administered_regions()
     if not regions.exists():
-        record_event(action=AuditAction.PERMISSION_DENIED, object_type="force",
-                     justification="Regional forces page without a regional administrator role")
+        record_event(
+            action=AuditAction.PERMISSION_DENIED,
+            object_type="force",
+            justification="Regional forces page without a regional administrator role",
+        )
         raise PermissionDenied
     form = OnboardForceForm(request.POST or None, regions=regions)
     result = None
     if request.method == "POST" and form.is_valid():
         try:
             result = onboard_force(
-                region_slug=form.cleaned_data["region"].slug, slug=form.cleaned_data["slug"],
-                name=form.cleaned_data["name"], admin_email=form.cleaned_data["admin_email"],
+                region_slug=form.cleaned_data["region"].slug,
+                slug=form.cleaned_data["slug"],
+                name=form.cleaned_data["name"],
+                admin_email=form.cleaned_data["admin_email"],
                 actor=user,
             )
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            link = (request.build_absolute_uri(result.set_password_url)
-                    if result.set_password_url else None)
+            link = request.build_absolute_uri(result.set_password_url) if result.set_password_url else None
             messages.success(request, f"{result.force.name} is onboarded.")
             request.session["last_onboarding_link"] = link
             return redirect("tenants:region-forces")
     forces = (
-        Force.objects.filter(region__in=regions).select_related("region")
-        .prefetch_related("domains").order_by("region__name", "name")
+        Force.objects.filter(region__in=regions)
+        .select_related("region")
+        .prefetch_related("domains")
+        .order_by("region__name", "name")
     )
     context = {
         "form": form,

@@ -14,8 +14,12 @@ _seq = itertools.count(1)
 
 
 def make_user(
-    *, force: Force | None = None, roles: Iterable[str] = (), email: str | None = None,
-    status: str = Membership.Status.ACTIVE, regional: tuple[str, object] | None = None,
+    *,
+    force: Force | None = None,
+    roles: Iterable[str] = (),
+    email: str | None = None,
+    status: str = Membership.Status.ACTIVE,
+    regional: tuple[str, object] | None = None,
 ) -> User:
     email = email or f"user{next(_seq)}@{force.slug if force else 'platform'}.test"
     user = User.objects.create_user(email=email, password=PASSWORD, full_name=f"Test {email}")

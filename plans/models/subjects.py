@@ -23,8 +23,9 @@ class SubjectQuerySet(models.QuerySet["Subject"]):
         from spmp_platform.access import current_force_permissions
         from tenants.roles import Perm
 
-        needed = {"view": Perm.VIEW_SUBJECT, "change": Perm.CHANGE_SUBJECT,
-                  "delete": Perm.DELETE_SUBJECT}[action]
+        needed = {"view": Perm.VIEW_SUBJECT, "change": Perm.CHANGE_SUBJECT, "delete": Perm.DELETE_SUBJECT}[
+            action
+        ]
         if needed in current_force_permissions(user):
             return self
         return self.none()
@@ -51,11 +52,16 @@ class Subject(models.Model):
     given_names = models.CharField("given names", max_length=150, help_text="Forenames in full.")
     date_of_birth = models.DateField("date of birth", null=True, blank=True)
     pnc_id = models.CharField(
-        "PNC id", max_length=13, blank=True, validators=[pnc_validator],
+        "PNC id",
+        max_length=13,
+        blank=True,
+        validators=[pnc_validator],
         help_text="Police National Computer id, e.g. 98/1234567A.",
     )
     niche_nominal_ref = models.CharField(
-        "Niche nominal reference", max_length=30, blank=True,
+        "Niche nominal reference",
+        max_length=30,
+        blank=True,
         help_text="The nominal record in the force's record system (Niche), the record of truth.",
     )
     name_search = models.CharField(max_length=260, editable=False, db_index=True, default="")
@@ -76,14 +82,14 @@ class Subject(models.Model):
     def __str__(self) -> str:
         return f"{self.family_name.upper()}, {self.given_names}"
 
-    @property
-    def display_name(self) -> str:
-        return str(self)
-
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         self.name_search = name_key(self.given_names, self.family_name)
         self.pnc_search = pnc_key(self.pnc_id)
         super().save(*args, **kwargs)
+
+    @property
+    def display_name(self) -> str:
+        return str(self)
 
 
 class SubjectAlias(models.Model):

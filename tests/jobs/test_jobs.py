@@ -42,8 +42,9 @@ def test_a_failed_run_is_recorded_and_may_be_retried(force_a, monkeypatch):
     def boom(**kwargs):
         raise RuntimeError("broken")
 
-    monkeypatch.setitem(registry._JOBS, "heartbeat", registry.PeriodicJob(
-        name="heartbeat", func=boom, schedule=job.schedule))
+    monkeypatch.setitem(
+        registry._JOBS, "heartbeat", registry.PeriodicJob(name="heartbeat", func=boom, schedule=job.schedule)
+    )
     with pytest.raises(RuntimeError):
         run_for_force("heartbeat", force_a, DAY)
     assert JobRun.objects.get(job="heartbeat", force=force_a, day=DAY).outcome == JobRun.Outcome.FAILED
@@ -59,8 +60,9 @@ def test_run_job_command_covers_every_force_then_skips(forces, capsys):
 
 
 def test_run_job_command_for_one_force(forces, force_b, capsys):
-    call_command("run_job", "heartbeat", "--force", "nottinghamshire", "--date", DAY.isoformat(),
-                 "--no-progress")
+    call_command(
+        "run_job", "heartbeat", "--force", "nottinghamshire", "--date", DAY.isoformat(), "--no-progress"
+    )
     assert list(JobRun.objects.filter(day=DAY).values_list("force__slug", flat=True)) == ["nottinghamshire"]
 
 
@@ -89,9 +91,24 @@ def test_a_real_worker_runs_the_job_in_each_force_schema_once_per_day(committed_
     force_a, force_b = committed_forces
     env = child_env(SPMP_DATA_DIR=str(tmp_path), CELERY_BROKER_URL="")
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "spmp_platform", "worker", "--pool=solo",
-         "--loglevel=WARNING", "--without-heartbeat", "--without-gossip", "--without-mingle"],
-        env=env, cwd=settings.BASE_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "spmp_platform",
+            "worker",
+            "--pool=solo",
+            "--loglevel=WARNING",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        env=env,
+        cwd=settings.BASE_DIR,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         send = (
@@ -99,8 +116,13 @@ def test_a_real_worker_runs_the_job_in_each_force_schema_once_per_day(committed_
             f"fan_out_job.delay('heartbeat', '{DAY.isoformat()}'); "
             f"fan_out_job.delay('heartbeat', '{DAY.isoformat()}')"
         )
-        subprocess.run([sys.executable, "manage.py", "shell", "-c", send], env=env,
-                       cwd=settings.BASE_DIR, check=True, timeout=120)
+        subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", send],
+            env=env,
+            cwd=settings.BASE_DIR,
+            check=True,
+            timeout=120,
+        )
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             done = JobRun.objects.filter(day=DAY, outcome=JobRun.Outcome.SUCCEEDED).count()

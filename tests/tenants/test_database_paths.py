@@ -14,13 +14,17 @@ BASE = Path(settings.BASE_DIR)
 
 
 def _run(args: list[str], env: dict[str, str], timeout: int = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, *args], env=env, cwd=BASE, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, *args], env=env, cwd=BASE, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"DATABASE_URL", "SPMP_TEST_DATABASE_NAME", "DJANGO_ENV"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "SPMP_TEST_DATABASE_NAME", "DJANGO_ENV"}
+    }
     env.update(extra)
     return env
 
@@ -31,46 +35,93 @@ def test_embedded_server_starts_migrates_and_keeps_data_across_restarts(tmp_path
     try:
         first = _run(["manage.py", "migrate_all"], env)
         assert first.returncode == 0, first.stderr
-        onboard = _run(["manage.py", "onboard_force", "--region", "east-midlands", "--slug",
-                        "derbyshire", "--name", "Derbyshire Constabulary", "--admin-email",
-                        "lead@derbyshire.example"], env)
+        onboard = _run(
+            [
+                "manage.py",
+                "onboard_force",
+                "--region",
+                "east-midlands",
+                "--slug",
+                "derbyshire",
+                "--name",
+                "Derbyshire Constabulary",
+                "--admin-email",
+                "lead@derbyshire.example",
+            ],
+            env,
+        )
         assert onboard.returncode == 0, onboard.stderr
         assert (tmp_path / "data" / "pg" / "PG_VERSION").exists()
-        stop = _run(["-c", "import pgserver,sys; pgserver.get_server(sys.argv[1], cleanup_mode='stop')",
-                     str(tmp_path / "data" / "pg")], env)
+        stop = _run(
+            [
+                "-c",
+                "import pgserver,sys; pgserver.get_server(sys.argv[1], cleanup_mode='stop')",
+                str(tmp_path / "data" / "pg"),
+            ],
+            env,
+        )
         assert stop.returncode == 0, stop.stderr
         # A new process finds the stopped server's data, restarts it and sees the force.
-        probe = _run(["manage.py", "shell", "-c",
-                      "from django.db import connection; from tenants.models import Force; "
-                      "print(connection.settings_dict['HOST']); "
-                      "print(sorted(Force.objects.values_list('slug', flat=True)))"], env)
+        probe = _run(
+            [
+                "manage.py",
+                "shell",
+                "-c",
+                "from django.db import connection; from tenants.models import Force; "
+                "print(connection.settings_dict['HOST']); "
+                "print(sorted(Force.objects.values_list('slug', flat=True)))",
+            ],
+            env,
+        )
         assert probe.returncode == 0, probe.stderr
         host, slugs = probe.stdout.strip().splitlines()[-2:]
         assert host.startswith(str(tmp_path)), host  # a socket in the embedded data folder
         assert "derbyshire" in slugs
     finally:
-        _run(["-c", "import pgserver,sys; pgserver.get_server(sys.argv[1], cleanup_mode='stop')",
-              str(tmp_path / "data" / "pg")], env)
+        _run(
+            [
+                "-c",
+                "import pgserver,sys; pgserver.get_server(sys.argv[1], cleanup_mode='stop')",
+                str(tmp_path / "data" / "pg"),
+            ],
+            env,
+        )
 
 
 def test_database_url_names_the_server_and_no_embedded_server_starts(tmp_path):
     url = "postgres://postgres@127.0.0.1:5432/postgres"
-    probe = _run(["-c", (
-        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='spmp_platform.settings'; django.setup();"
-        "from django.conf import settings as s; d=s.DATABASES['default'];"
-        "print(s.EMBEDDED_DATABASE, d['HOST'], d['PORT'], d['NAME'], d['ENGINE'])"
-    )], _env(DATABASE_URL=url, SPMP_DATA_DIR=str(tmp_path)))
+    probe = _run(
+        [
+            "-c",
+            (
+                "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='spmp_platform.settings'; django.setup();"
+                "from django.conf import settings as s; d=s.DATABASES['default'];"
+                "print(s.EMBEDDED_DATABASE, d['HOST'], d['PORT'], d['NAME'], d['ENGINE'])"
+            ),
+        ],
+        _env(DATABASE_URL=url, SPMP_DATA_DIR=str(tmp_path)),
+    )
     assert probe.returncode == 0, probe.stderr
-    assert probe.stdout.split() == ["False", "127.0.0.1", "5432", "postgres",
-                                    "django_tenants.postgresql_backend"]
+    assert probe.stdout.split() == [
+        "False",
+        "127.0.0.1",
+        "5432",
+        "postgres",
+        "django_tenants.postgresql_backend",
+    ]
     assert not (tmp_path / "pg").exists()
 
 
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "AUDIT_SEAL_KEY", "DATABASE_URL"])
 def test_production_refuses_to_start_without_a_secret(missing, tmp_path):
-    env = _env(DJANGO_ENV="production", SECRET_KEY="s" * 50, AUDIT_SEAL_KEY="a" * 40,
-               REGISTRY_MATCH_KEY="r" * 40, DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres",
-               SPMP_DATA_DIR=str(tmp_path))
+    env = _env(
+        DJANGO_ENV="production",
+        SECRET_KEY="s" * 50,
+        AUDIT_SEAL_KEY="a" * 40,
+        REGISTRY_MATCH_KEY="r" * 40,
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres",
+        SPMP_DATA_DIR=str(tmp_path),
+    )
     env.pop(missing)
     proc = _run(["manage.py", "check"], env, timeout=120)
     assert proc.returncode != 0

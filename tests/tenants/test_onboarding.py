@@ -17,8 +17,12 @@ from tests.helpers import child_env
 
 
 def _onboard(**overrides):
-    args = {"region_slug": "east-midlands", "slug": "leicestershire", "name": "Leicestershire Police",
-            "admin_email": "aou.lead@leicestershire.example"}
+    args = {
+        "region_slug": "east-midlands",
+        "slug": "leicestershire",
+        "name": "Leicestershire Police",
+        "admin_email": "aou.lead@leicestershire.example",
+    }
     args.update(overrides)
     return onboard_force(**args)
 
@@ -101,8 +105,13 @@ def test_a_failure_after_the_clone_in_a_defaults_receiver_rolls_back_too(forces)
 
 
 def test_command_onboards_and_prints_the_set_password_link(forces, capsys):
-    call_command("onboard_force", region="east-midlands", slug="leicestershire",
-                 name="Leicestershire Police", admin_email="lead@leicestershire.example")
+    call_command(
+        "onboard_force",
+        region="east-midlands",
+        slug="leicestershire",
+        name="Leicestershire Police",
+        admin_email="lead@leicestershire.example",
+    )
     out = capsys.readouterr().out
     assert "Onboarded Leicestershire Police" in out
     assert "/set-password/" in out
@@ -118,8 +127,12 @@ def test_command_onboards_and_prints_the_set_password_link(forces, capsys):
     ],
 )
 def test_command_bad_input_is_one_clear_line_and_non_zero_exit(forces, args, expected):
-    base = {"--region": "east-midlands", "--slug": "leicestershire", "--name": "Leicestershire Police",
-            "--admin-email": "lead@leicestershire.example"}
+    base = {
+        "--region": "east-midlands",
+        "--slug": "leicestershire",
+        "--name": "Leicestershire Police",
+        "--admin-email": "lead@leicestershire.example",
+    }
     base.update(dict(zip(args[::2], args[1::2], strict=True)))
     argv = [x for kv in base.items() for x in kv]
     with pytest.raises(CommandError) as exc:
@@ -137,9 +150,24 @@ def test_command_exit_code_is_non_zero_on_bad_input(forces):
 
     env = child_env()
     proc = subprocess.run(
-        [sys.executable, "manage.py", "onboard_force", "--region", "atlantis", "--slug", "x1",
-         "--name", "X", "--admin-email", "a@b.example"],
-        capture_output=True, text=True, env=env, cwd=settings.BASE_DIR, timeout=120,
+        [
+            sys.executable,
+            "manage.py",
+            "onboard_force",
+            "--region",
+            "atlantis",
+            "--slug",
+            "x1",
+            "--name",
+            "X",
+            "--admin-email",
+            "a@b.example",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=settings.BASE_DIR,
+        timeout=120,
     )
     assert proc.returncode != 0
     assert "Unknown region 'atlantis'" in proc.stderr
@@ -161,9 +189,15 @@ def test_regional_admin_onboards_a_force_from_the_page(forces, client_for):
     region = Region.objects.get(slug="east-midlands")
     admin = make_user(regional=(RegionalRoleKind.REGIONAL_ADMIN, region))
     client = client_for(admin, None)
-    response = client.post("/region/forces/", {"region": "east-midlands", "slug": "derbyshire",
-                                               "name": "Derbyshire Constabulary",
-                                               "admin_email": "lead@derbyshire.example"})
+    response = client.post(
+        "/region/forces/",
+        {
+            "region": "east-midlands",
+            "slug": "derbyshire",
+            "name": "Derbyshire Constabulary",
+            "admin_email": "lead@derbyshire.example",
+        },
+    )
     assert response.status_code == 302
     page = client.get("/region/forces/")
     assert b"Derbyshire Constabulary" in page.content
@@ -175,8 +209,9 @@ def test_regional_page_shows_field_errors_and_creates_nothing(forces, client_for
     region = Region.objects.get(slug="east-midlands")
     admin = make_user(regional=(RegionalRoleKind.REGIONAL_ADMIN, region))
     response = client_for(admin, None).post(
-        "/region/forces/", {"region": "east-midlands", "slug": "lincolnshire", "name": "",
-                            "admin_email": "nope"})
+        "/region/forces/",
+        {"region": "east-midlands", "slug": "lincolnshire", "name": "", "admin_email": "nope"},
+    )
     assert response.status_code == 400
     body = response.content.decode()
     assert "Enter the force&#x27;s name" in body or "Enter the force's name" in body
@@ -188,8 +223,9 @@ def test_regional_admin_cannot_onboard_into_another_region(forces, client_for):
     region = Region.objects.get(slug="east-midlands")
     admin = make_user(regional=(RegionalRoleKind.REGIONAL_ADMIN, region))
     response = client_for(admin, None).post(
-        "/region/forces/", {"region": "wales", "slug": "gwent", "name": "Gwent Police",
-                            "admin_email": "lead@gwent.example"})
+        "/region/forces/",
+        {"region": "wales", "slug": "gwent", "name": "Gwent Police", "admin_email": "lead@gwent.example"},
+    )
     assert response.status_code == 400
     assert not Force.objects.filter(slug="gwent").exists()
 

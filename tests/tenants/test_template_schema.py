@@ -47,8 +47,9 @@ def test_cloned_force_schema_matches_a_migrated_one(force_a):
 
     with connection.cursor() as cur:
         cur.execute('CREATE SCHEMA "migrated_reference"')
-    call_command("migrate_schemas", tenant=True, schema_name="migrated_reference",
-                 interactive=False, verbosity=0)
+    call_command(
+        "migrate_schemas", tenant=True, schema_name="migrated_reference", interactive=False, verbosity=0
+    )
     connection.set_schema_to_public()
     migrated = _columns("migrated_reference")
     cloned = _columns(force_a.schema_name)

@@ -33,7 +33,5 @@ def migrate_template(*, verbosity: int = 0) -> None:
     template = settings.TENANT_BASE_SCHEMA
     with connection.cursor() as cursor:
         cursor.execute(f'CREATE SCHEMA IF NOT EXISTS "{template}"')
-    call_command(
-        "migrate_schemas", tenant=True, schema_name=template, interactive=False, verbosity=verbosity
-    )
+    call_command("migrate_schemas", tenant=True, schema_name=template, interactive=False, verbosity=verbosity)
     connection.set_schema_to_public()

@@ -23,18 +23,21 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         try:
             result = onboard_force(
-                region_slug=opts["region"], slug=opts["slug"], name=opts["name"],
+                region_slug=opts["region"],
+                slug=opts["slug"],
+                name=opts["name"],
                 admin_email=opts["admin_email"],
             )
         except ValidationError as exc:
             problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
             raise CommandError(f"Force not onboarded. {problems}") from None
-        self.stdout.write(self.style.SUCCESS(
-            f"Onboarded {result.force.name} at {result.force.slug}.<domain> "
-            f"(schema {result.force.schema_name})."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Onboarded {result.force.name} at {result.force.slug}.<domain> "
+                f"(schema {result.force.schema_name})."
+            )
+        )
         if result.set_password_url:
             self.stdout.write(
-                f"Set-password link for {result.admin.email}: "
-                f"{regional_url(None, result.set_password_url)}"
+                f"Set-password link for {result.admin.email}: {regional_url(None, result.set_password_url)}"
             )

@@ -18,7 +18,8 @@ class Command(BaseCommand):
         parser.add_argument("region", nargs="?", help="Region slug, e.g. east-midlands")
         parser.add_argument("--all", action="store_true", help="Onboard every region's forces")
         parser.add_argument(
-            "--admin-email-pattern", default="force-admin@{slug}.example",
+            "--admin-email-pattern",
+            default="force-admin@{slug}.example",
             help="First administrator's address for each force; {slug} is replaced.",
         )
         parser.add_argument("--no-progress", action="store_true")
@@ -29,25 +30,31 @@ class Command(BaseCommand):
             wanted = reference_forces()
         elif opts["region"]:
             if opts["region"] not in regions:
-                raise CommandError(
-                    f"Unknown region '{opts['region']}'. Known: {', '.join(sorted(regions))}."
-                )
+                raise CommandError(f"Unknown region '{opts['region']}'. Known: {', '.join(sorted(regions))}.")
             wanted = [f for f in reference_forces() if f.region_slug == opts["region"]]
         else:
             raise CommandError("Name a region (e.g. east-midlands) or pass --all.")
         started = time.perf_counter()
-        bar = tqdm(total=len(wanted), unit="force", disable=opts["no_progress"],
-                   desc="Onboarding", file=self.stderr._out)
+        bar = tqdm(
+            total=len(wanted),
+            unit="force",
+            disable=opts["no_progress"],
+            desc="Onboarding",
+            file=self.stderr._out,
+        )
         pattern = opts["admin_email_pattern"]
         try:
             results = onboard_forces(
-                wanted, admin_email_for=lambda ref: pattern.format(slug=ref.slug),
+                wanted,
+                admin_email_for=lambda ref: pattern.format(slug=ref.slug),
                 progress=lambda ref: (bar.set_postfix_str(ref.slug), bar.update(1)),
             )
         finally:
             bar.close()
         elapsed = time.perf_counter() - started
-        self.stdout.write(self.style.SUCCESS(
-            f"Onboarded {len(results)} new force(s) of {len(wanted)} in {elapsed:.1f}s "
-            f"({len(wanted) - len(results)} already present)."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Onboarded {len(results)} new force(s) of {len(wanted)} in {elapsed:.1f}s "
+                f"({len(wanted) - len(results)} already present)."
+            )
+        )

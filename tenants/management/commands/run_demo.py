@@ -29,9 +29,18 @@ class Command(BaseCommand):
             # One process runs the worker and the beat scheduler; the broker is kombu's filesystem
             # transport under .data/broker unless CELERY_BROKER_URL names a server.
             worker = subprocess.Popen(  # noqa: S603
-                [sys.executable, "-m", "celery", "-A", "spmp_platform", "worker", "--beat",
-                 "--pool=solo", "--loglevel=WARNING",
-                 f"--schedule={settings.CELERY_BEAT_SCHEDULE_FILENAME}"],
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "spmp_platform",
+                    "worker",
+                    "--beat",
+                    "--pool=solo",
+                    "--loglevel=WARNING",
+                    f"--schedule={settings.CELERY_BEAT_SCHEDULE_FILENAME}",
+                ],
                 env={**os.environ, "DJANGO_SETTINGS_MODULE": "spmp_platform.settings"},
             )
         domain = settings.SPMP_DOMAIN

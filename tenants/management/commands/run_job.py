@@ -39,10 +39,13 @@ class Command(BaseCommand):
             if not forces:
                 raise CommandError(f"No onboarded force with the slug '{opts['force']}'.")
         counts = {"ran": 0, "skipped": 0}
-        for force in tqdm(forces, unit="force", desc=job.name, disable=opts["no_progress"],
-                          file=self.stderr._out):
+        for force in tqdm(
+            forces, unit="force", desc=job.name, disable=opts["no_progress"], file=self.stderr._out
+        ):
             counts[run_for_force(job.name, force, day)] += 1
-        self.stdout.write(self.style.SUCCESS(
-            f"{job.name} for {day}: ran in {counts['ran']} force(s), "
-            f"skipped {counts['skipped']} already done. Known jobs: {', '.join(sorted(all_jobs()))}."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{job.name} for {day}: ran in {counts['ran']} force(s), "
+                f"skipped {counts['skipped']} already done. Known jobs: {', '.join(sorted(all_jobs()))}."
+            )
+        )

@@ -27,6 +27,6 @@ class Command(BaseCommand):
         finally:
             bar.close()
         if not opts["quiet_accounts"]:
-            self.stdout.write("Demo sign-ins (password: %s):" % settings.DEMO_PASSWORD)
+            self.stdout.write(f"Demo sign-ins (password: {settings.DEMO_PASSWORD}):")
             for account in accounts:
                 self.stdout.write(f"  {account.email:<48} {account.description}")
