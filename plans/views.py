@@ -168,6 +168,7 @@ class SubjectCreateView(ForcePageMixin, FormView):  # type: ignore[type-arg]
     model = Subject
     permission = Perm.CHANGE_SUBJECT
     scope_action = "change"
+    case_data = True  # what is typed here is OFFICIAL-SENSITIVE as soon as it is typed
     form_class = SubjectForm
     template_name = "plans/subject_form.html"
 

@@ -173,6 +173,21 @@ def test_pages_run_under_the_csp_without_violations(page, site, committed_forces
     # The error summary's focus is GOV.UK Frontend JS too: proof it handles a real page.
     page.get_by_role("button", name="Record subject").click()
     page.wait_for_function("document.activeElement.classList.contains('govuk-error-summary')")
+    check_accessibility(page, "record-subject-errors")
+    # Typed input comes back with the errors; a good correction records the subject.
+    page.get_by_label("Given names").fill("Robin")
+    page.get_by_label("Family name").fill("Newrecord")
+    page.get_by_label("Day").fill("30")
+    page.get_by_label("Month").fill("2")
+    page.get_by_label("Year").fill("1990")
+    page.get_by_role("button", name="Record subject").click()
+    assert "Date of birth must be a real date" in page.locator(".govuk-error-summary").inner_text()
+    assert page.get_by_label("Family name").input_value() == "Newrecord"
+    check_accessibility(page, "record-subject-date-error")
+    page.get_by_label("Day").fill("28")
+    page.get_by_role("button", name="Record subject").click()
+    page.wait_for_url(re.compile(r".*/subjects/[0-9a-f-]{36}/$"))
+    assert page.get_by_test_id("reason-form").count() == 1  # the new case file still asks why
     problems = page.problems
     assert problems.csp_violations == [], problems.csp_violations
     assert problems.page_errors == [], problems.page_errors
