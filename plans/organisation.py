@@ -180,6 +180,9 @@ def create_team(
     return team
 
 
+_UNCHANGED: Any = object()
+
+
 @transaction.atomic
 def update_team(
     *,
@@ -188,8 +191,13 @@ def update_team(
     name: str | None = None,
     kind: str | None = None,
     areas: Iterable[Area | str] | None = None,
+    members: Sequence[Any] | None = None,
+    lead: Any = _UNCHANGED,
 ) -> Team:
-    """Change a team's name, kind or areas (members have their own services)."""
+    """Change a team in one audited alteration: name, kind, areas, and (given) its members and lead.
+
+    ``members`` replaces the whole list; ``lead`` must be one of the members (None: no lead).
+    """
     team = Team.objects.select_for_update().get(pk=team.pk)
     before = _team_snapshot(team)
     if name is not None:
@@ -198,9 +206,22 @@ def update_team(
         team.kind = kind.strip()
     _validate_team(team)
     area_objs = _resolve_areas(areas) if areas is not None else None
+    people = list(members) if members is not None else None
+    if people is not None:
+        if lead is not _UNCHANGED and lead is not None and all(u.pk != lead.pk for u in people):
+            raise ValidationError({"lead": ["The lead must be one of the team's members."]})
+        _check_force_members(people)
     team.save()
     if area_objs is not None:
         team.areas.set(area_objs)
+    if people is not None:
+        TeamMember.objects.filter(team=team).exclude(user__in=people).delete()
+        existing = set(TeamMember.objects.filter(team=team).values_list("user_id", flat=True))
+        TeamMember.objects.bulk_create(TeamMember(team=team, user=u) for u in people if u.pk not in existing)
+    if lead is not _UNCHANGED:
+        TeamMember.objects.filter(team=team, is_lead=True).update(is_lead=False)
+        if lead is not None:
+            TeamMember.objects.filter(team=team, user=lead).update(is_lead=True)
     after = _team_snapshot(team)
     if after != before:
         record_change(action=AuditAction.ALTER, instance=team, before=before, after=after, actor=actor)

@@ -300,6 +300,18 @@ class OrderTypeQuerySet(models.QuerySet["OrderType"]):
         return self.none()
 
 
+class OrderTypeQuerySet(models.QuerySet["OrderType"]):
+    def visible_to(self, user: Any, action: str = "view") -> OrderTypeQuerySet:
+        """Every force reads the order types (with the settings permission); none changes them here."""
+        from spmp_platform.access import current_force_permissions
+
+        from .roles import Perm
+
+        if action == "view" and Perm.VIEW_SETTINGS in current_force_permissions(user):
+            return self
+        return self.none()
+
+
 class OrderType(models.Model):
     """A type of protective order and its statutory rules, the same for every force.
 

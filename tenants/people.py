@@ -20,7 +20,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from django_tenants.utils import schema_context
+from django_tenants.utils import tenant_context
 
 from audit.services import AuditAction, record_change, record_event
 
@@ -72,7 +72,7 @@ def membership_for(*, force: Force, membership_uuid: uuid_module.UUID | str, act
         else None
     )
     if membership is None:
-        with schema_context(force.schema_name):
+        with tenant_context(force):
             record_event(
                 action=AuditAction.PERMISSION_DENIED,
                 object_type="membership",
@@ -107,7 +107,7 @@ def people_of(force: Force, filters: PeopleFilter | None = None) -> QuerySet[Mem
     if f.status:
         qs = qs.filter(status=f.status)
     if f.team is not None:
-        with schema_context(force.schema_name):
+        with tenant_context(force):
             from plans.models import TeamMember
 
             user_ids = list(TeamMember.objects.filter(team=f.team).values_list("user_id", flat=True))
@@ -127,7 +127,7 @@ def record_people_listed(*, force: Force, actor: Any, memberships: Iterable[Memb
     """One consult event naming every membership a list page or response showed."""
     ids = [m.uuid for m in memberships]
     if ids:
-        with schema_context(force.schema_name):
+        with tenant_context(force):
             record_event(
                 action=AuditAction.CONSULT,
                 object_type="membership",
@@ -203,7 +203,7 @@ def invite_member(
     )
     build = absolute_url or _default_absolute
     link = build(set_password_path(user)) if needs_password else None
-    with schema_context(force.schema_name):
+    with tenant_context(force):
         record_change(
             action=AuditAction.COLLECT,
             instance=membership,
@@ -267,7 +267,7 @@ def change_roles(*, actor: Any, force: Force, membership: Membership, roles: Ite
     membership.save(update_fields=["roles"])
     after = _snapshot(membership)
     if after != before:
-        with schema_context(force.schema_name):
+        with tenant_context(force):
             record_change(
                 action=AuditAction.ALTER, instance=membership, before=before, after=after, actor=actor
             )
@@ -286,7 +286,7 @@ def suspend_member(*, actor: Any, force: Force, membership: Membership, reason: 
     membership.status = Membership.Status.SUSPENDED
     membership.save(update_fields=["status"])
     revoked = _revoke_tokens(membership.user, force)
-    with schema_context(force.schema_name):
+    with tenant_context(force):
         record_change(
             action=AuditAction.ALTER,
             instance=membership,
@@ -310,7 +310,7 @@ def reinstate_member(*, actor: Any, force: Force, membership: Membership) -> Mem
         Membership.Status.ACTIVE if membership.user.has_usable_password() else Membership.Status.INVITED
     )
     membership.save(update_fields=["status"])
-    with schema_context(force.schema_name):
+    with tenant_context(force):
         record_change(
             action=AuditAction.ALTER,
             instance=membership,
@@ -344,7 +344,7 @@ def remove_member(*, actor: Any, force: Force, membership: Membership, reason: s
     user = membership.user
     gone_uuid = membership.uuid
     before = _snapshot(membership)
-    with schema_context(force.schema_name):
+    with tenant_context(force):
         from plans.organisation import remove_from_all_teams
 
         teams_left = remove_from_all_teams(actor=actor, user=user)
@@ -354,7 +354,7 @@ def remove_member(*, actor: Any, force: Force, membership: Membership, reason: s
         Membership.objects.filter(user=user).exists() or RegionalRole.objects.filter(user=user).exists()
     )
     sessions = 0 if belongs_elsewhere else end_sessions_of(user)
-    with schema_context(force.schema_name):
+    with tenant_context(force):
         record_event(
             action=AuditAction.ERASE,
             object_type="membership",
@@ -375,7 +375,7 @@ def remove_member(*, actor: Any, force: Force, membership: Membership, reason: s
 def _revoke_tokens(user: User, force: Force) -> int:
     from api.services import revoke_tokens_for
 
-    with schema_context(force.schema_name):
+    with tenant_context(force):
         return int(revoke_tokens_for(user=user, force=force) or 0)
 
 
@@ -387,3 +387,22 @@ def end_sessions_of(user: User) -> int:
             session.delete()
             ended += 1
     return ended
+
+
+class PeopleQuerySet(QuerySet[Membership]):
+    """Memberships scoped to the force whose schema is active: what a force administrator manages."""
+
+    def visible_to(self, user: Any, action: str = "view") -> PeopleQuerySet:
+        from spmp_platform.access import current_force, current_force_permissions
+
+        from .roles import Perm
+
+        force = current_force()
+        if force is None or Perm.MANAGE_PEOPLE not in current_force_permissions(user):
+            return self.none()
+        return self.filter(force=force)
+
+
+def people_queryset() -> PeopleQuerySet:
+    """All memberships with their users, as a PeopleQuerySet (scope it with ``visible_to``)."""
+    return PeopleQuerySet(model=Membership).select_related("user").order_by("user__email", "pk")

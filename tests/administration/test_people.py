@@ -16,7 +16,7 @@ from plans.organisation import create_team
 from tenants.models import Membership, User
 from tenants.roles import ForceRole
 from tests.conftest import DOMAIN, host_of
-from tests.factories import PASSWORD, make_user
+from tests.factories import make_user
 
 
 def _admin(force):  # type: ignore[no-untyped-def]
