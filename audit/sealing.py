@@ -43,7 +43,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from .models import AuditEvent, AuditSeal
@@ -103,19 +103,41 @@ def chain_mac(schema_name: str, previous: str, row_macs: list[list[Any]]) -> str
 
 
 # --- reading rows -----------------------------------------------------------------------------
+# Both readers fetch in id-ordered chunks, each chunk inside its own short schema_context, and hold
+# no schema switch across a ``yield``: verifying interleaves a force's rows with the public seals,
+# and a generator suspended inside schema_context would restore the wrong schema when closed.
+ROW_CHUNK = 2000
+SEAL_CHUNK = 20
+
+
 def _rows(schema_name: str, *, after_id: int, up_to_id: int | None = None) -> Iterator[dict[str, Any]]:
-    """Rows of ``schema_name``'s log with ``after_id < id <= up_to_id``, in id order, streamed."""
-    with schema_context(schema_name):
-        qs = AuditEvent.objects.filter(id__gt=after_id).order_by("id")
-        if up_to_id is not None:
-            qs = qs.filter(id__lte=up_to_id)
-        yield from qs.values(*_COLUMNS).iterator(chunk_size=2000)
+    """Rows of ``schema_name``'s log with ``after_id < id <= up_to_id``, in id order."""
+    while True:
+        with schema_context(schema_name):
+            qs = AuditEvent.objects.filter(id__gt=after_id).order_by("id")
+            if up_to_id is not None:
+                qs = qs.filter(id__lte=up_to_id)
+            chunk = list(qs.values(*_COLUMNS)[:ROW_CHUNK])
+        yield from chunk
+        if len(chunk) < ROW_CHUNK:
+            return
+        after_id = chunk[-1]["id"]
 
 
 def _public_seals(schema_name: str) -> Iterator[AuditSeal]:
     """The schema's seals in chain order, read from the public schema (where seals live)."""
-    with schema_context(get_public_schema_name()):
-        yield from AuditSeal.objects.filter(schema_name=schema_name).order_by("last_event_id").iterator()
+    after = -1
+    while True:
+        with schema_context(get_public_schema_name()):
+            chunk = list(
+                AuditSeal.objects.filter(schema_name=schema_name, last_event_id__gt=after).order_by(
+                    "last_event_id"
+                )[:SEAL_CHUNK]
+            )
+        yield from chunk
+        if len(chunk) < SEAL_CHUNK:
+            return
+        after = chunk[-1].last_event_id
 
 
 def _last_seal(schema_name: str) -> AuditSeal | None:
@@ -301,54 +323,69 @@ class VerifyResult:
         return f"PROBLEM: {self.schema_name}: {who} {self.problem}: {self.detail}"
 
 
-def verify_schema(schema_name: str) -> VerifyResult:
-    """Recompute the chain and every sealed row's MAC; report the first problem in id order."""
-    result = VerifyResult(schema_name=schema_name)
-    sealed: list[tuple[int, str]] = []
+class _SealBroken(Exception):
+    pass
+
+
+def _sealed_macs(schema_name: str) -> Iterator[tuple[int, str]]:
+    """Every sealed (event id, row MAC), in id order, after checking each seal's link and MAC.
+
+    Streamed seal by seal, so verifying a large log holds one seal's MACs in memory, not all.
+    """
     previous = ""
     for seal in _public_seals(schema_name):
         if seal.previous_chain_mac != previous:
-            result.problem, result.detail = (
-                Problem.SEAL_BROKEN,
-                (
-                    f"the seal ending at event id {seal.last_event_id} does not follow the seal before it "
-                    "(a seal was removed or replaced)"
-                ),
+            raise _SealBroken(
+                f"the seal ending at event id {seal.last_event_id} does not follow the seal before it "
+                "(a seal was removed or replaced)"
             )
-            return result
         if not hmac.compare_digest(chain_mac(schema_name, previous, seal.row_macs), seal.chain_mac):
-            result.problem, result.detail = (
-                Problem.SEAL_BROKEN,
-                (f"the seal ending at event id {seal.last_event_id} was altered"),
-            )
-            return result
-        sealed.extend((int(i), str(m)) for i, m in seal.row_macs)
+            raise _SealBroken(f"the seal ending at event id {seal.last_event_id} was altered")
+        for event_id, mac in seal.row_macs:
+            yield int(event_id), str(mac)
         previous = seal.chain_mac
-    last_sealed_id = sealed[-1][0] if sealed else 0
 
-    # Merge the sealed (id, mac) list with the table's rows up to the last sealed id, in id order.
-    position = 0
+
+def verify_schema(schema_name: str) -> VerifyResult:
+    """Recompute the chain and every sealed row's MAC; report the first problem in id order."""
+    result = VerifyResult(schema_name=schema_name)
+    with schema_context(get_public_schema_name()):
+        last_sealed_id = (
+            AuditSeal.objects.filter(schema_name=schema_name).aggregate(m=models.Max("last_event_id"))["m"]
+            or 0
+        )
+    try:
+        _merge(schema_name, last_sealed_id, result)
+    except _SealBroken as exc:
+        result.problem, result.detail = Problem.SEAL_BROKEN, str(exc)
+        result.event_id, result.event_uuid = None, ""
+    if result.ok:
+        with schema_context(schema_name):
+            result.unsealed_rows = AuditEvent.objects.filter(id__gt=last_sealed_id).count()
+    return result
+
+
+def _merge(schema_name: str, last_sealed_id: int, result: VerifyResult) -> None:
+    """Walk the sealed (id, MAC) list and the table's rows up to the last sealed id together."""
+    sealed = _sealed_macs(schema_name)
+    expected = next(sealed, None)
     for row in _rows(schema_name, after_id=0, up_to_id=last_sealed_id):
-        while position < len(sealed) and sealed[position][0] < row["id"]:
-            result.problem, result.event_id = Problem.REMOVED, sealed[position][0]
+        if expected is not None and expected[0] < row["id"]:
+            result.problem, result.event_id = Problem.REMOVED, expected[0]
             result.detail = "a sealed row is missing from the log"
-            return result
-        if position < len(sealed) and sealed[position][0] == row["id"]:
-            if not hmac.compare_digest(row_mac(schema_name, row), sealed[position][1]):
+            return
+        if expected is not None and expected[0] == row["id"]:
+            if not hmac.compare_digest(row_mac(schema_name, row), expected[1]):
                 result.problem, result.event_id = Problem.CHANGED, row["id"]
                 result.event_uuid = str(row["uuid"])
                 result.detail = "the row differs from what was sealed"
-                return result
-            position += 1
+                return
             result.sealed_rows += 1
+            expected = next(sealed, None)
             continue
         result.problem, result.event_id, result.event_uuid = Problem.INSERTED, row["id"], str(row["uuid"])
         result.detail = "a row inside a sealed range was never sealed"
-        return result
-    if position < len(sealed):
-        result.problem, result.event_id = Problem.REMOVED, sealed[position][0]
+        return
+    if expected is not None:
+        result.problem, result.event_id = Problem.REMOVED, expected[0]
         result.detail = "a sealed row is missing from the log"
-        return result
-    with schema_context(schema_name):
-        result.unsealed_rows = AuditEvent.objects.filter(id__gt=last_sealed_id).count()
-    return result

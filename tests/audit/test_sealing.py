@@ -254,3 +254,22 @@ def _verify_fails(force) -> str:  # type: ignore[no-untyped-def]
     lines = err.getvalue().strip().splitlines()
     assert len(lines) == 1
     return lines[0]
+
+
+def test_many_seals_and_chunks_still_find_the_one_changed_row(force_a, monkeypatch):
+    import audit.sealing as sealing
+
+    monkeypatch.setattr(sealing, "ROW_CHUNK", 3)
+    monkeypatch.setattr(sealing, "SEAL_CHUNK", 2)
+    monkeypatch.setattr(sealing, "MAX_ROWS_PER_SEAL", 4)
+    events = _events(force_a, 17)
+    seal_all(grace=NO_GRACE)
+    with schema_context("public"):
+        assert AuditSeal.objects.filter(schema_name=force_a.schema_name).count() >= 5
+    result = verify_schema(force_a.schema_name)
+    assert result.ok and result.sealed_rows >= 17, result.line()
+    _without_trigger(
+        force_a, f"UPDATE {_table(force_a)} SET object_type = 'x' WHERE id = %s", [events[13].pk]
+    )
+    result = verify_schema(force_a.schema_name)
+    assert result.problem == Problem.CHANGED and result.event_id == events[13].pk
