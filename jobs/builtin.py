@@ -6,7 +6,8 @@ import datetime as dt
 from typing import Any
 
 from celery.schedules import crontab
-from django.db import connection
+
+from spmp_platform.db import current_schema
 
 from .models import Heartbeat
 from .registry import periodic_job
@@ -15,5 +16,5 @@ from .registry import periodic_job
 @periodic_job("heartbeat", schedule=crontab(minute=5, hour=0))
 def heartbeat(*, force: Any, day: dt.date) -> str:
     """Daily: record, in the force's own schema, that the job system reached this force."""
-    Heartbeat.objects.get_or_create(day=day, defaults={"schema_name": connection.schema_name})
-    return f"heartbeat in {connection.schema_name}"
+    Heartbeat.objects.get_or_create(day=day, defaults={"schema_name": current_schema()})
+    return f"heartbeat in {current_schema()}"

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from celery.schedules import crontab
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
+
+from spmp_platform.db import current_schema
 
 JobFunc = Callable[..., str | None]
 
@@ -101,7 +103,7 @@ def run_for_force(name: str, force: Any, day: dt.date) -> str:
             run.save(update_fields=["outcome", "started_at"])
     try:
         with schema_context(force.schema_name):
-            schema_seen = connection.schema_name
+            schema_seen = current_schema()
             detail = job.func(force=force, day=day) or ""
         outcome = JobRun.Outcome.SUCCEEDED
     except Exception as exc:  # recorded, then re-raised so Celery sees the failure too

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import connection
 from django.utils import timezone
 
 from spmp_platform.celery import app
+from spmp_platform.db import current_schema
 
 from .registry import forces_for_jobs, get_job, run_for_force
 
@@ -36,7 +36,7 @@ def run_job_in_force(name: str, day: str) -> str:
     from tenants.models import Force
 
     get_job(name)
-    schema = connection.schema_name  # set from the task's _schema_name header
+    schema = current_schema()  # set from the task's _schema_name header
     with schema_context(get_public_schema_name()):
         force = Force.objects.get(schema_name=schema)
     return run_for_force(name, force, dt.date.fromisoformat(day))

@@ -89,13 +89,13 @@ def seed_demo(progress: Callable[[str], None] | None = None) -> list[DemoAccount
                 if organisation_hook is not None:
                     organisation_hook(force)
         say(f"demo data {force.slug}")
-    for role, email in (
+    for regional_role, email in (
         (RegionalRoleKind.REGIONAL_ADMIN, f"regional-admin@{DEMO_REGION}.example"),
         (RegionalRoleKind.REGIONAL_ANALYST, f"regional-analyst@{DEMO_REGION}.example"),
     ):
-        user = _user(email, f"Demo {role.label}")
-        RegionalRole.objects.get_or_create(user=user, region=region, role=role)
-        accounts.append(DemoAccount(email, f"{role.label}, East Midlands"))
+        user = _user(email, f"Demo {regional_role.label}")
+        RegionalRole.objects.get_or_create(user=user, region=region, role=regional_role)
+        accounts.append(DemoAccount(email, f"{regional_role.label}, East Midlands"))
     platform_admin = _user("platform-admin@spmp.example", "Demo platform administrator")
     RegionalRole.objects.get_or_create(user=platform_admin, region=None, role=RegionalRoleKind.PLATFORM_ADMIN)
     if not platform_admin.is_staff:

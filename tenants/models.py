@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
@@ -25,7 +25,7 @@ dns_label_validator = RegexValidator(
 )
 
 
-class Region(models.Model):
+class Region(models.Model):  # type: ignore[django-manager-missing]
     """A policing region (e.g. East Midlands) whose forces share this platform."""
 
     uuid = models.UUIDField("public id", default=uuid.uuid4, unique=True, editable=False)
@@ -123,11 +123,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     date_joined = models.DateTimeField("joined", default=timezone.now)
 
-    objects = UserManager()
+    objects = UserManager()  # type: ignore[misc]
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         ordering = ["email"]
@@ -286,18 +286,6 @@ class NotificationTrigger(models.TextChoices):
 
     SERVICE = "service", "Service of the order"
     MAKING = "making", "Making of the order"
-
-
-class OrderTypeQuerySet(models.QuerySet["OrderType"]):
-    def visible_to(self, user: Any, action: str = "view") -> OrderTypeQuerySet:
-        """Every force reads the order types (with the settings permission); none changes them here."""
-        from spmp_platform.access import current_force_permissions
-
-        from .roles import Perm
-
-        if action == "view" and Perm.VIEW_SETTINGS in current_force_permissions(user):
-            return self
-        return self.none()
 
 
 class OrderTypeQuerySet(models.QuerySet["OrderType"]):

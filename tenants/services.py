@@ -10,9 +10,11 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.urls import reverse
 from django_tenants.utils import get_public_schema_name, schema_context
+
+from spmp_platform.db import use_public_schema
 
 from .models import Domain, Force, Membership, Region, User, dns_label_validator
 from .roles import ForceRole
@@ -141,7 +143,7 @@ def onboard_force(
         raise ValidationError({k: [v] for k, v in errors.items()})
     slug = slug.strip()
     with transaction.atomic():
-        connection.set_schema_to_public()
+        use_public_schema()
         region = ensure_region(region_slug)
         force = Force(schema_name=Force.schema_for_slug(slug), slug=slug, name=name.strip(), region=region)
         force.save(verbosity=0)  # clones the template schema (TENANT_BASE_SCHEMA)
@@ -163,7 +165,7 @@ def onboard_force(
             justification=f"Onboarded force {force.slug} in region {region.slug}",
             actor=actor,
         )
-        connection.set_schema_to_public()
+        use_public_schema()
     url = set_password_path(admin) if created or not admin.has_usable_password() else None
     return OnboardingResult(force=force, admin=admin, set_password_url=url)
 

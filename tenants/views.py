@@ -10,7 +10,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -25,7 +25,8 @@ from .services import onboard_force
 
 
 def _is_regional_host(request: HttpRequest) -> bool:
-    return getattr(request, "tenant", None) is None or request.tenant.is_platform
+    tenant = getattr(request, "tenant", None)
+    return tenant is None or tenant.is_platform
 
 
 def landing_url(request: HttpRequest, user: User) -> str:
@@ -41,7 +42,7 @@ class SignInView(auth_views.LoginView):
     authentication_form = SignInForm
     redirect_authenticated_user = True
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not _is_regional_host(request):
             # One sign-in page, on the regional host; come back here afterwards.
             target = regional_url(request, reverse("tenants:sign-in"))
@@ -66,7 +67,7 @@ class SignInView(auth_views.LoginView):
             hosts.add(f"{force.slug}.{settings.SPMP_DOMAIN}{suffix}")
         return hosts
 
-    def form_valid(self, form: SignInForm) -> HttpResponse:
+    def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
         record_event(
             action=AuditAction.SIGN_IN,
@@ -76,7 +77,7 @@ class SignInView(auth_views.LoginView):
         )
         return response
 
-    def form_invalid(self, form: SignInForm) -> HttpResponse:
+    def form_invalid(self, form: Any) -> HttpResponse:
         record_event(
             action=AuditAction.SIGN_IN_FAILED, object_type="user", justification="Failed sign-in attempt"
         )

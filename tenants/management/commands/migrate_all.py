@@ -9,6 +9,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connection
 
+from spmp_platform.db import use_public_schema
+
 
 class Command(BaseCommand):
     help = (
@@ -34,4 +36,4 @@ def migrate_template(*, verbosity: int = 0) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f'CREATE SCHEMA IF NOT EXISTS "{template}"')
     call_command("migrate_schemas", tenant=True, schema_name=template, interactive=False, verbosity=verbosity)
-    connection.set_schema_to_public()
+    use_public_schema()

@@ -11,6 +11,11 @@ from tqdm import tqdm
 from tenants.services import onboard_forces, reference_forces, reference_regions
 
 
+def _tick(bar: tqdm, label: str) -> None:  # type: ignore[type-arg]
+    bar.set_postfix_str(label)
+    bar.update(1)
+
+
 class Command(BaseCommand):
     help = "Onboard the forces of a region listed in tenants/data/forces.csv; --all for every region."
 
@@ -47,7 +52,7 @@ class Command(BaseCommand):
             results = onboard_forces(
                 wanted,
                 admin_email_for=lambda ref: pattern.format(slug=ref.slug),
-                progress=lambda ref: (bar.set_postfix_str(ref.slug), bar.update(1)),
+                progress=lambda ref: _tick(bar, ref.slug),
             )
         finally:
             bar.close()

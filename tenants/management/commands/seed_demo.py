@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from tenants.demo import seed_demo
+from tenants.management.commands.onboard_region import _tick
 
 
 class Command(BaseCommand):
@@ -21,7 +22,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         bar = tqdm(total=10, unit="step", desc="Demo region", file=self.stderr._out)
         try:
-            accounts = seed_demo(progress=lambda msg: (bar.set_postfix_str(msg), bar.update(1)))
+            accounts = seed_demo(progress=lambda msg: _tick(bar, msg))
         except ImproperlyConfigured as exc:
             raise CommandError(str(exc)) from None
         finally:
