@@ -46,7 +46,11 @@ def make_team(force, **fields):  # type: ignore[no-untyped-def]
 class TestPeopleEndpoint(ForceEndpointContract):
     endpoint = "/api/v1/people/"
     viewset = PersonViewSet
-    create_payload = {"email": "invited.by.api@lincolnshire.test", "full_name": "Api Invitee", "roles": ["officer"]}
+    create_payload = {
+        "email": "invited.by.api@lincolnshire.test",
+        "full_name": "Api Invitee",
+        "roles": ["officer"],
+    }
     put_payload = {"roles": ["officer", "supervisor"]}
     patch_payload = {"status": "suspended"}
 
@@ -106,7 +110,9 @@ class TestOrderTypeEndpoint(ForceEndpointContract):
 
     def make_object(self, force):  # type: ignore[no-untyped-def]
         n = next(_seq)
-        return OrderType.objects.create(code=f"TEST{n}", name=f"Test order {n}", law="Test Act", sort_order=999)
+        return OrderType.objects.create(
+            code=f"TEST{n}", name=f"Test order {n}", law="Test Act", sort_order=999
+        )
 
     def test_nothing_of_force_a_is_visible_or_changeable_from_force_b(self, force_a, force_b):  # type: ignore[no-untyped-def]
         """Order types are platform data, the same for every force: both see them, neither changes them."""
@@ -115,7 +121,9 @@ class TestOrderTypeEndpoint(ForceEndpointContract):
         assert {"SPO", "ISPO", "DAPO", "SHPO", "SRO", "SCPO", "FMPO", "FGMPO", "STPO", "STRO"} <= codes
         spo = OrderType.objects.get(code="SPO")
         for method in (client.put, client.patch, client.delete):
-            assert method(f"{self.endpoint}{spo.uuid}/", {}, content_type="application/json").status_code == 405
+            assert (
+                method(f"{self.endpoint}{spo.uuid}/", {}, content_type="application/json").status_code == 405
+            )
         assert client.post(self.endpoint, {}, content_type="application/json").status_code == 405
 
 
@@ -129,7 +137,9 @@ def _admin_client(force):  # type: ignore[no-untyped-def]
 def test_invite_over_the_api_returns_the_link_and_refuses_bad_input(force_a):  # type: ignore[no-untyped-def]
     client = _admin_client(force_a)
     response = client.post(
-        "/api/v1/people/", {"email": "new@lincolnshire.test", "roles": ["officer"]}, content_type="application/json"
+        "/api/v1/people/",
+        {"email": "new@lincolnshire.test", "roles": ["officer"]},
+        content_type="application/json",
     )
     assert response.status_code == 201
     assert "/set-password/" in response.json()["set_password_url"]
@@ -190,7 +200,9 @@ def test_team_members_and_lead_replace_in_one_audited_change(force_a):  # type: 
 
 def test_settings_bad_input_saves_nothing(force_a):  # type: ignore[no-untyped-def]
     client = _admin_client(force_a)
-    settings_url = f"/api/v1/practice-settings/{client.get('/api/v1/practice-settings/').json()['results'][0]['uuid']}/"
+    settings_url = (
+        f"/api/v1/practice-settings/{client.get('/api/v1/practice-settings/').json()['results'][0]['uuid']}/"
+    )
     for body, path in (
         ({"review_intervals": {"high": {"every": 0, "unit": "weeks"}}}, ("review_intervals", "high")),
         ({"review_intervals": {"high": {"every": 61, "unit": "months"}}}, ("review_intervals", "high")),
