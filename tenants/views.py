@@ -57,6 +57,16 @@ class SignInView(auth_views.LoginView):
             return nxt
         return landing_url(self.request, self.request.user)  # type: ignore[arg-type]
 
+    def get_success_url_allowed_hosts(self) -> set[str]:
+        # Keep a ?next= naming any force host in the form, so a deep link survives signing in;
+        # get_success_url accepts it afterwards only if it is one of the user's own forces.
+        from .models import Domain
+
+        port = self.request.get_port()
+        suffix = f":{port}" if port not in ("80", "443") else ""
+        domains = Domain.objects.values_list("domain", flat=True)
+        return {*super().get_success_url_allowed_hosts(), *(f"{d}{suffix}" for d in domains)}
+
     def _allowed_hosts(self) -> set[str]:
         from django.conf import settings
 
