@@ -524,3 +524,65 @@ def test_every_inline_script_carries_the_csp_nonce(force_a, coordinator_a, clien
         scripts = re.findall(r"<script\b[^>]*>", response.content.decode())
         assert scripts and all(f'nonce="{nonce}"' in tag for tag in scripts), scripts
         assert " style=" not in response.content.decode()  # style-src has no 'unsafe-inline'
+
+
+def test_deep_link_survives_signing_in(force_a, coordinator_a):
+    from django.test import Client
+
+    from tests.factories import PASSWORD
+
+    anonymous = Client(HTTP_HOST=f"{force_a.slug}.spmp.localhost")
+    location = anonymous.get("/subjects/?q=smith")["Location"]
+    regional = Client(HTTP_HOST="spmp.localhost")
+    sign_in_page = regional.get(location.replace("http://spmp.localhost", ""))
+    assert sign_in_page.status_code == 200
+    assert b'value="http://lincolnshire.spmp.localhost/subjects/?q=smith"' in sign_in_page.content
+    response = regional.post(
+        "/sign-in/",
+        {
+            "username": coordinator_a.email,
+            "password": PASSWORD,
+            "next": "http://lincolnshire.spmp.localhost/subjects/?q=smith",
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "http://lincolnshire.spmp.localhost/subjects/?q=smith"
+
+
+def test_sign_out_posts_to_the_regional_host_even_from_a_refused_page(
+    force_a, force_b, coordinator_b, client_for
+):
+    refused = client_for(coordinator_b, force_a).get("/subjects/")
+    assert refused.status_code == 404
+    assert b'action="http://spmp.localhost/sign-out/"' in refused.content
+    regional = client_for(coordinator_b, None)
+    assert regional.post("/sign-out/")["Location"] == "http://spmp.localhost/sign-in/"
+    assert "_auth_user_id" not in regional.session
+
+
+def test_error_pages_share_the_layout_and_leak_nothing(force_a, coordinator_a, client_for, rf):
+    from django.test import override_settings
+
+    from spmp_platform.errors import server_error
+
+    viewer = make_user(force=force_a, roles=[ForceRole.VIEWER])
+    forbidden = client_for(viewer, force_a).get("/subjects/")
+    missing = client_for(coordinator_a, force_a).get("/subjects/00000000-0000-0000-0000-000000000000/")
+    with override_settings(DEBUG=False):
+        broken = server_error(rf.get("/subjects/", HTTP_HOST=f"{force_a.slug}.spmp.localhost"))
+    for response, status, heading in (
+        (forbidden, 403, b"You do not have permission to do this"),
+        (missing, 404, b"Page not found"),
+        (broken, 500, b"Sorry, there is a problem with the service"),
+    ):
+        assert response.status_code == status
+        assert heading in response.content
+        assert b"govuk-generic-header" in response.content and b"app.css" in response.content
+        assert b"Traceback" not in response.content and b"00000000-0000" not in response.content
+        assert b"OFFICIAL-SENSITIVE" not in response.content
+
+
+def test_api_errors_are_json_not_pages(force_a, force_b, coordinator_b, client_for):
+    response = client_for(coordinator_b, force_a).get("/api/v1/does-not-exist/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
