@@ -6,7 +6,7 @@ services of the web pages: tenants.people, plans.organisation, plans.practice.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import django_filters
 from django.db import models
@@ -127,7 +127,7 @@ class PersonViewSet(ForceModelViewSet):
     serializer_class = PersonSerializer
     filterset_class = PersonFilter
     ordering_fields = ["created_at"]
-    reason_headers: dict[str, Any] = {}
+    reason_headers: ClassVar[dict[str, Any]] = {}
     required_permissions = {
         a: Perm.MANAGE_PEOPLE for a in ("list", "retrieve", "create", "update", "partial_update", "destroy")
     }
@@ -194,7 +194,7 @@ class AreaSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         model = Area
         fields = ["uuid", "name", "code", "description", "created_at"]
         read_only_fields = ["uuid", "created_at"]
-        extra_kwargs = {"name": {"validators": []}, "code": {"validators": []}}
+        extra_kwargs: ClassVar[dict[str, Any]] = {"name": {"validators": []}, "code": {"validators": []}}
 
 
 @extend_schema_view(
@@ -206,7 +206,7 @@ class AreaViewSet(ForceModelViewSet):
     queryset = Area.objects.all()
     serializer_class = AreaSerializer
     ordering_fields = ["name", "code"]
-    reason_headers: dict[str, Any] = {}
+    reason_headers: ClassVar[dict[str, Any]] = {}
     required_permissions = {
         "list": Perm.MANAGE_TEAMS,
         "retrieve": Perm.MANAGE_TEAMS,
@@ -262,7 +262,7 @@ class TeamSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         model = Team
         fields = ["uuid", "name", "kind", "areas", "members", "created_at"]
         read_only_fields = ["uuid", "created_at"]
-        extra_kwargs = {"name": {"validators": []}}
+        extra_kwargs: ClassVar[dict[str, Any]] = {"name": {"validators": []}}
 
     def validate_members(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
         leads = [m for m in value if m["is_lead"]]
@@ -287,7 +287,7 @@ class TeamViewSet(ForceModelViewSet):
     queryset = Team.objects.all()
     serializer_class = TeamSerializer
     ordering_fields = ["name", "kind"]
-    reason_headers: dict[str, Any] = {}
+    reason_headers: ClassVar[dict[str, Any]] = {}
     filterset_fields = ["kind"]
     required_permissions = {
         "list": Perm.MANAGE_TEAMS,
@@ -399,7 +399,7 @@ class PracticeSettingsViewSet(ForceModelViewSet):
 
     queryset = PracticeSettings.objects.all()
     serializer_class = PracticeSettingsSerializer
-    reason_headers: dict[str, Any] = {}
+    reason_headers: ClassVar[dict[str, Any]] = {}
     http_method_names = ["get", "put", "patch", "head", "options"]
     required_permissions = {
         "list": Perm.VIEW_SETTINGS,
@@ -476,6 +476,6 @@ class OrderTypeSerializer(serializers.ModelSerializer):
 class OrderTypeViewSet(ForceReadOnlyViewSet):
     queryset = OrderType.objects.all()
     serializer_class = OrderTypeSerializer
-    reason_headers: dict[str, Any] = {}
+    reason_headers: ClassVar[dict[str, Any]] = {}
     filterset_fields = ["code", "is_active", "notification_required"]
     required_permissions = {"list": Perm.VIEW_SETTINGS, "retrieve": Perm.VIEW_SETTINGS}

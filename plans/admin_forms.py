@@ -133,7 +133,8 @@ class SettingsForm(forms.Form):
             initial[f"scope_{rule.order_type_code}"] = rule.subject_condition
         initial["tactical_options"] = "\n".join(settings_row.tactical_options)
         initial["warning_markers"] = "\n".join(settings_row.warning_markers)
-        super().__init__(*args, initial=initial, **kwargs)
+        kwargs["initial"] = initial
+        super().__init__(*args, **kwargs)
         for level in RiskLevel:
             name = review_field(level)
             self.fields[name + "_every"] = forms.IntegerField(
@@ -145,10 +146,10 @@ class SettingsForm(forms.Form):
                 },
             )
             self.fields[name + "_unit"] = forms.ChoiceField(label="Unit", choices=IntervalUnit.choices)
-        labels = {f.name: f for f in PracticeSettings._meta.get_fields() if f.name in REMINDER_FIELDS}
+        labels = {name: PracticeSettings._meta.get_field(name) for name in REMINDER_FIELDS}
         for field in REMINDER_FIELDS:
             self.fields[field] = forms.IntegerField(
-                label=str(labels[field].verbose_name).capitalize(),
+                label=str(labels[field].verbose_name).capitalize(),  # type: ignore[union-attr]
                 help_text=str(labels[field].help_text),  # type: ignore[union-attr]
                 error_messages={
                     "required": "Enter a number of days.",

@@ -52,7 +52,7 @@ def _member(force: Force, role: str) -> Any:
 
 def seed_force_organisation(force: Force) -> None:
     """Areas, one ancillary order unit, two response and three neighbourhood teams, with members."""
-    if connection.schema_name != force.schema_name:
+    if connection.schema_name != force.schema_name:  # type: ignore[attr-defined]
         raise RuntimeError(f"seed_force_organisation({force.slug}) needs the force's schema active.")
     ensure_default_settings()
     if Team.objects.exists():

@@ -132,7 +132,7 @@ def _active_force() -> Any:
 
     force = current_force()
     if force is None:
-        force = Force.objects.filter(schema_name=connection.schema_name).first()
+        force = Force.objects.filter(schema_name=connection.schema_name).first()  # type: ignore[attr-defined]
     if force is None or force.is_platform:
         raise RuntimeError("Teams belong to a force: activate the force's schema first.")
     return force
