@@ -22,7 +22,7 @@ from .choices import AuditAction
 from .models import AuditEvent
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d %m %Y", "%d-%m-%Y"]
-DATE_HINT = "For example, 2026-03-27 or 27/03/2026"
+DATE_HINT = "For example, 27/03/2026"
 # Dates far outside the platform's life would overflow the time arithmetic; refuse them plainly.
 EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2999, 12, 31)
 OBJECT_TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
@@ -120,7 +120,7 @@ class AuditEventFilter(django_filters.FilterSet):
     date_to = django_filters.DateFilter(
         method="filter_to",
         label="To",
-        help_text=f"{DATE_HINT}. Includes the whole day.",
+        help_text=DATE_HINT,
         input_formats=DATE_FORMATS,
         error_messages={"invalid": f"Enter the 'to' date as a real date. {DATE_HINT}."},
     )
