@@ -27,6 +27,8 @@ def platform(request: HttpRequest) -> dict[str, Any]:
         "platform_name": "SPMP platform",
         "spmp_domain": settings.SPMP_DOMAIN,
         "current_force": force,
+        # A force host answering a non-member (404): show no navigation at all, of either kind.
+        "refused_force_host": host_force is not None and force is None,
         "my_forces": my_forces,
         "force_perms": perms,
         "regional_home_url": regional_url(request, "/"),

@@ -586,3 +586,19 @@ def test_api_errors_are_json_not_pages(force_a, force_b, coordinator_b, client_f
     response = client_for(coordinator_b, force_a).get("/api/v1/does-not-exist/")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("application/json")
+
+
+def test_platform_administrator_outside_a_force_gets_a_plain_404(force_a):
+    from django.test import Client
+
+    from tenants.models import RegionalRole
+    from tenants.roles import RegionalRoleKind
+
+    admin = make_user()
+    RegionalRole.objects.create(user=admin, role=RegionalRoleKind.PLATFORM_ADMIN, region=None)
+    client = Client(HTTP_HOST=f"{force_a.slug}.spmp.localhost")
+    client.force_login(admin, backend="django.contrib.auth.backends.ModelBackend")
+    for path in ("/", "/subjects/", "/audit/"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert b'aria-label="Menu"' not in response.content
