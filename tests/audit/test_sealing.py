@@ -273,3 +273,17 @@ def test_many_seals_and_chunks_still_find_the_one_changed_row(force_a, monkeypat
     )
     result = verify_schema(force_a.schema_name)
     assert result.problem == Problem.CHANGED and result.event_id == events[13].pk
+
+
+def test_the_beat_entry_seals_through_celery(force_a, settings):
+    from jobs.tasks import fan_out_job
+    from spmp_platform.celery import app
+
+    app.finalize()
+    assert app.conf.beat_schedule["job:seal_audit"]["args"] == ("seal_audit",)
+    settings.AUDIT_SEAL_GRACE_SECONDS = 0
+    _events(force_a, 2)
+    assert verify_schema(force_a.schema_name).unsealed_rows >= 2
+    fan_out_job.apply(args=("seal_audit",)).get()
+    result = verify_schema(force_a.schema_name)
+    assert result.ok and result.unsealed_rows == 0, result.line()
