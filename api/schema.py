@@ -41,6 +41,18 @@ class ApiAutoSchema(AutoSchema):
             )
         return params
 
+    def _map_serializer_field(self, field: Any, direction: Any, bypass_extensions: bool = False) -> Any:
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        # DRF drops allow_blank / allow_null from read-only model fields, so the schema would claim
+        # a blank or null value can never come back; it can, when the model field allows it.
+        model_field = _model_field_of(field) if field.read_only else None
+        if model_field is not None and isinstance(schema, dict):
+            if model_field.blank and isinstance(schema.get("enum"), list) and "" not in schema["enum"]:
+                schema["enum"] = [*schema["enum"], ""]
+            if model_field.null and "$ref" not in schema:
+                schema["nullable"] = True
+        return schema
+
     def _error_codes(self) -> list[str]:
         codes = ["400", "401", "403", "404"]
         if self.method in ("POST", "PUT", "PATCH", "DELETE"):
@@ -59,6 +71,19 @@ class ApiAutoSchema(AutoSchema):
             body["description"] = _ERROR_DESCRIPTIONS[code]
             responses[code] = body
         return responses
+
+
+def _model_field_of(field: Any) -> Any:
+    """The model field a serializer field reads, if it reads one directly."""
+    parent = getattr(field, "parent", None)
+    model = getattr(getattr(parent, "Meta", None), "model", None)
+    source = getattr(field, "source", "") or ""
+    if model is None or not source or "." in source or source == "*":
+        return None
+    try:
+        return model._meta.get_field(source)
+    except Exception:  # a property or method, not a model field
+        return None
 
 
 def strict_request_bodies(
