@@ -1,0 +1,79 @@
+"""The OpenAPI schema and docs, and the guard rails of the base viewset itself."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+from django.contrib.staticfiles import finders
+
+from api.viewsets import ForceModelViewSet
+from plans.models import Subject
+from tests.conftest import DOMAIN, HostClient, host_of
+
+
+def _schema(host: str) -> dict:
+    response = HostClient(host).get("/api/v1/schema/")
+    assert response.status_code == 200
+    return yaml.safe_load(response.content)
+
+
+def test_force_schema_documents_subjects_reason_header_and_error_bodies(force_a):
+    schema = _schema(host_of(force_a))
+    paths = schema["paths"]
+    retrieve = paths["/api/v1/subjects/{uuid}/"]["get"]
+    header = next(p for p in retrieve["parameters"] if p["name"] == "X-Access-Reason")
+    assert header["in"] == "header" and header["required"] is True
+    assert header["schema"]["maxLength"] == 500
+    assert "X-Access-Reason" not in str(paths["/api/v1/subjects/"]["get"].get("parameters", []))
+    erase = paths["/api/v1/subjects/{uuid}/"]["delete"]
+    assert any(p["name"] == "X-Erasure-Reason" and p["required"] for p in erase["parameters"])
+    for code in ("400", "401", "403", "404"):
+        assert code in retrieve["responses"], code
+    assert retrieve["responses"]["400"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "FieldError"
+    )
+    components = schema["components"]["schemas"]
+    assert components["SubjectRequest"]["additionalProperties"] is False
+    assert set(components["Error"]["required"]) == {"code", "detail"}
+    assert "bearerAuth" in schema["components"]["securitySchemes"]
+    list_params = {p["name"] for p in paths["/api/v1/subjects/"]["get"]["parameters"]}
+    assert {"search", "pnc_id", "date_of_birth", "ordering", "page", "page_size"} <= list_params
+
+
+def test_regional_schema_has_no_force_endpoints(db):
+    paths = _schema(DOMAIN)["paths"]
+    assert "/api/v1/auth/token/" in paths
+    assert not any(p.startswith("/api/v1/subjects") for p in paths)
+
+
+@pytest.mark.parametrize("on_force", [True, False])
+def test_docs_work_offline_with_no_inline_script(force_a, on_force):
+    host = host_of(force_a) if on_force else DOMAIN
+    response = HostClient(host).get("/api/v1/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, flags=re.S)
+    assert scripts and all('src="' in attrs and not body.strip() for attrs, body in scripts)
+    for src in re.findall(r'(?:src|href)="(/static/[^"]+)"', html):
+        assert finders.find(src.removeprefix("/static/")), src
+    assert "http://" not in html and "https://" not in html
+
+
+def test_a_viewset_that_overrides_get_queryset_is_refused():
+    with pytest.raises(TypeError, match="get_base_queryset"):
+
+        class Forgetful(ForceModelViewSet):
+            queryset = Subject.objects.all()
+
+            def get_queryset(self):  # type: ignore[no-untyped-def]
+                return Subject.objects.all()
+
+
+def test_a_viewset_must_write_through_services():
+    class Lazy(ForceModelViewSet):
+        queryset = Subject.objects.all()
+
+    with pytest.raises(NotImplementedError, match="service"):
+        Lazy().perform_create(None)
