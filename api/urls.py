@@ -7,8 +7,8 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from .audit import AuditEventViewSet
 from .administration import AreaViewSet, OrderTypeViewSet, PersonViewSet, PracticeSettingsViewSet, TeamViewSet
+from .audit import AuditEventViewSet
 from .subjects import SubjectViewSet
 from .tokens import ApiTokenViewSet, IssueTokenView
 
