@@ -256,7 +256,7 @@ def seal_all(
     Runs under a PostgreSQL advisory lock: a second sealer started meanwhile does nothing.
     """
     if grace is None:
-        grace = timedelta(seconds=float(getattr(settings, "AUDIT_SEAL_GRACE_SECONDS", 5)))
+        grace = timedelta(seconds=float(settings.AUDIT_SEAL_GRACE_SECONDS))
     report = SealReport()
     with schema_context(get_public_schema_name()):
         with connection.cursor() as cur:

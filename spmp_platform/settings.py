@@ -36,6 +36,8 @@ def _bool(name: str, default: bool) -> bool:
 SECRET_KEY = _require("SECRET_KEY", "dev-only-insecure-secret-key-do-not-use-in-production")
 # Keys the audit seal HMAC; it lives outside the database so a database writer cannot re-seal.
 AUDIT_SEAL_KEY = _require("AUDIT_SEAL_KEY", "dev-only-audit-seal-key")
+# Audit rows younger than this are left to the next sealing run (see audit/sealing.py).
+AUDIT_SEAL_GRACE_SECONDS = float(os.environ.get("AUDIT_SEAL_GRACE_SECONDS", "5"))
 # Keys the pseudonymous match keys of the cross-force registry.
 REGISTRY_MATCH_KEY = _require("REGISTRY_MATCH_KEY", "dev-only-registry-match-key")
 DEBUG = _bool("DEBUG", default=not PRODUCTION)
