@@ -32,6 +32,4 @@ def platform(request: HttpRequest) -> dict[str, Any]:
         "my_forces": my_forces,
         "force_perms": perms,
         "regional_home_url": regional_url(request, "/"),
-        # Sign-out is posted to the regional host: it works even from a page a force host refused.
-        "sign_out_url": regional_url(request, "/sign-out/"),
     }

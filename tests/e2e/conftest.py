@@ -134,6 +134,10 @@ def check_accessibility(page: Any, name: str) -> list[dict[str, Any]]:
         page.evaluate(_AXE_SOURCE)
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     violations = result["violations"]
+    if SCREENSHOTS:
+        with (Path(SCREENSHOTS) / "axe.txt").open("a", encoding="utf-8") as log:
+            for v in violations:
+                log.write(f"{name}: {v['id']} ({v['impact']}) {[n['target'] for n in v['nodes']][:3]}\n")
     bad = [v for v in violations if v.get("impact") in ("serious", "critical")]
     assert not bad, f"axe-core on {name} ({page.url}):\n" + "\n".join(
         f"- {v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:5]}" for v in bad

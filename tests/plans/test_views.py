@@ -549,15 +549,17 @@ def test_deep_link_survives_signing_in(force_a, coordinator_a):
     assert response["Location"] == "http://lincolnshire.spmp.localhost/subjects/?q=smith"
 
 
-def test_sign_out_posts_to_the_regional_host_even_from_a_refused_page(
-    force_a, force_b, coordinator_b, client_for
-):
+def test_a_refused_page_points_to_the_regional_host_to_sign_out(force_a, force_b, coordinator_b, client_for):
+    # A cross-host POST carries "Origin: null" under the same-origin referrer policy, so sign-out
+    # stays on each host; a host that refuses the user links to the regional host instead.
     refused = client_for(coordinator_b, force_a).get("/subjects/")
     assert refused.status_code == 404
-    assert b'action="http://spmp.localhost/sign-out/"' in refused.content
-    regional = client_for(coordinator_b, None)
-    assert regional.post("/sign-out/")["Location"] == "http://spmp.localhost/sign-in/"
-    assert "_auth_user_id" not in regional.session
+    assert b'data-testid="sign-out"' not in refused.content
+    assert b'href="http://spmp.localhost/">Your forces</a>' in refused.content
+    own = client_for(coordinator_b, force_b)
+    assert b'action="/sign-out/"' in own.get("/").content
+    assert own.post("/sign-out/")["Location"] == "http://spmp.localhost/sign-in/"
+    assert "_auth_user_id" not in own.session
 
 
 def test_error_pages_share_the_layout_and_leak_nothing(force_a, coordinator_a, client_for, rf):
