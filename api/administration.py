@@ -411,7 +411,7 @@ class PracticeSettingsViewSet(ForceModelViewSet):
     def get_base_queryset(self) -> models.QuerySet[PracticeSettings]:
         if not getattr(self, "swagger_fake_view", False) and current_force() is not None:
             ensure_default_settings()  # a force onboarded before settings existed gets its defaults
-        return PracticeSettings.objects.prefetch_related("review_intervals", "scope_rules")
+        return PracticeSettings.objects.prefetch_related("review_intervals", "scope_rules").order_by("pk")
 
     def perform_update(self, serializer: Any) -> None:
         data = serializer.validated_data

@@ -58,6 +58,9 @@ def ensure_platform() -> Force:
         )
         for slug, name in reference_regions().items():
             Region.objects.get_or_create(slug=slug, defaults={"name": name})
+        from .order_types import ensure_order_types
+
+        ensure_order_types()
         return platform
 
 
