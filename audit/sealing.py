@@ -15,9 +15,11 @@ sealer sealed 101 before 100 became visible, 100 would later look like a row *in
 sealed range. Two defences, see ``_wait_for_older_transactions`` and ``_sealable_prefix``:
 
 1. The horizon (precise): the sealer reads the highest visible id M of each schema, then notes the
-   database clock t0 and waits until every transaction that began before t0 has ended. Any row with
-   an id below M got its id before M did, so its transaction began before t0; once those have all
-   ended, every row up to M is either committed (visible) or rolled back (gone for good).
+   database clock t0 and waits until every writing transaction that began before t0 has ended. Any
+   row with an id below M got its id before M did, so its transaction began before t0; once those
+   have all ended, every row up to M is either committed (visible) or rolled back (gone for good).
+   If one is still open after ``HORIZON_WAIT_SECONDS`` the run seals nothing and says so; the next
+   minute's run tries again (set ``idle_in_transaction_session_timeout`` in production).
 2. The grace period (belt and braces): only rows at least ``AUDIT_SEAL_GRACE_SECONDS`` old are
    sealed, as a contiguous prefix in id order. It covers clock skew between application servers
    and a role that cannot see other sessions' ``xact_start`` in ``pg_stat_activity``.
@@ -178,21 +180,31 @@ def _db_now() -> datetime:
         return cur.fetchone()[0]
 
 
+# Sessions that may still hold an audit row with an id below the horizon: client sessions whose
+# transaction began before it and that have written something (an INSERT assigns a transaction id,
+# backend_xid) or are in the middle of a statement begun before it (the moment between taking the
+# id from the sequence and writing the row, inside record_event's single INSERT). Read-only
+# transactions (a backup, a long report) and autovacuum do not hold sealing up.
+_OPEN_WRITERS_SQL = """
+SELECT count(*) FROM pg_stat_activity
+WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'
+  AND xact_start < %(horizon)s
+  AND (backend_xid IS NOT NULL OR (state = 'active' AND query_start < %(horizon)s))
+"""
+
+
 def _wait_for_older_transactions(horizon: datetime, timeout: float) -> int:
-    """Wait until no other session of this database has a transaction begun before ``horizon``.
+    """Wait until no other session may still commit an audit row taken before ``horizon``.
 
     Returns how many such transactions are still open when ``timeout`` runs out (0: all ended).
     ``pg_stat_clear_snapshot()`` because PostgreSQL otherwise answers from a per-transaction cache.
+    The application's role sees ``xact_start`` of its own sessions, which is all that write the log.
     """
     deadline = time.monotonic() + timeout
     while True:
         with connection.cursor() as cur:
             cur.execute("SELECT pg_stat_clear_snapshot()")
-            cur.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid() AND xact_start IS NOT NULL AND xact_start < %s",
-                [horizon],
-            )
+            cur.execute(_OPEN_WRITERS_SQL, {"horizon": horizon})
             open_count = int(cur.fetchone()[0])
         if open_count == 0 or time.monotonic() >= deadline:
             return open_count

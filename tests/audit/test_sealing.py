@@ -143,6 +143,17 @@ def test_sealer_waits_for_a_request_that_took_a_lower_id_and_commits_late(force_
     assert result.ok, result.line()
 
 
+def test_a_long_read_only_transaction_does_not_hold_sealing_up(force_a):
+    """A backup or a long report reads for minutes; it cannot commit an audit row, so no waiting."""
+    _events(force_a, 1)
+    with psycopg.connect(_dsn()) as reader:
+        reader.execute(f"SELECT count(*) FROM {_table(force_a)}").fetchone()  # idle in transaction now
+        report = seal_all(grace=NO_GRACE, horizon_wait=0.5)
+        assert not report.deferred, report.summary()
+        reader.rollback()
+    assert verify_schema(force_a.schema_name).unsealed_rows == 0
+
+
 # --- verify_audit finds tampering -------------------------------------------------------------
 def test_changed_row_is_reported(force_a):
     events = _events(force_a, 3)
