@@ -242,6 +242,9 @@ def test_verify_audit_command_ok_and_unknown_force(force_a):
     assert "OK:" in out.getvalue()
     with pytest.raises(CommandError, match="No onboarded force"):
         call_command("verify_audit", "--force", "atlantis")
+    out = io.StringIO()
+    call_command("verify_audit", "--force", "platform", stdout=out)  # the public schema's own log
+    assert "OK:" in out.getvalue() and "(the platform)" in out.getvalue()
 
 
 def test_seal_audit_is_a_platform_wide_job_every_minute():
