@@ -40,7 +40,8 @@ AUDIT_SEAL_KEY = _require("AUDIT_SEAL_KEY", "dev-only-audit-seal-key")
 AUDIT_SEAL_GRACE_SECONDS = float(os.environ.get("AUDIT_SEAL_GRACE_SECONDS", "5"))
 # Keys the pseudonymous match keys of the cross-force registry.
 REGISTRY_MATCH_KEY = _require("REGISTRY_MATCH_KEY", "dev-only-registry-match-key")
-DEBUG = _bool("DEBUG", default=not PRODUCTION)
+# Off unless asked for: the debug 404 page lists every URL pattern, which the demo must not show.
+DEBUG = _bool("DEBUG", default=False)
 
 SPMP_DOMAIN = os.environ.get("SPMP_DOMAIN", "spmp.localhost").strip().lower()
 ALLOWED_HOSTS = [SPMP_DOMAIN, f".{SPMP_DOMAIN}"]

@@ -50,4 +50,8 @@ class OnboardForceForm(forms.Form):
 
     def __init__(self, *args: Any, regions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = regions  # type: ignore[attr-defined]
+        field = self.fields["region"]
+        field.queryset = regions  # type: ignore[attr-defined]
+        if len(regions) == 1:  # a regional administrator of one region has nothing to choose
+            field.empty_label = None  # type: ignore[attr-defined]
+            field.initial = regions[0].slug
