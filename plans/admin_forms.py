@@ -145,7 +145,9 @@ class SettingsForm(forms.Form):
                     "invalid": "Enter a whole number.",
                 },
             )
-            self.fields[name + "_unit"] = forms.ChoiceField(label="Unit", choices=IntervalUnit.choices)
+            self.fields[name + "_unit"] = forms.ChoiceField(
+                label=f"{level.label} risk: unit", choices=IntervalUnit.choices
+            )
         labels = {name: PracticeSettings._meta.get_field(name) for name in REMINDER_FIELDS}
         for field in REMINDER_FIELDS:
             self.fields[field] = forms.IntegerField(

@@ -241,3 +241,30 @@ def test_people_list_filters(force_a, client_for, query, expected):  # type: ign
     page = client.get("/force-admin/people/", query).content.decode()
     shown = {name for name in ("sup", "recent", "team") if f"{name}@lincolnshire.test" in page}
     assert shown == expected
+
+
+def test_people_list_costs_the_same_queries_for_5_or_50_people(force_a, client_for):  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    admin = _admin(force_a)
+    client = client_for(admin, force_a)
+    with schema_context(force_a.schema_name):
+        team = create_team(actor=admin, name="Counting team", kind=TeamKind.RESPONSE)
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            user = make_user(force=force_a, roles=[ForceRole.VIEWER])
+            with schema_context(force_a.schema_name):
+                TeamMember.objects.create(team=team, user=user)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/force-admin/people/").status_code == 200
+        return len(ctx.captured_queries)
+
+    add(4)
+    client.get("/force-admin/people/")
+    small = count()
+    add(45)
+    assert count() <= small
