@@ -235,3 +235,19 @@ def test_bad_token_request_bodies_are_field_errors(force_a):
     with schema_context("public"):
         assert not ApiToken.objects.exists()
     connection.set_schema_to_public()
+
+
+def test_platform_admin_sees_and_revokes_tokens_in_the_django_admin(force_a, client_for):
+    owner = make_user(force=force_a, roles=[ForceRole.OFFICER])
+    secret = issue(force_a, owner.email).json()["token"]
+    token = ApiToken.objects.get(user=owner)
+    admin = make_user(email="root@platform.test")
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    client = client_for(admin, None)
+    page = client.get("/admin/api/apitoken/")
+    assert page.status_code == 200 and token.prefix in page.content.decode()
+    assert secret not in page.content.decode() and token.key_hash not in page.content.decode()
+    response = client.post("/admin/api/apitoken/", {"action": "revoke", "_selected_action": [token.pk]})
+    assert response.status_code == 302
+    assert bearer(force_a, secret).get("/api/v1/subjects/").status_code == 401
