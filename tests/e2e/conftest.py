@@ -104,7 +104,11 @@ class PageProblems:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    # SPMP_E2E_MOBILE=1 runs the same journeys on a phone-sized screen.
+    size = (
+        {"width": 375, "height": 800} if os.environ.get("SPMP_E2E_MOBILE") else {"width": 1280, "height": 900}
+    )
+    context = browser.new_context(viewport=size, locale="en-GB")
     context.set_default_timeout(15_000)
     pg = context.new_page()
     problems = PageProblems()

@@ -31,6 +31,14 @@ def sign_in(page: Any, site: Site, email: str, password: str = PASSWORD, *, chec
     page.wait_for_load_state()
 
 
+def go_by_nav(page: Any, test_id: str) -> None:
+    """Follow a navigation item; on a small screen GOV.UK Frontend first needs the Menu opened."""
+    toggle = page.locator(".govuk-service-navigation__toggle")
+    if toggle.is_visible():
+        toggle.click()
+    page.get_by_test_id(test_id).click()
+
+
 def record_subject(force: Any, actor: Any, **fields: Any) -> Any:
     from plans.services import create_subject
 
@@ -47,7 +55,7 @@ def test_sign_in_on_the_regional_host_lands_on_my_force(page, site, committed_fo
     assert page.get_by_test_id("force-switcher").count() == 0  # one force: nothing to switch
     assert page.get_by_test_id("marking").count() == 0  # the start page shows no case data
     check_accessibility(page, "force-home")
-    page.get_by_test_id("nav-subjects").click()
+    go_by_nav(page, "nav-subjects")
     assert page.url == site.force(lincs, "/subjects/")
     assert page.get_by_test_id("marking").inner_text() == "OFFICIAL-SENSITIVE"
     check_accessibility(page, "subject-list-empty")
@@ -102,7 +110,7 @@ def test_open_a_case_file_giving_a_reason(page, site, committed_forces):
     )
     record_subject(notts, None, family_name="Nottsonly", given_names="Nora")
     sign_in(page, site, officer.email, check=False)
-    page.get_by_test_id("nav-subjects").click()
+    go_by_nav(page, "nav-subjects")
     table = page.get_by_test_id("subject-table")
     assert "HARGREAVES, Colin" in table.inner_text() and "NOTTSONLY" not in table.inner_text()
     check_accessibility(page, "subject-list")
