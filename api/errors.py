@@ -3,7 +3,8 @@
 Every API error goes through ``exception_handler``; clients branch on ``code`` (stable), people read
 ``detail``; validation errors add ``fields``: field name -> list of messages. Django's own
 ``ValidationError`` (raised by services) and ``IntegrityError`` (a race the services could not see)
-are mapped here too, so neither reaches the client as a 500.
+are mapped here too, so neither reaches the client as a 500; so are values the database refuses
+(``DataError``: 400) and bodies over Django's upload limit (413).
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -36,6 +38,7 @@ class ErrorCode:
     THROTTLED = "throttled"
     LOCKED_OUT = "locked_out"
     CONFLICT = "conflict"
+    REQUEST_TOO_LARGE = "request_too_large"
     ACCESS_REASON_REQUIRED = "access_reason_required"
     ERASURE_REASON_REQUIRED = "erasure_reason_required"
 
@@ -67,6 +70,12 @@ class LockedOut(exceptions.APIException):
     default_detail = "Too many failed sign-in attempts; this account is locked for a while."
 
 
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = ErrorCode.REQUEST_TOO_LARGE
+    default_detail = "The request body is too large."
+
+
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = ErrorCode.CONFLICT
@@ -92,6 +101,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.ValidationError(detail=as_serializer_error(exc))
     elif isinstance(exc, IntegrityError):
         exc = Conflict()
+    elif isinstance(exc, DataError):
+        # A value the database cannot hold (out of range, malformed) that validation let through.
+        exc = exceptions.ValidationError({"non_field_errors": ["A value is out of range or malformed."]})
+    elif isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge()
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound("Not found.")
     elif isinstance(exc, DjangoPermissionDenied):

@@ -16,6 +16,7 @@ _ERROR_DESCRIPTIONS = {
     "403": "Signed in, but your role does not allow this.",
     "404": "No such record here, or you are not a member of this host's force.",
     "409": "The change clashes with another record.",
+    "413": "The request body is over the size limit.",
 }
 
 
@@ -57,6 +58,8 @@ class ApiAutoSchema(AutoSchema):
         codes = ["400", "401", "403", "404"]
         if self.method in ("POST", "PUT", "PATCH", "DELETE"):
             codes.append("409")
+        if self.method in ("POST", "PUT", "PATCH"):
+            codes.append("413")
         return codes
 
     def _get_response_bodies(self, direction: Any = "response") -> Any:

@@ -191,3 +191,10 @@ def test_unknown_api_path_is_a_json_404(client):
 
 def test_options_is_not_offered(client):
     assert client.options("/api/v1/subjects/").status_code == 405
+
+
+def test_body_over_the_upload_limit_is_a_json_413(client):
+    body = '{"family_name": "' + "x" * 3_000_000 + '", "given_names": "a"}'
+    response = client.post("/api/v1/subjects/", body, content_type="application/json")
+    assert response.status_code == 413
+    assert response.json()["code"] == "request_too_large"
