@@ -255,3 +255,31 @@ def update_practice_settings(
             actor=actor,
         )
     return fresh
+
+
+def plan_required(
+    *,
+    order_type_codes: Iterable[str],
+    registered_sex_offender: bool,
+    risk_level: str | None,
+    settings_row: PracticeSettings | None = None,
+) -> bool:
+    """Whether a subject with orders of these types needs a plan under the force's plan scope.
+
+    For the subject register and plan features: one rule per order type decides; a subject needs a
+    plan when the rule of any of their order types matches them.
+    """
+    row = settings_row or get_practice_settings()
+    rules = {r.order_type_code: r.subject_condition for r in row.scope_rules.all()}
+    for code in order_type_codes:
+        condition = rules.get(code)
+        if condition == SubjectCondition.EVERY_SUBJECT:
+            return True
+        if condition == SubjectCondition.REGISTERED_SEX_OFFENDERS and registered_sex_offender:
+            return True
+        if condition == SubjectCondition.HIGH_RISK_OR_ABOVE and risk_level in (
+            RiskLevel.HIGH,
+            RiskLevel.VERY_HIGH,
+        ):
+            return True
+    return False

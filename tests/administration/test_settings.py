@@ -174,3 +174,25 @@ def test_order_types_are_read_only_for_forces_and_edited_by_platform_admins(forc
     regional = client_for(platform_admin, None)
     assert regional.get(f"/admin/tenants/ordertype/{spo.pk}/change/").status_code == 200
     assert client_for(_admin(force_a), force_a).get("/admin/").status_code == 404
+
+
+def test_plan_scope_decides_who_needs_a_plan_as_the_practice_widened(force_a):  # type: ignore[no-untyped-def]
+    from plans.practice import plan_required, update_practice_settings
+
+    with schema_context(force_a.schema_name):
+        # The practice began with registered sex offenders under an SPO ...
+        update_practice_settings(actor=None, plan_scope={"SPO": SubjectCondition.REGISTERED_SEX_OFFENDERS})
+        assert plan_required(order_type_codes=["SPO"], registered_sex_offender=True, risk_level=None)
+        assert not plan_required(order_type_codes=["SPO"], registered_sex_offender=False, risk_level="high")
+        assert not plan_required(order_type_codes=["DAPO"], registered_sex_offender=True, risk_level=None)
+        # ... then every SPO, then other orders for the higher-risk subjects.
+        update_practice_settings(
+            actor=None,
+            plan_scope={"SPO": SubjectCondition.EVERY_SUBJECT, "DAPO": SubjectCondition.HIGH_RISK_OR_ABOVE},
+        )
+        assert plan_required(order_type_codes=["SPO"], registered_sex_offender=False, risk_level=None)
+        assert plan_required(order_type_codes=["DAPO"], registered_sex_offender=False, risk_level="very-high")
+        assert not plan_required(
+            order_type_codes=["DAPO"], registered_sex_offender=False, risk_level="medium"
+        )
+        assert not plan_required(order_type_codes=["ISPO"], registered_sex_offender=True, risk_level="high")
