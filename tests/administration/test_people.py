@@ -268,3 +268,38 @@ def test_people_list_costs_the_same_queries_for_5_or_50_people(force_a, client_f
     small = count()
     add(45)
     assert count() <= small
+
+
+def test_removal_ends_access_on_this_force_only_for_someone_in_two_forces(force_a, force_b, client_for):  # type: ignore[no-untyped-def]
+    from tests.api.base import token_client
+
+    admin = _admin(force_a)
+    both = make_user(force=force_a, roles=[ForceRole.OFFICER])
+    Membership.objects.create(user=both, force=force_b, roles=[ForceRole.OFFICER])
+    on_a, on_b = client_for(both, force_a), client_for(both, force_b)
+    api_a, api_b = token_client(both, force_a), token_client(both, force_b)
+    assert api_a.get("/api/v1/subjects/").status_code == 200
+    membership = Membership.objects.get(user=both, force=force_a)
+    response = client_for(admin, force_a).post(
+        f"/force-admin/people/{membership.uuid}/remove/", {"reason": ""}
+    )
+    assert response.status_code == 302
+    assert on_a.get("/").status_code == 404  # at once, on this force's host
+    assert api_a.get("/api/v1/subjects/").status_code == 401  # its token for this host is revoked
+    assert on_b.get("/").status_code == 200  # still a Nottinghamshire officer, still signed in
+    assert api_b.get("/api/v1/subjects/").status_code == 200
+
+
+def test_suspension_revokes_the_tokens_for_this_host(force_a, client_for):  # type: ignore[no-untyped-def]
+    from tests.api.base import token_client
+
+    admin = _admin(force_a)
+    officer = make_user(force=force_a, roles=[ForceRole.OFFICER])
+    api = token_client(officer, force_a)
+    membership = Membership.objects.get(user=officer, force=force_a)
+    client_for(admin, force_a).post(
+        f"/force-admin/people/{membership.uuid}/suspend/", {"reason": "Investigation"}
+    )
+    client_for(admin, force_a).post(f"/force-admin/people/{membership.uuid}/reinstate/", {})
+    assert client_for(officer, force_a).get("/").status_code == 200
+    assert api.get("/api/v1/subjects/").status_code == 401  # a reinstated person asks for a new token
