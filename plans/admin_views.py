@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -46,6 +47,13 @@ def _apply_errors(form: Any, exc: ValidationError) -> None:
         target = field if field in form.fields else None
         for error in errors:
             form.add_error(target, error)
+
+
+def _without_page(request: HttpRequest) -> str:
+    """The list's query string minus ``page``, for the previous / next links."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
 
 
 def _role_labels(membership: Membership) -> list[str]:
@@ -115,7 +123,8 @@ class PeopleListView(PeopleMixin):
                 not_signed_in_since=today - dt.timedelta(days=90) if data["sign_in"] == "stale-90" else None,
             )
         force = current_force()
-        rows = list(people.people_of(force, filters)[:PAGE_SIZE])
+        page = Paginator(people.people_of(force, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+        rows = list(page.object_list)
         teams_by_user: dict[int, list[str]] = {}
         for link in TeamMember.objects.filter(user_id__in=[m.user_id for m in rows]).select_related("team"):
             teams_by_user.setdefault(link.user_id, []).append(link.team.name)
@@ -124,7 +133,8 @@ class PeopleListView(PeopleMixin):
             {
                 "form": form,
                 "rows": [(m, _role_labels(m), teams_by_user.get(m.user_id, [])) for m in rows],
-                "page_size": PAGE_SIZE,
+                "page": page,
+                "query": _without_page(request),
             },
             status=_status(form),
         )
@@ -192,6 +202,11 @@ class PersonView(PeopleMixin):
                 _apply_errors(form, exc)
             else:
                 messages.success(request, f"Roles of {membership.user.email} updated.")
+                if (
+                    membership.user_id == request.user.pk
+                    and ForceRole.FORCE_ADMIN not in form.cleaned_data["roles"]
+                ):
+                    return HttpResponseRedirect("/")  # they no longer administer people here
                 return HttpResponseRedirect(reverse("force_admin:person", args=[membership.uuid]))
         return self.render(self.context(membership, roles_form=form), status=_status(form))
 

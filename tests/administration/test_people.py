@@ -303,3 +303,15 @@ def test_suspension_revokes_the_tokens_for_this_host(force_a, client_for):  # ty
     client_for(admin, force_a).post(f"/force-admin/people/{membership.uuid}/reinstate/", {})
     assert client_for(officer, force_a).get("/").status_code == 200
     assert api.get("/api/v1/subjects/").status_code == 401  # a reinstated person asks for a new token
+
+
+def test_people_list_pages_through_a_large_force(force_a, client_for):  # type: ignore[no-untyped-def]
+    admin = _admin(force_a)
+    for n in range(52):
+        make_user(force=force_a, roles=[ForceRole.VIEWER], email=f"pc{n:03d}@lincolnshire.test")
+    client = client_for(admin, force_a)
+    first = client.get("/force-admin/people/", {"role": ForceRole.VIEWER}).content.decode()
+    assert "pc000@" in first and "pc051@" not in first and "page 1 of 2" in first
+    second = client.get("/force-admin/people/", {"role": ForceRole.VIEWER, "page": 2}).content.decode()
+    assert "pc051@" in second and "pc000@" not in second
+    assert "role=viewer&amp;page=1" in second
