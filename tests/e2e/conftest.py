@@ -41,18 +41,11 @@ CHROMIUM_ARGS = [
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    from django.conf import settings
-
+    # The flush after these committing tests cascades: tests/conftest.py makes every flush do so.
     for item in items:
         if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.slow)
             item.add_marker(pytest.mark.browser)
-            # Force schemas (and the template) hold guardian tables whose foreign keys point at
-            # public auth tables, so the flush after a committing test must TRUNCATE ... CASCADE;
-            # Django does that only when ``available_apps`` is set.
-            item.add_marker(
-                pytest.mark.django_db(transaction=True, available_apps=list(settings.INSTALLED_APPS))
-            )
 
 
 @pytest.fixture(scope="session")
