@@ -6,12 +6,14 @@ services of the web pages: tenants.people, plans.organisation, plans.practice.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any, ClassVar
 
 import django_filters
 from django.db import models
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound
 
 from plans import organisation
 from plans.choices import IntervalUnit, RiskLevel, SubjectCondition, TeamKind
@@ -135,6 +137,19 @@ class PersonViewSet(ForceModelViewSet):
     def get_base_queryset(self) -> models.QuerySet[Membership]:
         return people.people_queryset()
 
+    def initial(self, request: Any, *args: Any, **kwargs: Any) -> None:
+        """As on the web: naming a membership that is not this force's is a logged refusal (404).
+
+        Checked here, before the write actions open their transaction, so the refusal's audit
+        event is not rolled back with the refused request.
+        """
+        super().initial(request, *args, **kwargs)
+        lookup = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
+        if lookup is not None and not self.get_queryset().filter(uuid=_uuid_or_none(lookup)).exists():
+            with contextlib.suppress(people.NotThisForce):  # it logs the refusal, then says "not this force"
+                people.membership_for(force=current_force(), membership_uuid=lookup, actor=request.user)
+            raise NotFound("Not found.")
+
     def get_serializer_class(self) -> Any:
         return PersonUpdateSerializer if self.action in ("update", "partial_update") else PersonSerializer
 
@@ -184,6 +199,15 @@ class PersonViewSet(ForceModelViewSet):
         people.remove_member(
             actor=self.request.user, force=current_force(), membership=instance, reason=reason
         )
+
+
+def _uuid_or_none(value: Any) -> Any:
+    import uuid
+
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
 
 
 # --- Areas and teams -------------------------------------------------------------------------

@@ -219,3 +219,20 @@ def test_settings_bad_input_saves_nothing(force_a):  # type: ignore[no-untyped-d
         row = PracticeSettings.objects.get()
         assert row.review_reminder_days == 14
         assert row.review_interval_for("high").every == 3
+
+
+def test_another_forces_person_by_uuid_is_404_and_the_refusal_is_logged(force_a, force_b):  # type: ignore[no-untyped-def]
+    from audit.models import AuditEvent
+
+    notts = make_user(force=force_b, roles=[ForceRole.OFFICER])
+    notts_membership = Membership.objects.get(user=notts, force=force_b)
+    client = _admin_client(force_a)
+    url = f"/api/v1/people/{notts_membership.uuid}/"
+    assert client.patch(url, {"roles": ["viewer"]}, content_type="application/json").status_code == 404
+    assert client.delete(url).status_code == 404
+    notts_membership.refresh_from_db()
+    assert notts_membership.roles == [ForceRole.OFFICER]
+    with schema_context(force_a.schema_name):
+        refusals = AuditEvent.objects.filter(action="permission-denied", object_type="membership")
+        assert refusals.filter(object_ids=[notts_membership.uuid]).count() == 2
+    connection.set_schema_to_public()
