@@ -1,6 +1,6 @@
 """In a real Chromium: an auditor searches the access log and sees field errors; axe-core clean.
 
-Reuses the browser fixtures of tests/e2e (Debian's Chromium, a 127.0.0.1 live server, force hosts).
+Uses the browser fixtures of tests/e2e/conftest.py (Debian's Chromium, a 127.0.0.1 live server, force hosts).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django_tenants.utils import schema_context
 from audit.models import AuditEvent
 from audit.services import AUDIT_EVENT_OBJECT_TYPE, AuditAction, record_event
 from tenants.roles import ForceRole, RegionalRoleKind
-from tests.e2e.conftest import browser, check_accessibility, page, site  # noqa: F401  (fixtures)
+from tests.e2e.conftest import check_accessibility
 from tests.e2e.test_browser import sign_in
 from tests.factories import make_user
 
@@ -26,7 +26,7 @@ pytestmark = [
 ]
 
 
-def test_auditor_searches_the_access_log(page, site, committed_forces):  # noqa: F811
+def test_auditor_searches_the_access_log(page, site, committed_forces):
     lincs, _notts = committed_forces
     auditor = make_user(force=lincs, roles=[ForceRole.AUDITOR], email="auditor@lincs.test")
     subject_id = uuid.uuid4()
@@ -69,7 +69,7 @@ def test_auditor_searches_the_access_log(page, site, committed_forces):  # noqa:
         assert [r.object_ids for r in reads] == [[event.uuid]]
 
 
-def test_platform_admin_reads_the_platform_log(page, site, committed_forces):  # noqa: F811
+def test_platform_admin_reads_the_platform_log(page, site, committed_forces):
     lincs, _notts = committed_forces
     admin = make_user(regional=(RegionalRoleKind.PLATFORM_ADMIN, None), email="platform@admin.test")
     sign_in(page, site, admin.email)
