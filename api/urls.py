@@ -26,5 +26,9 @@ urlpatterns = [
     path("auth/token/", IssueTokenView.as_view(), name="api-token-issue"),
     *router.urls,
     path("schema/", SpectacularAPIView.as_view(urlconf="spmp_platform.urls_force"), name="api-schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api/swagger_ui.html"),
+        name="api-docs",
+    ),
 ]
