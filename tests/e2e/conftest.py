@@ -54,12 +54,42 @@ def browser() -> Iterator[Any]:
         pytest.fail(f"Chromium not found at {CHROMIUM}: `make chromium` installs Debian's package.")
     if not AXE_JS.exists() or not APP_CSS.exists():
         pytest.fail("Front-end assets missing: run `make ui` (npm ci and the CSS build).")
-    from playwright.sync_api import sync_playwright
+    yield shared_browser()
 
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+
+_SHARED: dict[str, Any] = {}
+
+
+def shared_browser() -> Any:
+    """One Playwright and one Chromium per test process.
+
+    Playwright's sync API runs an event loop in the main thread; a second ``sync_playwright()``
+    (e.g. a test module that imports the ``browser`` fixture, which registers a second copy of
+    it) fails inside the first one's loop. Every copy of the fixture therefore shares this one.
+    """
+    if "browser" not in _SHARED:
+        import atexit
+
+        from playwright.sync_api import sync_playwright
+
+        playwright = sync_playwright().start()
+        _SHARED["playwright"] = playwright
+        _SHARED["browser"] = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        atexit.register(_stop_shared_browser)
+    return _SHARED["browser"]
+
+
+def _stop_shared_browser() -> None:
+    browser = _SHARED.pop("browser", None)
+    playwright = _SHARED.pop("playwright", None)
+    if browser is not None:
+        browser.close()
+    if playwright is not None:
+        playwright.stop()
+
+
+def pytest_sessionfinish() -> None:
+    _stop_shared_browser()
 
 
 @dataclass
