@@ -110,6 +110,13 @@ class IssueTokenView(APIView):
             raise InvalidCredentials()
         force = host_force(request)
         if force is not None and user.membership_in(force) is None:  # type: ignore[attr-defined]
+            record_event(
+                action=AuditAction.SIGN_IN_FAILED,
+                object_type="user",
+                object_ids=[user.uuid],
+                actor=user,
+                justification="API token sign-in refused: not a member of this force",
+            )
             raise exceptions.NotFound("Not found.")
         token, secret = services.issue_token(user=user, force=force, name=data.get("name", ""))
         body = IssuedTokenSerializer(token).data

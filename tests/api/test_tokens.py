@@ -86,9 +86,12 @@ def test_repeated_failures_lock_the_account_out_even_with_the_right_password(for
 
 def test_non_member_gets_no_token_for_a_force_host(force_a, force_b):
     user = make_user(force=force_b, roles=[ForceRole.OFFICER])
+    before = last_event_id(force_a)
     response = issue(force_a, user.email)
     assert response.status_code == 404
     assert not ApiToken.objects.filter(user=user).exists()
+    (event,) = events_since(force_a, before)
+    assert event.action == AuditAction.SIGN_IN_FAILED and event.actor_id == user.pk
 
 
 def test_suspended_member_gets_no_token(force_a):
