@@ -8,6 +8,7 @@ import secrets
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -20,6 +21,8 @@ SECRET_PREFIX = "spmp_"
 DISPLAY_PREFIX_LENGTH = 12
 # Writing last_used_at on every request would add a write to every read; a minute is precise enough.
 LAST_USED_GRANULARITY = dt.timedelta(minutes=1)
+# Enough for a person's scripts; a bound so a leaked password cannot mint tokens without end.
+MAX_LIVE_TOKENS_PER_HOST = 20
 
 
 def hash_secret(secret: str) -> str:
@@ -39,6 +42,12 @@ def issue_token(*, user: Any, force: Any, name: str = "") -> tuple[ApiToken, str
 
     Returns the token and its secret; the secret is not kept and cannot be shown again.
     """
+    host = host_label(force)
+    live = ApiToken.objects.live().filter(user=user, host=host).count()
+    if live >= MAX_LIVE_TOKENS_PER_HOST:
+        raise ValidationError(
+            {"non_field_errors": [f"You already have {live} live tokens for this host; revoke one first."]}
+        )
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     now = timezone.now()
     token = ApiToken.objects.create(
@@ -46,7 +55,7 @@ def issue_token(*, user: Any, force: Any, name: str = "") -> tuple[ApiToken, str
         name=(name or "").strip(),
         key_hash=hash_secret(secret),
         prefix=secret[:DISPLAY_PREFIX_LENGTH],
-        host=host_label(force),
+        host=host,
         created_at=now,
         expires_at=now + dt.timedelta(hours=settings.API_TOKEN_TTL_HOURS),
     )

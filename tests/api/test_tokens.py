@@ -254,3 +254,14 @@ def test_platform_admin_sees_and_revokes_tokens_in_the_django_admin(force_a, cli
     response = client.post("/admin/api/apitoken/", {"action": "revoke", "_selected_action": [token.pk]})
     assert response.status_code == 302
     assert bearer(force_a, secret).get("/api/v1/subjects/").status_code == 401
+
+
+def test_live_tokens_per_host_are_bounded(force_a):
+    user = make_user(force=force_a, roles=[ForceRole.OFFICER])
+    for _ in range(services.MAX_LIVE_TOKENS_PER_HOST):
+        services.issue_token(user=user, force=force_a)
+    response = issue(force_a, user.email)
+    assert response.status_code == 400 and "revoke one first" in str(response.json()["fields"])
+    ApiToken.objects.filter(user=user).order_by("id").first().delete()
+    assert issue(force_a, user.email).status_code == 201
+    assert issue(None, user.email).status_code == 201  # the bound is per host
