@@ -201,3 +201,26 @@ def test_pages_run_under_the_csp_without_violations(page, site, committed_forces
     assert problems.page_errors == [], problems.page_errors
     assert problems.failed_requests == [], problems.failed_requests
     assert visited
+
+
+def test_regional_administrator_pages(page, site, committed_forces):
+    from tenants.models import Region
+    from tenants.roles import RegionalRoleKind
+
+    region = Region.objects.get(slug="east-midlands")
+    admin = make_user(regional=(RegionalRoleKind.REGIONAL_ADMIN, region), email="regional@em.test")
+    sign_in(page, site, admin.email, check=False)
+    assert page.url == site.regional("/")
+    check_accessibility(page, "regional-home")
+    page.get_by_role("link", name="Manage the forces of your region").click()
+    table = page.get_by_test_id("region-forces").inner_text()
+    assert "Lincolnshire Police" in table and "Nottinghamshire Police" in table
+    check_accessibility(page, "region-forces")
+    page.get_by_role("button", name="Onboard force").click()
+    assert "There is a problem" in page.locator(".govuk-error-summary").inner_text()
+    check_accessibility(page, "region-forces-errors")
+    # A regional administrator holds no membership: a force's host refuses them.
+    assert page.goto(site.force(committed_forces[0], "/subjects/")).status == 404
+    page.goto(site.regional(f"/set-password/{admin.uuid}/not-a-token/"))
+    assert page.get_by_role("heading", level=1).inner_text() == "This link is not valid"
+    check_accessibility(page, "set-password-invalid")
