@@ -19,3 +19,12 @@ def embedded_database_url(data_dir: Path) -> str:
     os.environ.setdefault("XDG_RUNTIME_DIR", str(data_dir.parent))
     server = pgserver.get_server(str(data_dir), cleanup_mode=None)
     return server.get_uri()
+
+
+def stop_embedded_database(data_dir: Path) -> None:
+    """Stop the embedded server whose data lives in ``data_dir`` (its data stays)."""
+    from pgserver._commands import pg_ctl  # pgserver runs its binaries as this user under root
+
+    user = "pgserver" if os.geteuid() == 0 else None
+    if (data_dir / "postmaster.pid").exists():
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=data_dir, user=user)

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from spmp_platform.embedded_db import stop_embedded_database
+
 BASE = Path(settings.BASE_DIR)
 
 
@@ -52,15 +54,8 @@ def test_embedded_server_starts_migrates_and_keeps_data_across_restarts(tmp_path
         )
         assert onboard.returncode == 0, onboard.stderr
         assert (tmp_path / "data" / "pg" / "PG_VERSION").exists()
-        stop = _run(
-            [
-                "-c",
-                "import pgserver,sys; pgserver.get_server(sys.argv[1], cleanup_mode='stop')",
-                str(tmp_path / "data" / "pg"),
-            ],
-            env,
-        )
-        assert stop.returncode == 0, stop.stderr
+        stop_embedded_database(tmp_path / "data" / "pg")
+        assert not (tmp_path / "data" / "pg" / "postmaster.pid").exists()  # really stopped
         # A new process finds the stopped server's data, restarts it and sees the force.
         probe = _run(
             [
@@ -78,14 +73,7 @@ def test_embedded_server_starts_migrates_and_keeps_data_across_restarts(tmp_path
         assert host.startswith(str(tmp_path)), host  # a socket in the embedded data folder
         assert "derbyshire" in slugs
     finally:
-        _run(
-            [
-                "-c",
-                "import pgserver,sys; pgserver.get_server(sys.argv[1], cleanup_mode='stop')",
-                str(tmp_path / "data" / "pg"),
-            ],
-            env,
-        )
+        stop_embedded_database(tmp_path / "data" / "pg")
 
 
 def test_database_url_names_the_server_and_no_embedded_server_starts(tmp_path):
