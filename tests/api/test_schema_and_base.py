@@ -77,3 +77,47 @@ def test_a_viewset_must_write_through_services():
 
     with pytest.raises(NotImplementedError, match="service"):
         Lazy().perform_create(None)
+
+
+def _call(viewset_class, actions, user, force, **kwargs):  # type: ignore[no-untyped-def]
+    """Call a viewset directly on ``force`` (no URL routing needed), authenticated as ``user``."""
+    from django.db import connection
+    from rest_framework.test import APIRequestFactory, force_authenticate
+
+    request = APIRequestFactory().get("/api/v1/anything/", HTTP_X_ACCESS_REASON="Testing the base")
+    request.tenant = force
+    force_authenticate(request, user=user)
+    connection.set_tenant(force)
+    try:
+        return viewset_class.as_view(actions)(request, **kwargs)
+    finally:
+        connection.set_schema_to_public()
+
+
+def test_an_action_without_a_declared_permission_is_refused(force_a):
+    from api.subjects import SubjectViewSet
+    from tenants.roles import ForceRole
+    from tests.factories import make_user
+
+    class Undeclared(SubjectViewSet):
+        required_permissions = {}
+
+    user = make_user(force=force_a, roles=list(ForceRole))
+    assert _call(Undeclared, {"get": "list"}, user, force_a).status_code == 403
+
+
+def test_scoping_holds_even_when_the_permission_map_is_too_generous(force_a):
+    """A wrong permission map lets the request in, but visible_to still shows nothing."""
+    from api.subjects import SubjectViewSet
+    from tenants.roles import ForceRole, Perm
+    from tests.factories import make_subject, make_user
+
+    class TooGenerous(SubjectViewSet):
+        required_permissions = {"list": Perm.VIEW_BRIEFING, "retrieve": Perm.VIEW_BRIEFING}
+
+    subject = make_subject(force_a)
+    viewer = make_user(force=force_a, roles=[ForceRole.VIEWER])  # briefings only, no VIEW_SUBJECT
+    listed = _call(TooGenerous, {"get": "list"}, viewer, force_a)
+    assert listed.status_code == 200 and listed.data["results"] == []
+    detail = _call(TooGenerous, {"get": "retrieve"}, viewer, force_a, uuid=str(subject.uuid))
+    assert detail.status_code == 404
