@@ -126,6 +126,10 @@ def test_open_a_case_file_giving_a_reason(page, site, committed_forces):
     check_accessibility(page, "reason-for-access-error")
 
     page.get_by_label("Why do you need to open this case file?").fill("Preparing Tuesday's home visit")
+    # GOV.UK Frontend's character count runs (its live message replaces the static one).
+    page.wait_for_function(
+        "document.querySelector('.govuk-character-count__status')?.textContent.includes('470')"
+    )
     page.get_by_role("button", name="Open the case file").click()
     page.wait_for_url(site.force(lincs, f"/subjects/{subject.uuid}/"))
     assert page.get_by_test_id("subject-name").inner_text() == "HARGREAVES, Colin"
