@@ -289,6 +289,8 @@ class TeamSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         extra_kwargs: ClassVar[dict[str, Any]] = {"name": {"validators": []}}
 
     def validate_members(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        # A partial update (PATCH) skips the nested default, so a member may come without is_lead.
+        value = [{**m, "is_lead": bool(m.get("is_lead", False))} for m in value]
         leads = [m for m in value if m["is_lead"]]
         if len(leads) > 1:
             raise serializers.ValidationError("Only one member can lead the team.")

@@ -198,6 +198,19 @@ def test_team_members_and_lead_replace_in_one_audited_change(force_a):  # type: 
     assert members == {str(a.uuid): False, str(b.uuid): True}
 
 
+def test_patching_members_without_is_lead_means_not_the_lead(force_a):  # type: ignore[no-untyped-def]
+    """Found by schemathesis: a PATCH skips nested defaults, and a missing is_lead was a 500."""
+    client = _admin_client(force_a)
+    a = make_user(force=force_a, roles=[ForceRole.VISITING_OFFICER])
+    team = make_team(force_a)
+    response = client.patch(
+        f"/api/v1/teams/{team.uuid}/", {"members": [{"user": str(a.uuid)}]}, content_type="application/json"
+    )
+    assert response.status_code == 200, response.json()
+    members = [{k: m[k] for k in ("user", "is_lead")} for m in response.json()["members"]]
+    assert members == [{"user": str(a.uuid), "is_lead": False}]
+
+
 def test_settings_bad_input_saves_nothing(force_a):  # type: ignore[no-untyped-def]
     client = _admin_client(force_a)
     settings_url = (
