@@ -13,6 +13,8 @@ from audit.services import AuditAction, record_change, record_event
 
 from .models import Subject, SubjectAlias
 
+# Nobody managed under an order was born before this; an earlier year is a typing error.
+EARLIEST_DATE_OF_BIRTH = dt.date(1900, 1, 1)
 SUBJECT_FIELDS = ("family_name", "given_names", "date_of_birth", "pnc_id", "niche_nominal_ref")
 
 
@@ -31,6 +33,10 @@ def _validate(subject: Subject) -> None:
         errors.update(exc.message_dict)
     if subject.date_of_birth and subject.date_of_birth > dt.date.today():
         errors.setdefault("date_of_birth", []).append("The date of birth must be in the past.")
+    elif subject.date_of_birth and subject.date_of_birth < EARLIEST_DATE_OF_BIRTH:
+        errors.setdefault("date_of_birth", []).append(
+            f"The date of birth must be after {EARLIEST_DATE_OF_BIRTH:%-d %B %Y}; check the year."
+        )
     if subject.pnc_id and "pnc_id" not in errors:
         from .normalise import pnc_key
 

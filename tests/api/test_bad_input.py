@@ -54,6 +54,7 @@ BAD_BODIES = [
     ({**VALID, "date_of_birth": "14/03/1987"}, "date_of_birth", "format"),
     ({**VALID, "date_of_birth": 19870314}, "date_of_birth", "format"),
     ({**VALID, "date_of_birth": "2999-01-01"}, "date_of_birth", "past"),
+    ({**VALID, "date_of_birth": "0001-01-01"}, "date_of_birth", "check the year"),
     ({**VALID, "pnc_id": "12345"}, "pnc_id", "PNC id like"),
     ({**VALID, "pnc_id": 5}, "pnc_id", "PNC id like"),
     ({**VALID, "aliases": "Danny"}, "aliases", "list"),

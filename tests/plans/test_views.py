@@ -350,6 +350,12 @@ BAD_INPUTS = [
         id="future-dob",
     ),
     pytest.param(
+        _with(date_of_birth_year="1066"),
+        "date_of_birth",
+        "check the year",
+        id="implausible-dob",
+    ),
+    pytest.param(
         _with(date_of_birth_day="31", date_of_birth_month="2", date_of_birth_year="2000"),
         "date_of_birth",
         "Date of birth must be a real date",
