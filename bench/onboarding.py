@@ -32,8 +32,9 @@ def _replay_migrations(schema: str) -> float:
 
 def _onboard_one(slug: str) -> float:
     started = time.perf_counter()
-    onboard_force(region_slug="east-midlands", slug=slug, name=f"Bench {slug}",
-                  admin_email=f"admin@{slug}.bench")
+    onboard_force(
+        region_slug="east-midlands", slug=slug, name=f"Bench {slug}", admin_email=f"admin@{slug}.bench"
+    )
     elapsed = time.perf_counter() - started
     force = Force.objects.get(slug=slug)
     with connection.cursor() as cur:
@@ -54,8 +55,12 @@ def run() -> dict[str, Any]:
     refs = reference_forces()
     started = time.perf_counter()
     for ref in tqdm(refs, desc="onboard all forces", unit="force"):
-        onboard_force(region_slug=ref.region_slug, slug=ref.slug, name=ref.name,
-                      admin_email=f"force-admin@{ref.slug}.bench")
+        onboard_force(
+            region_slug=ref.region_slug,
+            slug=ref.slug,
+            name=ref.name,
+            admin_email=f"force-admin@{ref.slug}.bench",
+        )
     all_forces = time.perf_counter() - started
     per_force = all_forces / len(refs)
 
@@ -71,6 +76,8 @@ def run() -> dict[str, Any]:
     print("\nOnboarding (medians of", REPEATS, "interleaved rounds)")
     print(f"  onboard one force (clone template)   {clone:7.3f} s   baseline")
     print(f"  replay every migration for one force {replay:7.3f} s   x{replay / clone:.2f} of clone")
-    print(f"  onboard all {len(refs)} forces              {all_forces:7.2f} s   "
-          f"{per_force:.3f} s/force, x{per_force / clone:.2f} of one")
+    print(
+        f"  onboard all {len(refs)} forces              {all_forces:7.2f} s   "
+        f"{per_force:.3f} s/force, x{per_force / clone:.2f} of one"
+    )
     return result

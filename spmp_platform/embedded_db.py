@@ -23,7 +23,8 @@ def embedded_database_url(data_dir: Path) -> str:
 
 def stop_embedded_database(data_dir: Path) -> None:
     """Stop the embedded server whose data lives in ``data_dir`` (its data stays)."""
-    from pgserver._commands import pg_ctl  # pgserver runs its binaries as this user under root
+    # pgserver runs its binaries as the "pgserver" user under root; pg_ctl is made at import.
+    from pgserver._commands import pg_ctl  # type: ignore[attr-defined]
 
     user = "pgserver" if os.geteuid() == 0 else None
     if (data_dir / "postmaster.pid").exists():

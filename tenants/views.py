@@ -57,7 +57,7 @@ class SignInView(auth_views.LoginView):
             return nxt
         return landing_url(self.request, self.request.user)  # type: ignore[arg-type]
 
-    def get_success_url_allowed_hosts(self) -> set[str]:
+    def get_success_url_allowed_hosts(self) -> set[str]:  # type: ignore[override]
         # Keep a ?next= naming any force host in the form, so a deep link survives signing in;
         # get_success_url accepts it afterwards only if it is one of the user's own forces.
         from .models import Domain
