@@ -10,7 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django_tenants.utils import get_public_schema_name, schema_context
 
@@ -191,6 +191,10 @@ def onboard_forces(
                     admin_email=admin_email_for(ref),
                 )
             )
+            # A backend that has cloned many schemas carries their catalog entries, and every
+            # later statement pays for them (SET search_path reached 0.19 s after 25 clones).
+            # A fresh connection per force keeps bulk onboarding flat at ~0.25 s a force.
+            connection.close()
         if progress:
             progress(ref)
     return results
