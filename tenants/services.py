@@ -193,8 +193,10 @@ def onboard_forces(
             )
             # A backend that has cloned many schemas carries their catalog entries, and every
             # later statement pays for them (SET search_path reached 0.19 s after 25 clones).
-            # A fresh connection per force keeps bulk onboarding flat at ~0.25 s a force.
-            connection.close()
+            # A fresh connection per force keeps bulk onboarding flat at ~0.25 s a force (never
+            # inside a caller's transaction, which closing would end).
+            if not connection.in_atomic_block:
+                connection.close()
         if progress:
             progress(ref)
     return results
