@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from plans.choices import IntervalUnit, RiskLevel, SubjectCondition, TeamKind
 from plans.models import Area, PracticeSettings, Team
 from plans.practice import REMINDER_FIELDS, review_field
+from spmp_platform.forms import add_service_errors
 from tenants.models import Membership
 from tenants.roles import ForceRole
 
@@ -201,14 +203,8 @@ class SettingsForm(forms.Form):
             "warning_markers": data["warning_markers"].splitlines(),
         }
 
-    def add_service_errors(self, message_dict: dict[str, list[str]]) -> None:
+    def add_service_errors(self, error: ValidationError) -> None:
         """Put the service's field errors on the form's fields (intervals on their number box)."""
-        for key, messages in message_dict.items():
-            if key in self.fields:
-                target: str | None = key
-            elif key + "_every" in self.fields:
-                target = key + "_every"
-            else:
-                target = None
-            for message in messages:
-                self.add_error(target, message)
+        add_service_errors(
+            self, error, field_for=lambda key: f"{key}_every" if f"{key}_every" in self.fields else None
+        )

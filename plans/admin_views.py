@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views import View
 
 from spmp_platform.access import current_force, has_force_permission
+from spmp_platform.forms import add_service_errors
 from spmp_platform.views import ForcePageMixin, deny
 from tenants import people
 from tenants.hosts import regional_url
@@ -40,13 +41,6 @@ from .models import Area, Team, TeamMember
 from .practice import get_practice_settings, update_practice_settings
 
 PAGE_SIZE = 50
-
-
-def _apply_errors(form: Any, exc: ValidationError) -> None:
-    for field, errors in exc.message_dict.items():
-        target = field if field in form.fields else None
-        for error in errors:
-            form.add_error(target, error)
 
 
 def _without_page(request: HttpRequest) -> str:
@@ -159,7 +153,7 @@ class InviteView(PeopleMixin):
                     absolute_url=lambda path: regional_url(request, path),
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 self.template_name = "force_admin/person_invited.html"
                 return self.render(
@@ -199,7 +193,7 @@ class PersonView(PeopleMixin):
                     roles=form.cleaned_data["roles"],
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, f"Roles of {membership.user.email} updated.")
                 if (
@@ -263,7 +257,7 @@ class PersonActionView(PeopleMixin):
                         return HttpResponseRedirect(regional_url(request, "/"))
                     return HttpResponseRedirect(reverse("force_admin:people"))
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 return HttpResponseRedirect(reverse("force_admin:person", args=[membership.uuid]))
         return self.render(self._context(membership, form), status=_status(form))
@@ -286,7 +280,7 @@ class AreaListView(AdminPage):
             try:
                 area = organisation.create_area(actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, f"Area {area.name} added.")
                 return HttpResponseRedirect(reverse("force_admin:areas"))
@@ -326,7 +320,7 @@ class AreaView(AdminPage):
             try:
                 organisation.update_area(actor=request.user, area=area, **form.cleaned_data)
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, "Area updated.")
                 return HttpResponseRedirect(reverse("force_admin:areas"))
@@ -361,7 +355,7 @@ class TeamListView(AdminPage):
                     areas=form.cleaned_data["areas"],
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, f"Team {team.name} created.")
                 return HttpResponseRedirect(reverse("force_admin:team", args=[team.uuid]))
@@ -419,7 +413,7 @@ class TeamView(AdminPage):
                     areas=form.cleaned_data["areas"],
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, "Team updated.")
                 return HttpResponseRedirect(reverse("force_admin:team", args=[team.uuid]))
@@ -488,7 +482,7 @@ class SettingsView(AdminPage):
             try:
                 update_practice_settings(actor=request.user, **form.service_arguments())
             except ValidationError as exc:
-                form.add_service_errors(exc.message_dict)
+                form.add_service_errors(exc)
             else:
                 messages.success(
                     request, "Practice settings saved. They apply to schedules made from now on."

@@ -1,7 +1,8 @@
 """Forms of the case-work pages: the subject's identity, the reason for access, the search box.
 
 Forms only parse what was typed; rules that need the database (a PNC id used twice) live in
-``plans.services``, whose field errors ``add_service_errors`` puts back on the form.
+``plans.services``, whose field errors ``spmp_platform.forms.add_service_errors`` puts back on
+the form.
 """
 
 from __future__ import annotations
@@ -166,14 +167,6 @@ class SubjectForm(forms.Form):
             "niche_nominal_ref": data["niche_nominal_ref"],
             "aliases": _lines(data["aliases"]),
         }
-
-    def add_service_errors(self, error: ValidationError) -> None:
-        """Put a service's ValidationError on the fields it names (others: the whole form)."""
-        if hasattr(error, "error_dict"):
-            for field, messages in error.message_dict.items():
-                self.add_error(field if field in self.fields else None, messages)
-        else:
-            self.add_error(None, error.messages)
 
 
 class ReasonForAccessForm(forms.Form):

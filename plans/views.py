@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.views.generic import DetailView, FormView, ListView
 from django.views.generic.detail import SingleObjectMixin
 
+from spmp_platform.forms import add_service_errors
 from spmp_platform.views import ForcePageMixin
 from tenants.roles import Perm
 
@@ -176,7 +177,7 @@ class SubjectCreateView(ForcePageMixin, FormView):  # type: ignore[type-arg]
         try:
             subject = services.create_subject(actor=self.request.user, **form.service_arguments())
         except ValidationError as exc:
-            form.add_service_errors(exc)
+            add_service_errors(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, f"{subject.display_name} has been recorded.")
         return HttpResponseRedirect(_detail_url(subject))
@@ -228,7 +229,7 @@ class SubjectEditView(CaseFileMixin, SingleObjectMixin, FormView):  # type: igno
                 actor=self.request.user, subject=self.object, **form.service_arguments()
             )
         except ValidationError as exc:
-            form.add_service_errors(exc)
+            add_service_errors(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, f"{subject.display_name}'s details have been updated.")
         return HttpResponseRedirect(_detail_url(subject))

@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from audit.services import AuditAction, record_event
+from spmp_platform.forms import add_service_errors
 
 from .forms import OnboardForceForm, SetPasswordWithEmailForm, SignInForm
 from .hosts import force_url, regional_url
@@ -170,8 +171,7 @@ def region_forces(request: HttpRequest) -> HttpResponse:
                 actor=user,
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, exc)
         else:
             link = request.build_absolute_uri(result.set_password_url) if result.set_password_url else None
             messages.success(request, f"{result.force.name} is onboarded.")
