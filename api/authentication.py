@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import connection
 from rest_framework import authentication, exceptions
 
 from spmp_platform import request_context
 
 from . import services
-
-
-def publish_user(user: Any) -> None:
-    """Tell the audit service who is acting: the middleware ran before DRF authenticated the token."""
-    ctx = request_context.current()
-    if ctx is not None and ctx.user is not user:
-        request_context.set_current(
-            request_context.RequestContext(
-                request_id=ctx.request_id,
-                client_address=ctx.client_address,
-                user=user,
-                host=ctx.host,
-            )
-        )
 
 
 class SessionAuthentication(authentication.SessionAuthentication):
@@ -71,7 +55,7 @@ class HostTokenAuthentication(authentication.BaseAuthentication):
         if not token.user.is_active:
             raise TokenAuthenticationFailed("The token's account cannot sign in.")
         services.mark_used(token)
-        publish_user(token.user)
+        request_context.publish_user(token.user)
         return token.user, token
 
     def authenticate_header(self, request):  # type: ignore[no-untyped-def]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,3 +32,10 @@ def set_current(ctx: RequestContext | None) -> contextvars.Token[RequestContext 
 
 def reset(token: contextvars.Token[RequestContext | None]) -> None:
     _current.reset(token)
+
+
+def publish_user(user: Any) -> None:
+    """Record who is acting in this request, once authentication (session or token) knows."""
+    ctx = current()
+    if ctx is not None and ctx.user is not user:
+        set_current(dataclasses.replace(ctx, user=user))

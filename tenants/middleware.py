@@ -24,16 +24,7 @@ class ForceMembershipMiddleware:
         request.membership = None  # type: ignore[attr-defined]
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            ctx = request_context.current()
-            if ctx is not None:
-                request_context.set_current(
-                    request_context.RequestContext(
-                        request_id=ctx.request_id,
-                        client_address=ctx.client_address,
-                        user=user,
-                        host=ctx.host,
-                    )
-                )
+            request_context.publish_user(user)
         if force is not None and not force.is_platform and user is not None and user.is_authenticated:
             membership = user.membership_in(force)
             if membership is None:
