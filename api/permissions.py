@@ -7,6 +7,7 @@ from typing import Any
 from rest_framework import exceptions, permissions
 
 from audit.services import AuditAction, record_event
+from tenants.middleware import log_non_member
 
 
 def host_force(request: Any) -> Any:
@@ -32,6 +33,7 @@ class HostMembership(permissions.BasePermission):
         if force is not None:
             membership = user.membership_in(force)
             if membership is None:
+                log_non_member(user=user, force=force, method=request.method, path=request.path)
                 raise exceptions.NotFound("Not found.")
             request._request.membership = membership
         return True

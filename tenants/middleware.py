@@ -6,7 +6,22 @@ from collections.abc import Callable
 
 from django.http import Http404, HttpRequest, HttpResponse
 
+from audit.services import AuditAction, record_event
 from spmp_platform import request_context
+
+
+def log_non_member(*, user: object, force: object, method: str, path: str) -> None:
+    """Record, in the refused force's own log, that a non-member tried one of its pages.
+
+    The path is kept, never the query string (a search box may hold a person's name).
+    """
+    record_event(
+        action=AuditAction.PERMISSION_DENIED,
+        object_type="force",
+        object_ids=[force.uuid],  # type: ignore[attr-defined]
+        justification=f"{method} {path}: not a member of this force",
+        actor=user,
+    )
 
 
 class ForceMembershipMiddleware:
@@ -28,6 +43,7 @@ class ForceMembershipMiddleware:
         if force is not None and not force.is_platform and user is not None and user.is_authenticated:
             membership = user.membership_in(force)
             if membership is None:
+                log_non_member(user=user, force=force, method=request.method or "", path=request.path)
                 raise Http404("No such page.")
             request.membership = membership  # type: ignore[attr-defined]
         return self.get_response(request)

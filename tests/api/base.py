@@ -200,7 +200,11 @@ class ForceEndpointContract:
             response = self.call(session_client(outsider, force_a), action, obj)
             assert response.status_code == 404, (action, response.content)
             assert response.json()["code"] == "not_found"
-            assert events_since(force_a, before) == []
+            # Nothing read or changed; only the refusal, in the refused force's own log.
+            events = events_since(force_a, before)
+            assert [(e.action, e.actor_id, e.object_ids) for e in events] == [
+                (AuditAction.PERMISSION_DENIED, outsider.pk, [force_a.uuid])
+            ], action
             if obj is not None:
                 assert self.exists(force_a, obj.uuid)
 

@@ -82,3 +82,17 @@ def test_admin_is_served_on_regional_host_only(force_a, client_for):
     user = make_user(force=force_a, roles=[ForceRole.FORCE_ADMIN])
     assert client_for(user, force_a).get("/admin/").status_code == 404
     assert client_for(None, None).get("/admin/").status_code == 302
+
+
+def test_a_non_members_refusal_is_logged_in_the_refused_forces_log(force_a, force_b, client_for):
+    from audit.models import AuditEvent
+
+    lincs_admin = make_user(force=force_a, roles=[ForceRole.FORCE_ADMIN])
+    response = client_for(lincs_admin, force_b).get("/force-admin/people/?q=Smith")
+    assert response.status_code == 404
+    with schema_context(force_b.schema_name):
+        event = AuditEvent.objects.get(action="permission-denied", actor_id=lincs_admin.pk)
+        assert event.object_ids == [force_b.uuid]
+        assert event.justification == "GET /force-admin/people/: not a member of this force"
+    with schema_context(force_a.schema_name):
+        assert not AuditEvent.objects.filter(action="permission-denied", actor_id=lincs_admin.pk).exists()
