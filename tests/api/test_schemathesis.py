@@ -14,19 +14,13 @@ from collections.abc import Iterator
 
 import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
-from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
-from hypothesis import HealthCheck, given, settings
-from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
-from schemathesis.specs.openapi.checks import response_schema_conformance
 from werkzeug.test import Client as WsgiClient
 
 from tenants.roles import ForceRole
 from tests.api.base import token_for
-from tests.conftest import host_of
 from tests.factories import make_subject, make_user
+from tests.fuzzing import force_api_schema, fuzz
 
 pytestmark = pytest.mark.slow
 
@@ -38,13 +32,7 @@ def api_schema(force_a, force_b) -> Iterator[schemathesis.BaseSchema]:  # type: 
     subjects = [make_subject(force_a, family_name=f"Fuzz{n}") for n in range(3)]
     make_subject(force_b, family_name="Otherforce")
     secret = token_for(fuzzer, force_a)
-    # The WSGI handler closes "old" connections around each request, which would end the test's
-    # transaction; Django's own test client disconnects the same signal handler for this reason.
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        base_url = f"http://{host_of(force_a)}"
-        schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", get_wsgi_application(), base_url=base_url)
+    with force_api_schema(force_a) as (schema, base_url):
         # Random UUIDs only ever find nothing; these let the fuzzer read and change real records.
         schema.spmp_known = {
             "/api/v1/subjects/{uuid}/": {
@@ -60,21 +48,14 @@ def api_schema(force_a, force_b) -> Iterator[schemathesis.BaseSchema]:  # type: 
             "X-Access-Reason": "Fuzzing the API schema",
         }
         yield schema
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
 
 
-# Built per test from the live schema endpoint. (schemathesis.pytest.from_fixture would do this, but
-# its lazy loader reads a pytest node attribute that pytest 9 no longer has.)
-CHECKS = [not_a_server_error, response_schema_conformance]
 # About a thousand requests in all, shared out over the operations (at least 5 each), so the run
 # stays under two minutes as endpoints are added.
 REQUEST_BUDGET = 1000
 FIRST_OF_COLLECTION = "first-of-collection"
-# Failures found by this run in endpoints owned elsewhere, reported to their owners and shown as a
-# warning here until fixed. Remove an entry as soon as its fix lands, so the run is strict again.
-# Operations with a known, named failure: reported as a warning until fixed. Keep it empty.
+# Failures found by this run, reported to the endpoint's owner and shown as a warning until fixed.
+# Remove an entry as soon as its fix lands, so the run is strict again. Keep it empty.
 KNOWN_FAILURES: dict[str, str] = {}
 WRITE_EXCLUDED = {"/api/v1/people/", "/api/v1/auth/tokens/"}
 
@@ -112,7 +93,7 @@ def test_api_answers_every_generated_request_without_5xx_and_as_documented(api_s
             path_parameters = {"uuid": first}
         strategy = operation.as_strategy(generation_mode=mode, path_parameters=path_parameters)
         try:
-            _fuzz(strategy, examples, base_url, headers, statuses)
+            fuzz(strategy, examples=examples, base_url=base_url, headers=headers, statuses=statuses)
         except (Exception, BaseExceptionGroup) as exc:  # one broken operation must not hide others
             message = f"{operation.label} ({mode.value}, {path_parameters}): {str(exc)[:2000]}"
             if operation.label in KNOWN_FAILURES:
@@ -130,22 +111,6 @@ def test_api_answers_every_generated_request_without_5xx_and_as_documented(api_s
     assert statuses["GET /api/v1/subjects/{uuid}/"][200] > 0
     assert statuses["PATCH /api/v1/subjects/{uuid}/"][200] > 0
     assert statuses["DELETE /api/v1/subjects/{uuid}/"][204] == 1
-
-
-def _fuzz(strategy, examples, base_url, headers, statuses):  # type: ignore[no-untyped-def]
-    @given(case=strategy)
-    @settings(
-        max_examples=examples,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
-    def run(case):  # type: ignore[no-untyped-def]
-        response = case.call_and_validate(base_url=base_url, headers=headers, checks=CHECKS)
-        statuses.setdefault(case.operation.label, Counter())[response.status_code] += 1
-
-    run()
 
 
 def _first_uuid(app, collection, base_url, headers):  # type: ignore[no-untyped-def]
