@@ -1,7 +1,7 @@
 """Force administration over the API: people, teams, areas, practice settings, order types (read-only).
 
 Every endpoint is on the force base viewset (scoping, permissions, audit) and writes through the
-services of the web pages: tenants.people, plans.organisation, plans.practice.
+services of the web pages: tenants.people, organisation.services, organisation.practice.
 """
 
 from __future__ import annotations
@@ -15,15 +15,16 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 
-from plans import organisation
-from plans.choices import IntervalUnit, RiskLevel, SubjectCondition, TeamKind
-from plans.models import Area, PracticeSettings, Team, TeamMember
-from plans.practice import REMINDER_FIELDS, ensure_default_settings, review_field, update_practice_settings
-from spmp_platform.access import current_force
+from core.hosts import regional_url
+from core.roles import ForceRole, Perm
+from core.tenancy import current_force
+from organisation import services as organisation
+from organisation.choices import IntervalUnit, RiskLevel, SubjectCondition, TeamKind
+from organisation.models import Area, PracticeSettings, Team, TeamMember
+from organisation.practice import REMINDER_FIELDS, review_field, update_practice_settings
+from statute.models import OrderType
 from tenants import people
-from tenants.hosts import regional_url
-from tenants.models import Membership, OrderType, User
-from tenants.roles import ForceRole, Perm
+from tenants.models import Membership, User
 
 from .serializers import StrictFieldsMixin
 from .viewsets import ForceModelViewSet, ForceReadOnlyViewSet
@@ -435,8 +436,6 @@ class PracticeSettingsViewSet(ForceModelViewSet):
     }
 
     def get_base_queryset(self) -> models.QuerySet[PracticeSettings]:
-        if not getattr(self, "swagger_fake_view", False) and current_force() is not None:
-            ensure_default_settings()  # a force onboarded before settings existed gets its defaults
         return PracticeSettings.objects.prefetch_related("review_intervals", "scope_rules").order_by("pk")
 
     def perform_update(self, serializer: Any) -> None:

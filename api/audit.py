@@ -25,7 +25,7 @@ from audit.filters import AuditEventFilter
 from audit.models import AuditEvent
 from audit.selectors import csv_lines
 from audit.services import record_log_consulted
-from tenants.roles import Perm
+from core.roles import Perm
 
 from .viewsets import ForceReadOnlyViewSet
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from django.db import connection
 from rest_framework import authentication, exceptions
 
-from spmp_platform import request_context
-
-from . import services
+from core import request_context
+from tenants import tokens as services
 
 
 class SessionAuthentication(authentication.SessionAuthentication):

@@ -10,10 +10,10 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 
 from audit.services import AuditAction, record_event
-from plans import services
-from plans.models import Subject
-from plans.normalise import pnc_key
-from tenants.roles import Perm
+from core.normalise import pnc_key
+from core.roles import Perm
+from subjects import services
+from subjects.models import Subject
 
 from .serializers import StrictFieldsMixin
 from .viewsets import ERASURE_REASON, ForceModelViewSet

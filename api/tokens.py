@@ -12,10 +12,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audit.services import AuditAction, record_event
+from tenants import tokens as services
+from tenants.models import ApiToken
 
-from . import services
 from .errors import LockedOut
-from .models import ApiToken
 from .permissions import HostMembership, host_force
 from .serializers import ErrorSerializer, FieldErrorSerializer, StrictFieldsMixin
 

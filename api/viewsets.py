@@ -2,8 +2,8 @@
 
 How to add an endpoint for a force model
 ----------------------------------------
-1. The model's queryset has ``visible_to(user, action)`` (action: "view", "change" or "delete"),
-   like ``plans.models.SubjectQuerySet``; it has a ``uuid`` field.
+1. The model's queryset is a ``core.scoping.ForceScopedQuerySet`` declaring its actions, like
+   ``subjects.models.SubjectQuerySet``; the model has a ``uuid`` field.
 2. Write a serializer with ``api.serializers.StrictFieldsMixin`` first in its bases (unknown or
    read-only fields in a write are a 400, not silently ignored).
 3. Subclass ``ForceModelViewSet`` (or ``ForceReadOnlyViewSet``)::
@@ -22,8 +22,8 @@ How to add an endpoint for a force model
                serializer.instance = services.create_widget(actor=self.request.user,
                                                             **serializer.validated_data)
 
-   Do not override ``get_queryset``: the base applies ``visible_to`` there and refuses (TypeError
-   at import) a subclass that overrides it. ``perform_create/update/destroy`` must be written:
+   Do not override ``get_queryset``: the base applies ``restrict(user, action, force=...)`` there
+   and refuses (TypeError at import) a subclass that overrides it. ``perform_create/update/destroy`` must be written:
    the base refuses to save through the serializer, which would bypass the services and the audit.
 4. Reads are audited by the base: ``retrieve`` asks for ``X-Access-Reason`` (see
    ``reason_headers``) and calls ``audit_retrieve``; ``list`` calls ``audit_list`` once per page
@@ -48,6 +48,8 @@ from rest_framework import mixins, viewsets
 from rest_framework.response import Response
 
 from audit.services import AuditAction, record_event
+from core.scoping import scoped_queryset_class
+from core.tenancy import host_force
 
 from .errors import AccessReasonRequired, ErasureReasonRequired
 from .permissions import ForcePermission
@@ -105,9 +107,9 @@ class ForceViewSetMixin:
 
     lookup_field = "uuid"
     permission_classes = [ForcePermission]
-    #: DRF action -> tenants.roles.Perm needed; actions not listed are refused (403).
+    #: DRF action -> core.roles.Perm needed; actions not listed are refused (403).
     required_permissions: ClassVar[dict[str, str]] = {}
-    #: DRF action -> the ``visible_to`` action that scopes its queryset.
+    #: DRF action -> the ``restrict`` action that scopes its queryset (declared by the model).
     action_scopes: ClassVar[dict[str, str]] = {
         "list": "view",
         "retrieve": "view",
@@ -131,8 +133,15 @@ class ForceViewSetMixin:
         if "get_queryset" in cls.__dict__:
             raise TypeError(
                 f"{cls.__name__} overrides get_queryset(); override get_base_queryset() instead so "
-                "the visible_to() scoping cannot be lost."
+                "the restrict() scoping cannot be lost."
             )
+        queryset = cls.__dict__.get("queryset")
+        if queryset is not None:
+            qs_class = scoped_queryset_class(queryset.model)
+            if qs_class is None:
+                raise TypeError(f"{cls.__name__}: {queryset.model.__name__}'s queryset is not scoped.")
+            for action in cls.required_permissions:
+                qs_class.check_action(cls.action_scopes.get(action, "view"), where=f"{cls.__name__}.{action}")
 
     # -- scoping -----------------------------------------------------------------------------
     def get_base_queryset(self) -> models.QuerySet[Any]:
@@ -143,7 +152,8 @@ class ForceViewSetMixin:
         scope = self.action_scopes.get(self.action or "", "view")
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user, no force
             return self.get_base_queryset().none()
-        return self.get_base_queryset().visible_to(self.request.user, scope)  # type: ignore[attr-defined]
+        force = host_force(self.request)
+        return self.get_base_queryset().restrict(self.request.user, scope, force=force)  # type: ignore[attr-defined]
 
     # -- reasons and audit -------------------------------------------------------------------
     def reason_for(self, action: str) -> str:

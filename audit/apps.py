@@ -8,4 +8,9 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit log"
 
     def ready(self) -> None:
+        from core.signals import access_refused
+
         from . import jobs  # noqa: F401  registers the seal_audit periodic job
+        from .services import on_access_refused
+
+        access_refused.connect(on_access_refused, dispatch_uid="audit-log-refusals")

@@ -139,7 +139,9 @@ class AuditEventFilter(django_filters.FilterSet):
             return queryset.filter(actor_uuid=uuid.UUID(value))
         except ValueError:
             pass
-        from tenants.models import User
+        from django.contrib.auth import get_user_model
+
+        User = get_user_model()
 
         # The person as they are now (by their id), and as the log copied them then (their email
         # may have changed since, or the account been removed).

@@ -11,28 +11,24 @@ from django.db import connection, models
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 
+from core.roles import Perm
+from core.scoping import ForceScopedQuerySet
+
 from .choices import AuditAction
 
 
-class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
-    def visible_to(self, user: Any, action: str = "view") -> AuditEventQuerySet:
-        """The events ``user`` may read here: a force's auditors read its log; platform
-        administrators read the platform's (public schema) log on the regional host.
+class AuditEventQuerySet(ForceScopedQuerySet["AuditEvent"]):
+    """A force's auditors read its log (``restrict(user, "view", force=...)``); the log is never
+    changed, so it declares no other action. The platform's own log (public schema) is read by
+    platform administrators on the regional host: ``platform_log_for(user)``."""
 
-        The log is never changed, so any action but "view" sees nothing.
-        """
-        from spmp_platform.access import current_force, current_force_permissions
-        from tenants.roles import Perm
+    scope_permissions = {"view": {Perm.VIEW_AUDIT}}
 
-        if action != "view" or user is None or not getattr(user, "is_authenticated", False):
-            return self.none()
-        if current_force() is None:
-            platform_admin = (
-                getattr(connection, "schema_name", None) == get_public_schema_name()
-                and user.is_platform_admin
-            )
-            return self if platform_admin else self.none()
-        return self if Perm.VIEW_AUDIT in current_force_permissions(user) else self.none()
+    def platform_log_for(self, user: Any) -> AuditEventQuerySet:
+        on_public = getattr(connection, "schema_name", None) == get_public_schema_name()
+        if on_public and user is not None and user.is_authenticated and user.is_platform_admin:
+            return self
+        return self.none()
 
 
 class AuditEvent(models.Model):

@@ -6,9 +6,8 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db import connection
-
-from spmp_platform import request_context
+from core import request_context
+from core.tenancy import force_slug
 
 from .choices import AuditAction
 from .models import AuditEvent
@@ -25,13 +24,6 @@ def _actor_fields(actor: Any) -> dict[str, Any]:
     name = getattr(actor, "full_name", "") or ""
     label = f"{name} <{actor.email}>" if name else actor.email
     return {"actor_id": actor.pk, "actor_uuid": actor.uuid, "actor_name": label[:254]}
-
-
-def _current_force_slug() -> str:
-    tenant = getattr(connection, "tenant", None)
-    if tenant is None or getattr(tenant, "is_platform", True):
-        return ""
-    return getattr(tenant, "slug", "")
 
 
 def record_event(
@@ -62,7 +54,7 @@ def record_event(
         changes=dict(changes or {}),
         request_id=ctx.request_id if ctx else None,
         client_address=ctx.client_address if ctx else None,
-        actor_force=_current_force_slug(),
+        actor_force=force_slug(),
         **_actor_fields(actor),
     )
 
@@ -127,4 +119,41 @@ def record_log_consulted(
         object_ids=shown,
         justification=f"{what} ({channel}): {description}"[:2000],
         actor=actor,
+    )
+
+
+def route_of(request: Any) -> tuple[str, list[uuid.UUID]]:
+    """The route's name and the UUIDs among its arguments: what the log may say of a request.
+
+    Never the path or the query string: a mistyped or hostile URL can hold a person's name, and
+    the log is append-only for good.
+    """
+    from django.urls import Resolver404, resolve
+
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        try:
+            match = resolve(request.path_info, urlconf=getattr(request, "urlconf", None))
+        except Resolver404:
+            return "unresolved", []
+    ids: list[uuid.UUID] = []
+    for value in match.kwargs.values():
+        try:
+            ids.append(uuid.UUID(str(value)))
+        except ValueError:
+            continue
+    return match.view_name or "unnamed", ids
+
+
+def on_access_refused(
+    sender: Any, *, request: Any, user: Any, permission: str, object_type: str = "", **kwargs: Any
+) -> None:
+    """Receiver of ``core.signals.access_refused``: one PERMISSION_DENIED event naming the route."""
+    route, ids = route_of(request)
+    record_event(
+        action=AuditAction.PERMISSION_DENIED,
+        object_type=object_type,
+        object_ids=ids,
+        justification=f"{request.method} {route} needs the '{permission}' permission",
+        actor=user,
     )

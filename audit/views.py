@@ -1,7 +1,7 @@
 """Web pages of the access log: search and CSV export, on a force host and on the regional host.
 
 On a force host the force's auditors (``Perm.VIEW_AUDIT``) read the force's log, through the UI
-base (``ForcePageMixin``: sign-in, the permission with an audited 403, ``visible_to`` scoping). On the
+base (``ForcePageMixin``: sign-in, the permission with an audited 403, ``restrict`` scoping). On the
 regional host platform administrators read the platform's own log (public schema): onboarding,
 sign-ins, failed sign-ins. Every search page and every export writes a CONSULT event.
 """
@@ -14,14 +14,14 @@ from urllib.parse import urlencode
 
 from django.db import connection
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponseBase, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponseBase, StreamingHttpResponse
 from django.utils import timezone
 from django.views.generic.base import ContextMixin, TemplateResponseMixin, View
 from django_tenants.utils import schema_context
 
-from spmp_platform.access import current_force
-from spmp_platform.views import ForcePageMixin, deny, sign_in_redirect
-from tenants.roles import Perm
+from core.pages import ForcePageMixin, RegionalPageMixin
+from core.roles import Perm
+from core.tenancy import current_force
 
 from .choices import AuditAction
 from .filters import AuditEventFilter
@@ -101,17 +101,13 @@ class ForceAuditLogView(ForcePageMixin, _AuditLogBase):
     case_data = True
 
 
-class PlatformAuditLogView(_AuditLogBase):
+class PlatformAuditLogView(RegionalPageMixin, _AuditLogBase):
     """The regional platform's own log (public schema), for platform administrators only."""
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not request.user.is_authenticated:
-            return sign_in_redirect(request)
-        if current_force() is not None:
-            raise Http404("The platform log is on the regional host.")
-        if not request.user.is_platform_admin:  # type: ignore[union-attr]
-            raise deny(request, permission=PLATFORM_ADMIN, object_type="audit_event")
-        return super().dispatch(request, *args, **kwargs)
+    permission_name = PLATFORM_ADMIN
+
+    def allowed(self, user: Any) -> bool:
+        return bool(user.is_platform_admin)
 
     def get_queryset(self) -> QuerySet[Any]:
-        return super().get_queryset().visible_to(self.request.user)  # type: ignore[attr-defined]
+        return super().get_queryset().platform_log_for(self.request.user)  # type: ignore[attr-defined]

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.db import connection
 from tqdm import tqdm
 
-from spmp_platform.db import use_public_schema
+from core.tenancy import use_public_schema
 from tenants.models import Force
 from tenants.services import onboard_force, onboard_forces, reference_forces
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from celery.schedules import crontab
 
-from spmp_platform.db import current_schema
+from core.tenancy import current_schema
 
 from .models import Heartbeat
 from .registry import periodic_job

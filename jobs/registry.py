@@ -10,9 +10,9 @@ from typing import Any
 from celery.schedules import crontab
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django_tenants.utils import get_public_schema_name, schema_context
+from django_tenants.utils import get_public_schema_name, get_tenant_model, schema_context
 
-from spmp_platform.db import current_schema
+from core.tenancy import current_schema
 
 JobFunc = Callable[..., str | None]
 
@@ -74,7 +74,7 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
 
 
 def forces_for_jobs() -> list[Any]:
-    from tenants.models import Force
+    Force = get_tenant_model()
 
     with schema_context(get_public_schema_name()):
         return list(Force.objects.exclude(schema_name=get_public_schema_name()).order_by("slug"))
@@ -86,7 +86,7 @@ def run_for_force(name: str, force: Any, day: dt.date) -> str:
     The unique (job, force, day) row is the idempotency key: a second run for the same day,
     even concurrently on another worker, finds the row and does nothing.
     """
-    from tenants.models import JobRun
+    from .models import JobRun
 
     job = get_job(name)
     with schema_context(get_public_schema_name()):

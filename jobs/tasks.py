@@ -6,8 +6,8 @@ import datetime as dt
 
 from django.utils import timezone
 
+from core.tenancy import current_schema
 from spmp_platform.celery import app
-from spmp_platform.db import current_schema
 
 from .registry import forces_for_jobs, get_job, run_for_force
 
@@ -31,9 +31,9 @@ def fan_out_job(name: str, day: str | None = None) -> int:
 @app.task(name="jobs.tasks.run_job_in_force")
 def run_job_in_force(name: str, day: str) -> str:
     """Run one job for the force whose schema tenant-schemas-celery switched to."""
-    from django_tenants.utils import get_public_schema_name, schema_context
+    from django_tenants.utils import get_public_schema_name, get_tenant_model, schema_context
 
-    from tenants.models import Force
+    Force = get_tenant_model()
 
     get_job(name)
     schema = current_schema()  # set from the task's _schema_name header

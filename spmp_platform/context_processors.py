@@ -10,7 +10,7 @@ from django.http import HttpRequest
 
 def platform(request: HttpRequest) -> dict[str, Any]:
     """``current_force`` only for its members: a refused (404) page must not name the force."""
-    from tenants.hosts import force_url, regional_url
+    from core.hosts import force_url, regional_url
 
     tenant = getattr(request, "tenant", None)
     host_force = tenant if tenant is not None and not tenant.is_platform else None

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from . import request_context
+from core import request_context
 
 
 def client_address(request: HttpRequest) -> str | None:

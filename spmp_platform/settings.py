@@ -87,14 +87,19 @@ SHARED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    # Public-schema apps of the platform (see the README's layout). audit and jobs are in both
+    # lists: the platform's own log and the job runs live in public, each force's log in its schema.
+    "statute",
     "audit",
+    "jobs",
     "api",
 ]
 TENANT_APPS = [
     "guardian",
     "audit",
     "jobs",
-    "plans",
+    "organisation",
+    "subjects",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_APPS]
 

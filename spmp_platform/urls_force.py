@@ -4,8 +4,8 @@ from django.urls import include, path
 
 urlpatterns = [
     path("api/v1/", include("api.urls")),
-    path("subjects/", include("plans.urls")),
-    path("force-admin/", include("plans.admin_urls")),
+    path("subjects/", include("subjects.urls")),
+    path("force-admin/", include("organisation.urls")),
     path("audit/", include("audit.urls")),
     path("", include("tenants.urls")),
 ]

@@ -1,9 +1,12 @@
 """Django admin for platform models; served on the regional host only."""
 
-from django.contrib import admin
+from typing import Any
+
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import Domain, Force, JobRun, Membership, OrderType, Region, RegionalRole, User
+from . import tokens
+from .models import ApiToken, Domain, Force, Membership, Region, RegionalRole, User
 
 
 @admin.register(Region)
@@ -55,41 +58,39 @@ class RegionalRoleAdmin(admin.ModelAdmin):
     list_display = ("user", "region", "role")
 
 
-@admin.register(JobRun)
-class JobRunAdmin(admin.ModelAdmin):
-    list_display = ("job", "force", "day", "outcome", "started_at", "finished_at", "schema_seen")
-    list_filter = ("job", "outcome")
-
-
-@admin.register(OrderType)
-class OrderTypeAdmin(admin.ModelAdmin):
-    """Platform administrators maintain the statutory rules; forces only read them."""
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Read-only list of tokens (never a secret: only its hash is stored) with a revoke action."""
 
     list_display = (
-        "code",
+        "prefix",
+        "user",
+        "host",
         "name",
-        "law",
-        "minimum_duration_months",
-        "notification_required",
-        "notification_days",
-        "notification_trigger",
-        "is_active",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
     )
-    list_filter = ("notification_required", "is_active")
-    search_fields = ("code", "name", "law")
-    readonly_fields = ("uuid",)
+    list_filter = ("host",)
+    search_fields = ("user__email", "prefix", "name")
+    readonly_fields = list_display
+    exclude = ("key_hash",)
+    actions = ["revoke"]
 
-    def _is_platform_admin(self, request) -> bool:  # type: ignore[no-untyped-def]
-        return bool(request.user.is_superuser or request.user.is_platform_admin)
+    def has_add_permission(self, request: Any) -> bool:
+        return False  # tokens are issued by POST /api/v1/auth/token/ only
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return self._is_platform_admin(request)
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return self._is_platform_admin(request)
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False  # revoke instead: the owner's list keeps the history
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False  # forces refer to codes; retire a type by unticking "in use" instead
-
-    def has_view_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return bool(request.user.is_staff)
+    @admin.action(description="Revoke the selected tokens now", permissions=["view"])
+    def revoke(self, request: Any, queryset: Any) -> None:
+        count = 0
+        for token in queryset.select_related("user").filter(revoked_at__isnull=True):
+            tokens.revoke_token(token=token, actor=request.user)
+            count += 1
+        self.message_user(request, f"{count} token(s) revoked.", messages.SUCCESS)

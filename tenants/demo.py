@@ -1,9 +1,7 @@
-"""The demo region: East Midlands forces, one demo user per role per force, fictional subjects."""
+"""The demo region: East Midlands forces, one demo user per role per force, and each app's registered demo steps."""
 
 from __future__ import annotations
 
-import datetime as dt
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -12,21 +10,13 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django_tenants.utils import schema_context
 
+from core.demo import demo_steps
+from core.roles import ForceRole, RegionalRoleKind
+
 from .models import Force, Membership, Region, RegionalRole, User
-from .roles import ForceRole, RegionalRoleKind
 from .services import ensure_platform, onboard_forces, reference_forces
 
 DEMO_REGION = "east-midlands"
-
-# Fictional people only. Names are invented; PNC ids use the impossible year 00 prefix pattern.
-DEMO_SUBJECTS = [
-    ("Hartley", "Dominic James", dt.date(1984, 3, 12), ["Dom Hartley"]),
-    ("Varga", "Petra", dt.date(1990, 7, 2), []),
-    ("Okafor", "Samuel", dt.date(1977, 11, 23), ["Sam O", "Samuel Oakes"]),
-    ("Lindqvist", "Erik", dt.date(1969, 1, 30), []),
-    ("Pemberton", "Grace Eleanor", dt.date(1995, 5, 17), ["Gracie Pemberton"]),
-    ("Mallory", "Keith", dt.date(1981, 9, 8), []),
-]
 
 
 @dataclass(frozen=True)
@@ -48,15 +38,6 @@ def _user(email: str, name: str) -> User:
     return user
 
 
-def _optional_hook(path: str) -> Callable[..., object] | None:
-    """A demo step provided by another app, if that app has it yet."""
-    module, _, name = path.rpartition(".")
-    try:
-        return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
-    except (ImportError, AttributeError):
-        return None
-
-
 def seed_demo(progress: Callable[[str], None] | None = None) -> list[DemoAccount]:
     """Create or top up the demo region. Safe to run again: reuses what exists."""
     if settings.PRODUCTION:
@@ -71,7 +52,7 @@ def seed_demo(progress: Callable[[str], None] | None = None) -> list[DemoAccount
     )
     accounts: list[DemoAccount] = []
     region = Region.objects.get(slug=DEMO_REGION)
-    organisation_hook = _optional_hook("plans.demo.seed_force_organisation")
+    steps = demo_steps()
     for ref in refs:
         force = Force.objects.get(slug=ref.slug)
         with transaction.atomic():
@@ -85,9 +66,8 @@ def seed_demo(progress: Callable[[str], None] | None = None) -> list[DemoAccount
                 )
                 accounts.append(DemoAccount(email, f"{role.label}, {force.name}"))
             with schema_context(force.schema_name):
-                _seed_subjects(force)
-                if organisation_hook is not None:
-                    organisation_hook(force)
+                for step in steps:  # each app's own demo data (core.demo)
+                    step.run(force)
         say(f"demo data {force.slug}")
     for regional_role, email in (
         (RegionalRoleKind.REGIONAL_ADMIN, f"regional-admin@{DEMO_REGION}.example"),
@@ -103,22 +83,3 @@ def seed_demo(progress: Callable[[str], None] | None = None) -> list[DemoAccount
         platform_admin.save(update_fields=["is_staff", "is_superuser"])
     accounts.append(DemoAccount(platform_admin.email, "Platform administrator (all regions)"))
     return accounts
-
-
-def _seed_subjects(force: Force) -> None:
-    from plans.models import Subject
-    from plans.services import create_subject
-
-    if Subject.objects.exists():
-        return
-    offset = sum(map(ord, force.slug)) % len(DEMO_SUBJECTS)
-    for i in range(4):
-        family, given, dob, aliases = DEMO_SUBJECTS[(offset + i) % len(DEMO_SUBJECTS)]
-        create_subject(
-            actor=None,
-            family_name=family,
-            given_names=given,
-            date_of_birth=dob,
-            aliases=aliases,
-            niche_nominal_ref=f"DEMO-{force.slug[:4].upper()}-{1000 + i}",
-        )

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from django.http import Http404, HttpRequest, HttpResponse
 
 from audit.services import AuditAction, record_event
-from spmp_platform import request_context
+from core import request_context
 
 
 def log_non_member(*, user: object, force: object, method: str, path: str) -> None:

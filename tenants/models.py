@@ -13,7 +13,8 @@ from django.db import models
 from django.utils import timezone
 from django_tenants.models import DomainMixin, TenantMixin
 
-from .roles import ForceRole, RegionalRoleKind, permissions_for_roles
+from core.roles import ForceRole, Perm, RegionalRoleKind, permissions_for_roles
+from core.scoping import ForceScopedQuerySet
 
 # A force's slug becomes a DNS label (<slug>.<SPMP_DOMAIN>) and, with '-' turned to '_', its schema.
 SLUG_PATTERN = r"^[a-z](?:[a-z0-9-]{0,40}[a-z0-9])?$"
@@ -181,6 +182,21 @@ class User(AbstractBaseUser, PermissionsMixin):
         ).distinct()
 
 
+class MembershipQuerySet(ForceScopedQuerySet["Membership"]):
+    """Memberships as a force administrator manages them: only those of the force named."""
+
+    scope_permissions = {
+        "view": {Perm.MANAGE_PEOPLE},
+        "change": {Perm.MANAGE_PEOPLE},
+        "delete": {Perm.MANAGE_PEOPLE},
+        # Choosing a person of the force, e.g. for a team: team managers need the names, no more.
+        "pick": {Perm.MANAGE_PEOPLE, Perm.MANAGE_TEAMS},
+    }
+
+    def narrow(self, user: Any, action: str, *, force: Any) -> MembershipQuerySet:
+        return self.filter(force_id=force.pk)
+
+
 class Membership(models.Model):
     """A person's place in one force: the roles they hold there and whether they may act."""
 
@@ -200,6 +216,8 @@ class Membership(models.Model):
     )
     status = models.CharField("status", max_length=16, choices=Status.choices, default=Status.ACTIVE)
     created_at = models.DateTimeField("created", default=timezone.now)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -245,137 +263,68 @@ class RegionalRole(models.Model):
         return f"{self.user}: {self.get_role_display()} ({self.region or 'all regions'})"
 
 
-class JobRun(models.Model):
-    """One run of a periodic job for one force and day; the unique key makes reruns no-ops."""
-
-    class Outcome(models.TextChoices):
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
-
-    job = models.CharField("job", max_length=100)
-    force = models.ForeignKey(Force, on_delete=models.CASCADE, related_name="job_runs")
-    day = models.DateField("day")
-    started_at = models.DateTimeField("started", default=timezone.now)
-    finished_at = models.DateTimeField("finished", null=True, blank=True)
-    outcome = models.CharField("outcome", max_length=16, choices=Outcome.choices, default=Outcome.RUNNING)
-    schema_seen = models.CharField(
-        "schema seen",
-        max_length=63,
-        blank=True,
-        help_text="The database schema the job actually ran in, recorded by the job itself.",
-    )
-    detail = models.TextField("detail", blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["job", "force", "day"], name="one_run_per_job_force_day"),
-        ]
-        ordering = ["-started_at"]
-
-    def __str__(self) -> str:
-        return f"{self.idempotency_key} ({self.outcome})"
-
-    @property
-    def idempotency_key(self) -> str:
-        return f"{self.job}:{self.force.slug}:{self.day.isoformat()}"
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def live(self) -> ApiTokenQuerySet:
+        """Tokens that still authenticate: not revoked and not expired."""
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
 
 
-class NotificationTrigger(models.TextChoices):
-    """The day a statutory notification period starts from (that day counts as day one)."""
+class ApiToken(models.Model):
+    """A bearer token a person obtained with their email and password for one host.
 
-    SERVICE = "service", "Service of the order"
-    MAKING = "making", "Making of the order"
-
-
-class OrderTypeQuerySet(models.QuerySet["OrderType"]):
-    def visible_to(self, user: Any, action: str = "view") -> OrderTypeQuerySet:
-        """Every force reads the order types (with the settings permission); none changes them here."""
-        from spmp_platform.access import current_force_permissions
-
-        from .roles import Perm
-
-        if action == "view" and Perm.VIEW_SETTINGS in current_force_permissions(user):
-            return self
-        return self.none()
-
-
-class OrderType(models.Model):
-    """A type of protective order and its statutory rules, the same for every force.
-
-    Maintained centrally by platform administrators (Django admin on the regional host); forces
-    read it and refer to it by ``code`` (their practice settings) or by foreign key from their
-    schema. Rules are data, not code: a change in law is an edit here, not a release.
+    Why: scripts and integrations need to call the API without a browser session. Only the SHA-256
+    of the secret is kept, so a copy of the database does not hand out working tokens; the secret is
+    shown once, when issued. A token works only on the host it was issued on (a force's host or the
+    regional platform), so a token leaked from one force's integration cannot read another force.
     """
 
     uuid = models.UUIDField("public id", default=uuid.uuid4, unique=True, editable=False)
-    code = models.CharField(
-        "code",
-        max_length=16,
+    user = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name="user",
+        help_text="The person the token acts as.",
+    )
+    name = models.CharField(
+        "name", max_length=100, blank=True, help_text="The owner's label, e.g. 'nightly export script'."
+    )
+    key_hash = models.CharField(
+        "key hash",
+        max_length=64,
         unique=True,
-        validators=[RegexValidator(r"^[A-Z][A-Z0-9-]{1,15}$", "Use capitals, digits or hyphens, e.g. SPO.")],
-        help_text="Short stable code used by forces' settings and the API, e.g. SPO.",
+        editable=False,
+        help_text="Hex SHA-256 of the secret; the secret itself is never stored.",
     )
-    name = models.CharField("name", max_length=120, help_text="e.g. Stalking protection order")
-    law = models.CharField(
-        "law", max_length=200, help_text="The statute (England and Wales), e.g. Stalking Protection Act 2019"
+    prefix = models.CharField(
+        "prefix",
+        max_length=12,
+        editable=False,
+        help_text="The first characters of the secret, to recognise a token in a list.",
     )
-    minimum_duration_months = models.PositiveSmallIntegerField(
-        "minimum duration (months)",
-        null=True,
+    host = models.CharField(
+        "host",
+        max_length=42,
         blank=True,
-        help_text="Shortest duration the order may have; empty when the court decides freely.",
+        db_index=True,
+        help_text="Slug of the force whose host issued the token; empty for the regional platform host.",
     )
-    minimum_duration_is_statutory = models.BooleanField(
-        "minimum set by law",
-        default=False,
-        help_text="Unticked when the minimum is a practice default rather than fixed by statute.",
+    created_at = models.DateTimeField("created", default=timezone.now, editable=False)
+    expires_at = models.DateTimeField("expires", help_text="After this the token no longer authenticates.")
+    revoked_at = models.DateTimeField(
+        "revoked", null=True, blank=True, help_text="Set when the owner or an administrator ends the token."
     )
-    duration_notes = models.CharField(
-        "duration notes",
-        max_length=300,
-        blank=True,
-        help_text="e.g. 'until the main application is decided', 'or until further order'.",
-    )
-    notification_required = models.BooleanField(
-        "notification required",
-        default=False,
-        help_text="Whether the statute itself requires the subject to notify names and address.",
-    )
-    notification_days = models.PositiveSmallIntegerField(
-        "notification period (days)",
-        null=True,
-        blank=True,
-        help_text="Length of the period to notify, counting the trigger day as day one.",
-    )
-    notification_trigger = models.CharField(
-        "notification trigger",
-        max_length=16,
-        choices=NotificationTrigger.choices,
-        blank=True,
-        help_text="The event the notification period begins with.",
-    )
-    notification_notes = models.TextField(
-        "notification notes",
-        blank=True,
-        help_text="Further rules: changes of name or address, exemptions, suspension.",
-    )
-    is_active = models.BooleanField(
-        "in use", default=True, help_text="Untick to stop new orders of this type being recorded."
-    )
-    sort_order = models.PositiveSmallIntegerField("sort order", default=100)
+    last_used_at = models.DateTimeField("last used", null=True, blank=True)
 
-    objects = OrderTypeQuerySet.as_manager()
+    objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
-        ordering = ["sort_order", "code"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(notification_required=False)
-                | (models.Q(notification_days__gt=0) & ~models.Q(notification_trigger="")),
-                name="order_type_notification_has_period_and_trigger",
-            ),
-        ]
+        ordering = ["-created_at", "-id"]
+        verbose_name = "API token"
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.code})"
+        return f"{self.prefix}… ({self.host or 'regional'})"
+
+    @property
+    def is_live(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()

@@ -23,10 +23,11 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from audit.services import AuditAction, record_change, record_event
+from core.roles import ForceRole
 
-from .models import Force, Membership, RegionalRole, User
-from .roles import ForceRole
+from .models import Force, Membership, MembershipQuerySet, RegionalRole, User
 from .services import set_password_path
+from .tokens import revoke_tokens_for
 
 LAST_ADMIN_MESSAGE = (
     "This is the force's last active force administrator: give another person the force "
@@ -90,7 +91,8 @@ def membership_for(*, force: Force, membership_uuid: uuid_module.UUID | str, act
 @dataclass(frozen=True)
 class PeopleFilter:
     role: str = ""
-    team: Any = None  # a plans.Team of this force
+    #: Only these users (e.g. the members of one team, as the organisation app computes them).
+    user_ids: tuple[int, ...] | None = None
     signed_in_since: dt.date | None = None
     not_signed_in_since: dt.date | None = None
     never_signed_in: bool = False
@@ -98,20 +100,22 @@ class PeopleFilter:
     search: str = ""
 
 
-def people_of(force: Force, filters: PeopleFilter | None = None) -> QuerySet[Membership]:
-    """The force's memberships with their users, filtered; two queries at most whatever the page size."""
+def people_of(
+    force: Force, filters: PeopleFilter | None = None, *, queryset: QuerySet[Membership] | None = None
+) -> QuerySet[Membership]:
+    """The force's memberships with their users, filtered; two queries at most whatever the page size.
+
+    Pages and endpoints pass ``queryset``, already scoped by ``restrict(user, action, force=...)``.
+    """
     f = filters or PeopleFilter()
-    qs = Membership.objects.filter(force=force).select_related("user").order_by("user__email")
+    base = queryset if queryset is not None else Membership.objects.all()
+    qs = base.filter(force=force).select_related("user").order_by("user__email")
     if f.role:
         qs = qs.filter(roles__contains=[f.role])
     if f.status:
         qs = qs.filter(status=f.status)
-    if f.team is not None:
-        with tenant_context(force):
-            from plans.models import TeamMember
-
-            user_ids = list(TeamMember.objects.filter(team=f.team).values_list("user_id", flat=True))
-        qs = qs.filter(user_id__in=user_ids)
+    if f.user_ids is not None:
+        qs = qs.filter(user_id__in=f.user_ids)
     if f.never_signed_in:
         qs = qs.filter(user__last_login__isnull=True)
     if f.signed_in_since:
@@ -149,7 +153,7 @@ class Invitation:
 
 
 def _default_absolute(path: str) -> str:
-    from .hosts import regional_url
+    from core.hosts import regional_url
 
     return regional_url(None, path)
 
@@ -345,7 +349,7 @@ def remove_member(*, actor: Any, force: Force, membership: Membership, reason: s
     gone_uuid = membership.uuid
     before = _snapshot(membership)
     with tenant_context(force):
-        from plans.organisation import remove_from_all_teams
+        from organisation.services import remove_from_all_teams
 
         teams_left = remove_from_all_teams(actor=actor, user=user)
     membership.delete()
@@ -373,8 +377,6 @@ def remove_member(*, actor: Any, force: Force, membership: Membership, reason: s
 
 
 def _revoke_tokens(user: User, force: Force) -> int:
-    from api.services import revoke_tokens_for
-
     with tenant_context(force):
         return int(revoke_tokens_for(user=user, force=force) or 0)
 
@@ -389,20 +391,6 @@ def end_sessions_of(user: User) -> int:
     return ended
 
 
-class PeopleQuerySet(QuerySet[Membership]):
-    """Memberships scoped to the force whose schema is active: what a force administrator manages."""
-
-    def visible_to(self, user: Any, action: str = "view") -> PeopleQuerySet:
-        from spmp_platform.access import current_force, current_force_permissions
-
-        from .roles import Perm
-
-        force = current_force()
-        if force is None or Perm.MANAGE_PEOPLE not in current_force_permissions(user):
-            return self.none()
-        return self.filter(force=force)
-
-
-def people_queryset() -> PeopleQuerySet:
-    """All memberships with their users, as a PeopleQuerySet (scope it with ``visible_to``)."""
-    return PeopleQuerySet(model=Membership).select_related("user").order_by("user__email", "pk")
+def people_queryset() -> MembershipQuerySet:
+    """All memberships with their users (scope it with ``restrict(user, action, force=...)``)."""
+    return Membership.objects.select_related("user").order_by("user__email", "pk")

@@ -14,11 +14,11 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django_tenants.utils import get_public_schema_name, schema_context
 
-from spmp_platform.db import use_public_schema
+from core.roles import ForceRole
+from core.signals import force_onboarded, platform_ensured
+from core.tenancy import use_public_schema
 
 from .models import Domain, Force, Membership, Region, User, dns_label_validator
-from .roles import ForceRole
-from .signals import force_onboarded
 
 FORCES_CSV = Path(__file__).resolve().parent / "data" / "forces.csv"
 RESERVED_SLUGS = frozenset({"platform", "www", "api", "admin", "static", "media", "public"})
@@ -58,9 +58,8 @@ def ensure_platform() -> Force:
         )
         for slug, name in reference_regions().items():
             Region.objects.get_or_create(slug=slug, defaults={"name": name})
-        from .order_types import ensure_order_types
-
-        ensure_order_types()
+        # Public reference data of other apps (the statutory order types) is ensured by receivers.
+        platform_ensured.send(sender=Force, platform=platform)
         return platform
 
 

@@ -17,10 +17,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from audit.services import AuditAction, record_event
-from spmp_platform.forms import add_service_errors
+from core.forms import add_service_errors
+from core.hosts import force_url, regional_url
 
 from .forms import OnboardForceForm, SetPasswordWithEmailForm, SignInForm
-from .hosts import force_url, regional_url
 from .models import Force, User
 from .services import onboard_force
 

@@ -32,7 +32,7 @@ def make_user(
 
 
 def make_subject(force: Force, **fields):  # type: ignore[no-untyped-def]
-    from plans.models import Subject
+    from subjects.models import Subject
 
     n = next(_seq)
     defaults = {"family_name": f"Surname{n}", "given_names": f"Given{n}"}

@@ -15,7 +15,7 @@ permission 403 (and a permission-denied audit event); a member of another force 
 401 with that force's token (tokens are bound to their host); 404 on the regional host; the allowed
 role succeeds and writes exactly the expected audit event, in the right force's log and nowhere else;
 and nothing of force A can be seen or touched from force B. Roles are chosen from
-``tenants.roles.ROLE_PERMISSIONS`` and the viewset's ``required_permissions``, so the contract follows
+``core.roles.ROLE_PERMISSIONS`` and the viewset's ``required_permissions``, so the contract follows
 the role table rather than restating it. ``list_query_counts`` checks the list stays flat in queries.
 """
 
@@ -29,11 +29,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
-from api import services as api_services
 from audit.choices import AuditAction
 from audit.models import AuditEvent
+from core.roles import ROLE_PERMISSIONS, ForceRole
+from tenants import tokens as api_services
 from tenants.models import Force, Membership, User
-from tenants.roles import ROLE_PERMISSIONS, ForceRole
 from tests.conftest import DOMAIN, HostClient, host_of
 from tests.factories import make_user
 

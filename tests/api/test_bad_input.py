@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
 
-from plans.models import Subject, SubjectAlias
-from tenants.roles import ForceRole
+from core.roles import ForceRole
+from subjects.models import Subject, SubjectAlias
 from tests.api.base import events_since, last_event_id, token_client
 from tests.factories import make_subject, make_user
 

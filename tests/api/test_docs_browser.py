@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tenants.roles import ForceRole
+from core.roles import ForceRole
 from tests.e2e.conftest import browser, page, site  # noqa: F401  (fixtures shared with the e2e tests)
 from tests.factories import PASSWORD, make_user
 

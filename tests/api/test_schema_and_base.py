@@ -9,7 +9,7 @@ import yaml
 from django.contrib.staticfiles import finders
 
 from api.viewsets import ForceModelViewSet
-from plans.models import Subject
+from subjects.models import Subject
 from tests.conftest import DOMAIN, HostClient, host_of
 
 
@@ -96,7 +96,7 @@ def _call(viewset_class, actions, user, force, **kwargs):  # type: ignore[no-unt
 
 def test_an_action_without_a_declared_permission_is_refused(force_a):
     from api.subjects import SubjectViewSet
-    from tenants.roles import ForceRole
+    from core.roles import ForceRole
     from tests.factories import make_user
 
     class Undeclared(SubjectViewSet):
@@ -109,7 +109,7 @@ def test_an_action_without_a_declared_permission_is_refused(force_a):
 def test_scoping_holds_even_when_the_permission_map_is_too_generous(force_a):
     """A wrong permission map lets the request in, but visible_to still shows nothing."""
     from api.subjects import SubjectViewSet
-    from tenants.roles import ForceRole, Perm
+    from core.roles import ForceRole, Perm
     from tests.factories import make_subject, make_user
 
     class TooGenerous(SubjectViewSet):

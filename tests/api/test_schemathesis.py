@@ -17,7 +17,7 @@ import schemathesis
 from schemathesis.generation import GenerationMode
 from werkzeug.test import Client as WsgiClient
 
-from tenants.roles import ForceRole
+from core.roles import ForceRole
 from tests.api.base import token_for
 from tests.factories import make_subject, make_user
 from tests.fuzzing import force_api_schema, fuzz

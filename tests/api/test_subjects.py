@@ -9,8 +9,8 @@ from django_tenants.utils import schema_context
 
 from api.subjects import SubjectViewSet
 from audit.choices import AuditAction
-from plans.models import Subject, SubjectAlias
-from tenants.roles import ForceRole
+from core.roles import ForceRole
+from subjects.models import Subject, SubjectAlias
 from tests.api.base import ForceEndpointContract, events_since, last_event_id, token_client
 from tests.factories import make_subject, make_user
 

@@ -10,11 +10,10 @@ from django.test import override_settings
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from api import services
-from api.models import ApiToken
 from audit.choices import AuditAction
-from tenants.models import Membership
-from tenants.roles import ForceRole
+from core.roles import ForceRole
+from tenants import tokens as services
+from tenants.models import ApiToken, Membership
 from tests.api.base import events_since, last_event_id, token_client
 from tests.conftest import DOMAIN, HostClient, host_of
 from tests.factories import PASSWORD, make_user
@@ -248,10 +247,10 @@ def test_platform_admin_sees_and_revokes_tokens_in_the_django_admin(force_a, cli
     admin.is_staff = admin.is_superuser = True
     admin.save()
     client = client_for(admin, None)
-    page = client.get("/admin/api/apitoken/")
+    page = client.get("/admin/tenants/apitoken/")
     assert page.status_code == 200 and token.prefix in page.content.decode()
     assert secret not in page.content.decode() and token.key_hash not in page.content.decode()
-    response = client.post("/admin/api/apitoken/", {"action": "revoke", "_selected_action": [token.pk]})
+    response = client.post("/admin/tenants/apitoken/", {"action": "revoke", "_selected_action": [token.pk]})
     assert response.status_code == 302
     assert bearer(force_a, secret).get("/api/v1/subjects/").status_code == 401
 

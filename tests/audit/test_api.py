@@ -12,7 +12,7 @@ from django_tenants.utils import schema_context
 from api.audit import AuditEventViewSet
 from audit.models import AuditEvent
 from audit.services import AUDIT_EVENT_OBJECT_TYPE, AuditAction, record_event
-from tenants.roles import ForceRole
+from core.roles import ForceRole
 from tests.api.base import ForceEndpointContract, events_since, last_event_id, token_client
 from tests.factories import make_user
 

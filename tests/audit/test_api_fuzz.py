@@ -17,7 +17,7 @@ from django_tenants.utils import schema_context
 from schemathesis.generation import GenerationMode
 
 from audit.services import AuditAction, record_event
-from tenants.roles import ForceRole
+from core.roles import ForceRole
 from tests.api.base import token_for
 from tests.factories import make_user
 from tests.fuzzing import force_api_schema, fuzz

@@ -13,7 +13,7 @@ from django_tenants.utils import schema_context
 
 from audit.models import AuditEvent
 from audit.services import AUDIT_EVENT_OBJECT_TYPE, AuditAction, record_event
-from tenants.roles import ForceRole, RegionalRoleKind
+from core.roles import ForceRole, RegionalRoleKind
 from tests.factories import make_user
 
 

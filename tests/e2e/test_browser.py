@@ -13,8 +13,8 @@ from django_tenants.utils import schema_context
 
 from audit.choices import AuditAction
 from audit.models import AuditEvent
+from core.roles import ForceRole
 from tenants.models import Membership
-from tenants.roles import ForceRole
 from tests.e2e.conftest import Site, check_accessibility
 from tests.factories import PASSWORD, make_user
 
@@ -40,7 +40,7 @@ def go_by_nav(page: Any, test_id: str) -> None:
 
 
 def record_subject(force: Any, actor: Any, **fields: Any) -> Any:
-    from plans.services import create_subject
+    from subjects.services import create_subject
 
     with schema_context(force.schema_name):
         return create_subject(actor=actor, **fields)
@@ -208,8 +208,8 @@ def test_pages_run_under_the_csp_without_violations(page, site, committed_forces
 
 
 def test_regional_administrator_pages(page, site, committed_forces):
+    from core.roles import RegionalRoleKind
     from tenants.models import Region
-    from tenants.roles import RegionalRoleKind
 
     region = Region.objects.get(slug="east-midlands")
     admin = make_user(regional=(RegionalRoleKind.REGIONAL_ADMIN, region), email="regional@em.test")

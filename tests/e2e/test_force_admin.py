@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 from django_tenants.utils import schema_context
 
-from plans.models import TeamMember
+from core.roles import ForceRole
+from organisation.models import TeamMember
 from tenants.models import Membership, User
-from tenants.roles import ForceRole
 from tests.e2e.conftest import check_accessibility
 from tests.e2e.test_browser import sign_in
 from tests.factories import make_user

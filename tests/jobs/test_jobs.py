@@ -13,9 +13,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django_tenants.utils import schema_context
 
-from jobs.models import Heartbeat
+from jobs.models import Heartbeat, JobRun
 from jobs.registry import beat_schedule, run_for_force
-from tenants.models import JobRun
 from tests.helpers import child_env
 
 DAY = dt.date(2026, 1, 15)

@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 
-from tenants.roles import ForceRole
+from core.roles import ForceRole
 from tests.conftest import host_of
 from tests.factories import make_subject, make_user
 

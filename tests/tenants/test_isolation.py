@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django_tenants.utils import schema_context
 
-from plans.models import Subject
-from tenants.roles import ForceRole
+from core.roles import ForceRole
+from subjects.models import Subject
 from tests.conftest import host_of
 from tests.factories import make_subject, make_user
 
@@ -66,8 +66,8 @@ def test_unknown_host_is_404(db):
 
 
 def test_regional_admin_sees_no_case_data_without_membership(force_a, client_for):
+    from core.roles import RegionalRoleKind
     from tenants.models import Region
-    from tenants.roles import RegionalRoleKind
 
     region = Region.objects.get(slug="east-midlands")
     admin = make_user(regional=(RegionalRoleKind.REGIONAL_ADMIN, region))

@@ -9,8 +9,8 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django_tenants.utils import schema_exists
 
+from core.roles import ForceRole, RegionalRoleKind
 from tenants.models import Domain, Force, Membership, Region, User
-from tenants.roles import ForceRole, RegionalRoleKind
 from tenants.services import onboard_force
 from tests.factories import make_user
 from tests.helpers import child_env
@@ -88,7 +88,7 @@ def test_a_failure_half_way_through_the_clone_leaves_nothing_behind(forces, monk
 
 
 def test_a_failure_after_the_clone_in_a_defaults_receiver_rolls_back_too(forces):
-    from tenants.signals import force_onboarded
+    from core.signals import force_onboarded
 
     def broken(**kwargs):
         raise RuntimeError("defaults failed")

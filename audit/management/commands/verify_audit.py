@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from django_tenants.utils import get_public_schema_name
+from django_tenants.utils import get_public_schema_name, get_tenant_model
 
 from audit.sealing import audit_schemas, verify_schema
 
@@ -23,7 +23,7 @@ class Command(BaseCommand):
         schemas = audit_schemas()
         slug = opts.get("force")
         if slug:
-            from tenants.models import Force
+            Force = get_tenant_model()
 
             force = Force.objects.filter(slug=slug).first()
             if force is None or force.schema_name not in schemas:

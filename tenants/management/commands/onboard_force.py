@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from tenants.hosts import regional_url
+from core.hosts import regional_url
 from tenants.services import onboard_force
 
 

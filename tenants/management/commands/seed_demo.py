@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from tenants.demo import seed_demo
+from tenants.management.commands.migrate_all import refuse_pre_restructure_database
 from tenants.management.commands.onboard_region import _tick
 
 
@@ -20,6 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--quiet-accounts", action="store_true", help="Do not list the sign-ins")
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        refuse_pre_restructure_database()
         bar = tqdm(total=10, unit="step", desc="Demo region", file=self.stderr._out)
         try:
             accounts = seed_demo(progress=lambda msg: _tick(bar, msg))

@@ -1,0 +1,26 @@
+"""Signals that carry effects between apps, so that no app imports one above it.
+
+Senders and receivers both import this module; ``core`` imports no app.
+"""
+
+from django.dispatch import Signal
+
+#: A force was onboarded (inside the onboarding transaction, in the new force's schema).
+#: kwargs: force. Receivers create the force's defaults (practice settings, ...).
+force_onboarded = Signal()
+
+#: The platform tenant was ensured (after ``migrate_all`` and in a fresh test database).
+#: Receivers re-ensure public reference data (the statutory order types).
+platform_ensured = Signal()
+
+#: A person's membership of a force ended (removed), or was suspended. Sent inside the change's
+#: transaction, in the force's schema. kwargs: force, user, actor, removed (bool).
+#: Receivers take the person out of the force's teams; they return how many places they ended.
+membership_ended = Signal()
+
+#: A subject is about to be erased (inside the erasure transaction). kwargs: subject, actor.
+subject_erasing = Signal()
+
+#: A signed-in user was refused a page or endpoint (403). kwargs: request, user, permission,
+#: object_type. The audit app logs it, naming the route and the UUIDs it parsed.
+access_refused = Signal()

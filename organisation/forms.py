@@ -1,0 +1,210 @@
+"""Forms of the force administration pages: they parse input; the services validate and act."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from core.forms import add_service_errors
+from core.roles import ForceRole
+from organisation.choices import IntervalUnit, RiskLevel, SubjectCondition, TeamKind
+from organisation.models import Area, PracticeSettings, Team
+from organisation.practice import REMINDER_FIELDS, review_field
+from tenants.models import Membership
+
+NO_PLAN = ""
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        help_text="The officer's work email address; the invitation link is sent there.",
+        error_messages={
+            "required": "Enter the officer's email address.",
+            "invalid": "Enter a valid email address, e.g. j.smith@lincolnshire.police.uk.",
+        },
+    )
+    full_name = forms.CharField(label="Full name", max_length=150, required=False)
+    roles = forms.MultipleChoiceField(
+        label="Roles",
+        choices=ForceRole.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Choose every role the officer holds in this force.",
+        error_messages={
+            "required": "Choose at least one role.",
+            "invalid_choice": "'%(value)s' is not a role of this platform; choose from the list.",
+        },
+    )
+
+
+class RolesForm(forms.Form):
+    roles = InviteForm.base_fields["roles"]
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason",
+        max_length=300,
+        required=False,
+        help_text="Optional: recorded in the force's audit log (for example 'left the force').",
+    )
+
+
+class PeopleFilterForm(forms.Form):
+    role = forms.ChoiceField(label="Role", required=False, choices=[("", "Any role"), *ForceRole.choices])
+    team = forms.ChoiceField(label="Team", required=False)
+    status = forms.ChoiceField(
+        label="Status", required=False, choices=[("", "Any status"), *Membership.Status.choices]
+    )
+    sign_in = forms.ChoiceField(
+        label="Last sign-in",
+        required=False,
+        choices=[
+            ("", "Any time"),
+            ("30", "In the last 30 days"),
+            ("stale-90", "Not in the last 90 days"),
+            ("never", "Never signed in"),
+        ],
+    )
+    q = forms.CharField(label="Name or email contains", required=False, max_length=100)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].choices = [("", "Any team")] + [  # type: ignore[attr-defined]
+            (str(t.uuid), t.name) for t in Team.objects.order_by("name")
+        ]
+
+
+class AreaForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=100, required=False)
+    code = forms.CharField(
+        label="Code", max_length=20, required=False, help_text="A short code, e.g. LINC-C."
+    )
+    description = forms.CharField(label="Description", required=False, widget=forms.Textarea)
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=100, required=False)
+    kind = forms.ChoiceField(
+        label="Kind of team",
+        required=False,
+        choices=[("", "Choose a kind"), *TeamKind.choices],
+        help_text="Visits are tasked to response and neighbourhood teams.",
+    )
+    areas = forms.MultipleChoiceField(
+        label="Areas covered",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Choose areas of this force from the list."},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["areas"].choices = [(str(a.uuid), a.name) for a in Area.objects.order_by("name")]  # type: ignore[attr-defined]
+
+
+class TeamMemberForm(forms.Form):
+    person = forms.ChoiceField(
+        label="Person",
+        error_messages={
+            "required": "Choose a person of this force.",
+            "invalid_choice": "Only people of this force can be added to its teams.",
+        },
+    )
+    is_lead = forms.BooleanField(label="Team lead", required=False)
+
+    def __init__(self, *args: Any, people: list[Membership], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"].choices = [("", "Choose a person")] + [  # type: ignore[attr-defined]
+            (str(m.user.uuid), f"{m.user.get_full_name()} ({m.user.email})") for m in people
+        ]
+
+
+class SettingsForm(forms.Form):
+    """Every practice setting on one page; built from the current settings and the order types."""
+
+    def __init__(self, *args: Any, settings_row: PracticeSettings, order_types: list[Any], **kwargs: Any):
+        initial: dict[str, Any] = {f: getattr(settings_row, f) for f in REMINDER_FIELDS}
+        for interval in settings_row.review_intervals.all():
+            initial[review_field(interval.risk_level) + "_every"] = interval.every
+            initial[review_field(interval.risk_level) + "_unit"] = interval.unit
+        for rule in settings_row.scope_rules.all():
+            initial[f"scope_{rule.order_type_code}"] = rule.subject_condition
+        initial["tactical_options"] = "\n".join(settings_row.tactical_options)
+        initial["warning_markers"] = "\n".join(settings_row.warning_markers)
+        kwargs["initial"] = initial
+        super().__init__(*args, **kwargs)
+        for level in RiskLevel:
+            name = review_field(level)
+            self.fields[name + "_every"] = forms.IntegerField(
+                label=f"{level.label} risk: review every",
+                required=True,
+                error_messages={
+                    "required": f"Enter how often {level.label.lower()} risk plans are reviewed.",
+                    "invalid": "Enter a whole number.",
+                },
+            )
+            self.fields[name + "_unit"] = forms.ChoiceField(
+                label=f"{level.label} risk: unit", choices=IntervalUnit.choices
+            )
+        labels = {name: PracticeSettings._meta.get_field(name) for name in REMINDER_FIELDS}
+        for field in REMINDER_FIELDS:
+            self.fields[field] = forms.IntegerField(
+                label=str(labels[field].verbose_name).capitalize(),  # type: ignore[union-attr]
+                help_text=str(labels[field].help_text),  # type: ignore[union-attr]
+                error_messages={
+                    "required": "Enter a number of days.",
+                    "invalid": "Enter a whole number of days.",
+                },
+            )
+        self.order_types = order_types
+        for order_type in order_types:
+            self.fields[f"scope_{order_type.code}"] = forms.ChoiceField(
+                label=f"{order_type.name} ({order_type.code})",
+                required=False,
+                choices=[(NO_PLAN, "No plan needed"), *SubjectCondition.choices],
+            )
+        self.fields["tactical_options"] = forms.CharField(
+            label="Tactical options", required=False, widget=forms.Textarea, help_text="One per line."
+        )
+        self.fields["warning_markers"] = forms.CharField(
+            label="Warning markers", required=False, widget=forms.Textarea, help_text="One per line."
+        )
+
+    def interval_fields(self) -> list[tuple[Any, Any]]:
+        return [
+            (self[review_field(level) + "_every"], self[review_field(level) + "_unit"]) for level in RiskLevel
+        ]
+
+    def reminder_fields(self) -> list[Any]:
+        return [self[f] for f in REMINDER_FIELDS]
+
+    def scope_fields(self) -> list[Any]:
+        return [self[f"scope_{o.code}"] for o in self.order_types]
+
+    def service_arguments(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "review_intervals": {
+                level: {
+                    "every": data[review_field(level) + "_every"],
+                    "unit": data[review_field(level) + "_unit"],
+                }
+                for level in RiskLevel.values
+            },
+            "reminders": {f: data[f] for f in REMINDER_FIELDS},
+            "plan_scope": {
+                o.code: data[f"scope_{o.code}"] for o in self.order_types if data.get(f"scope_{o.code}")
+            },
+            "tactical_options": data["tactical_options"].splitlines(),
+            "warning_markers": data["warning_markers"].splitlines(),
+        }
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        """Put the service's field errors on the form's fields (intervals on their number box)."""
+        add_service_errors(
+            self, error, field_for=lambda key: f"{key}_every" if f"{key}_every" in self.fields else None
+        )

@@ -1,0 +1,288 @@
+"""The force's practice settings: defaults at onboarding, reading them, and changing them (audited)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from audit.services import AuditAction, record_change
+
+from .choices import IntervalUnit, RiskLevel, SubjectCondition
+from .models import PlanScopeRule, PracticeSettings, ReviewInterval
+from .models.settings import MAX_INTERVAL, MAX_LEAD_DAYS
+
+# Defaults from DOMAIN.md ("historic national practice"); a force changes them on its settings page.
+DEFAULT_REVIEW_INTERVALS: dict[str, tuple[int, str]] = {
+    RiskLevel.VERY_HIGH: (6, IntervalUnit.WEEKS),
+    RiskLevel.HIGH: (3, IntervalUnit.MONTHS),
+    RiskLevel.MEDIUM: (6, IntervalUnit.MONTHS),
+    RiskLevel.LOW: (12, IntervalUnit.MONTHS),
+}
+DEFAULT_REMINDERS = {"review_reminder_days": 14, "visit_reminder_days": 2, "order_expiry_reminder_days": 56}
+REMINDER_FIELDS = tuple(DEFAULT_REMINDERS)
+# A new force plans for every subject under a stalking protection order (full or interim).
+DEFAULT_PLAN_SCOPE: dict[str, str] = {
+    "SPO": SubjectCondition.EVERY_SUBJECT,
+    "ISPO": SubjectCondition.EVERY_SUBJECT,
+}
+DEFAULT_TACTICAL_OPTIONS = [
+    "Home visit (announced)",
+    "Home visit (unannounced)",
+    "PNC warning marker",
+    "ANPR marker",
+    "Victim safety measures",
+    "Referral to a perpetrator programme",
+    "Multi-agency referral (MAPPA / MARAC)",
+    "Monitoring of online activity",
+    "Disclosure to a new partner",
+]
+DEFAULT_WARNING_MARKERS = [
+    "Stalking",
+    "Domestic abuse",
+    "Violent",
+    "Weapons",
+    "Sex offender",
+    "Mental health",
+    "Suicidal / self-harm",
+    "Drugs",
+]
+LIST_ITEM_MAX = 120
+LIST_MAX_ITEMS = 100
+
+
+def review_field(risk_level: str) -> str:
+    """The field name used in forms, API bodies and error dictionaries for one risk level's interval."""
+    return "review_" + risk_level.replace("-", "_")
+
+
+@transaction.atomic
+def ensure_default_settings() -> PracticeSettings:
+    """The current force's settings, created with the defaults if it has none yet (idempotent)."""
+    settings_row, created = PracticeSettings.objects.get_or_create(
+        singleton=True,
+        defaults={
+            **DEFAULT_REMINDERS,
+            "tactical_options": list(DEFAULT_TACTICAL_OPTIONS),
+            "warning_markers": list(DEFAULT_WARNING_MARKERS),
+        },
+    )
+    if created:
+        ReviewInterval.objects.bulk_create(
+            ReviewInterval(settings=settings_row, risk_level=level, every=every, unit=unit)
+            for level, (every, unit) in DEFAULT_REVIEW_INTERVALS.items()
+        )
+        PlanScopeRule.objects.bulk_create(
+            PlanScopeRule(settings=settings_row, order_type_code=code, subject_condition=condition)
+            for code, condition in DEFAULT_PLAN_SCOPE.items()
+        )
+    return settings_row
+
+
+def get_practice_settings() -> PracticeSettings:
+    """The current force's settings with intervals and scope rules loaded (two extra queries).
+
+    A read never writes: every force has its settings from onboarding (``on_force_onboarded``),
+    and the ``organisation`` data migration gave them to any force made before.
+    """
+    return PracticeSettings.objects.prefetch_related("review_intervals", "scope_rules").get(singleton=True)
+
+
+def on_force_onboarded(sender: Any, force: Any, **kwargs: Any) -> None:
+    """Receiver of ``core.signals.force_onboarded``: runs in the new force's schema."""
+    ensure_default_settings()
+
+
+@dataclass(frozen=True)
+class IntervalValue:
+    every: int
+    unit: str
+
+
+def snapshot(settings_row: PracticeSettings) -> dict[str, Any]:
+    """The settings as plain values, for the audit log (none of it is personal data)."""
+    data: dict[str, Any] = {f: getattr(settings_row, f) for f in REMINDER_FIELDS}
+    for interval in settings_row.review_intervals.all():
+        data[review_field(interval.risk_level)] = f"{interval.every} {interval.unit}"
+    data["plan_scope"] = sorted(
+        f"{r.order_type_code}:{r.subject_condition}" for r in settings_row.scope_rules.all()
+    )
+    data["tactical_options"] = list(settings_row.tactical_options)
+    data["warning_markers"] = list(settings_row.warning_markers)
+    return data
+
+
+def _clean_list(field: str, items: Iterable[str], errors: dict[str, list[str]]) -> list[str]:
+    out: list[str] = []
+    for raw in items:
+        item = " ".join(str(raw or "").split())
+        if not item:
+            continue
+        if len(item) > LIST_ITEM_MAX:
+            errors.setdefault(field, []).append(f"Each entry must be {LIST_ITEM_MAX} characters or fewer.")
+            continue
+        if item.casefold() not in {o.casefold() for o in out}:
+            out.append(item)
+    if len(out) > LIST_MAX_ITEMS:
+        errors.setdefault(field, []).append(f"Keep the list to {LIST_MAX_ITEMS} entries or fewer.")
+    return out
+
+
+def validate_interval(risk_level: str, value: Any, errors: dict[str, list[str]]) -> IntervalValue | None:
+    field = review_field(risk_level)
+    label = RiskLevel(risk_level).label.lower()
+    every = getattr(value, "every", None) if not isinstance(value, Mapping) else value.get("every")
+    unit = getattr(value, "unit", None) if not isinstance(value, Mapping) else value.get("unit")
+    if unit not in IntervalUnit.values:
+        errors.setdefault(field, []).append(f"Choose days, weeks or months for the {label} risk interval.")
+        return None
+    if not isinstance(every, int) or isinstance(every, bool):
+        errors.setdefault(field, []).append(f"Enter the {label} risk interval as a whole number.")
+        return None
+    if every <= 0:
+        errors.setdefault(field, []).append(f"The {label} risk review interval must be more than zero.")
+        return None
+    if every > MAX_INTERVAL[IntervalUnit(unit)]:
+        errors.setdefault(field, []).append(
+            f"The {label} risk review interval must be five years or less "
+            f"(at most {MAX_INTERVAL[IntervalUnit(unit)]} {unit})."
+        )
+        return None
+    return IntervalValue(every=every, unit=unit)
+
+
+@transaction.atomic
+def update_practice_settings(
+    *,
+    actor: Any,
+    review_intervals: Mapping[str, Any] | None = None,
+    reminders: Mapping[str, Any] | None = None,
+    plan_scope: Mapping[str, str] | None = None,
+    tactical_options: Iterable[str] | None = None,
+    warning_markers: Iterable[str] | None = None,
+) -> PracticeSettings:
+    """Change the current force's practice; only the parts given change. All-or-nothing.
+
+    ``review_intervals`` maps a RiskLevel to ``{"every": n, "unit": IntervalUnit}``; ``plan_scope``
+    maps an order type code to a SubjectCondition and replaces the whole scope. Field errors are
+    raised as a ValidationError keyed as the settings form and API name their fields. Changes
+    apply to schedules made from now on; existing review dates are not moved.
+    """
+    from statute.models import OrderType
+
+    ensure_default_settings()
+    settings_row = (
+        PracticeSettings.objects.select_for_update()
+        .prefetch_related("review_intervals", "scope_rules")
+        .get(singleton=True)
+    )
+    before = snapshot(settings_row)
+    errors: dict[str, list[str]] = {}
+
+    intervals: dict[str, IntervalValue] = {}
+    for level, value in (review_intervals or {}).items():
+        if level not in RiskLevel.values:
+            errors.setdefault("review_intervals", []).append(f"'{level}' is not a risk level.")
+            continue
+        checked = validate_interval(level, value, errors)
+        if checked is not None:
+            intervals[level] = checked
+
+    reminder_values: dict[str, int] = {}
+    for field, value in (reminders or {}).items():
+        if field not in REMINDER_FIELDS:
+            errors.setdefault(field, []).append("This is not a reminder setting.")
+        elif not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_LEAD_DAYS:
+            errors.setdefault(field, []).append(f"Enter a whole number of days from 0 to {MAX_LEAD_DAYS}.")
+        else:
+            reminder_values[field] = value
+
+    scope: dict[str, str] | None = None
+    if plan_scope is not None:
+        known = set(OrderType.objects.filter(is_active=True).values_list("code", flat=True))
+        scope = {}
+        for code, condition in plan_scope.items():
+            code = str(code).strip().upper()
+            if code not in known:
+                errors.setdefault("plan_scope", []).append(
+                    f"'{code}' is not an order type of the platform; choose one from the list."
+                )
+            elif condition not in SubjectCondition.values:
+                errors.setdefault("plan_scope", []).append(
+                    f"Choose which subjects under {code} need a plan from the list."
+                )
+            else:
+                scope[code] = condition
+
+    options = (
+        _clean_list("tactical_options", tactical_options, errors) if tactical_options is not None else None
+    )
+    markers = _clean_list("warning_markers", warning_markers, errors) if warning_markers is not None else None
+    if errors:
+        raise ValidationError(errors)
+
+    for level, value in intervals.items():
+        ReviewInterval.objects.update_or_create(
+            settings=settings_row, risk_level=level, defaults={"every": value.every, "unit": value.unit}
+        )
+    for field, days in reminder_values.items():
+        setattr(settings_row, field, days)
+    if scope is not None:
+        settings_row.scope_rules.exclude(order_type_code__in=list(scope)).delete()
+        for code, condition in scope.items():
+            PlanScopeRule.objects.update_or_create(
+                settings=settings_row, order_type_code=code, defaults={"subject_condition": condition}
+            )
+    if options is not None:
+        settings_row.tactical_options = options
+    if markers is not None:
+        settings_row.warning_markers = markers
+    settings_row.updated_at = timezone.now()
+    settings_row.save()
+
+    fresh = PracticeSettings.objects.prefetch_related("review_intervals", "scope_rules").get(
+        pk=settings_row.pk
+    )
+    after = snapshot(fresh)
+    if after != before:
+        record_change(
+            action=AuditAction.ALTER,
+            instance=fresh,
+            before=before,
+            after=after,
+            justification="Practice settings changed; they apply to schedules made from now on",
+            actor=actor,
+        )
+    return fresh
+
+
+def plan_required(
+    *,
+    order_type_codes: Iterable[str],
+    registered_sex_offender: bool,
+    risk_level: str | None,
+    settings_row: PracticeSettings | None = None,
+) -> bool:
+    """Whether a subject with orders of these types needs a plan under the force's plan scope.
+
+    For the subject register and plan features: one rule per order type decides; a subject needs a
+    plan when the rule of any of their order types matches them.
+    """
+    row = settings_row or get_practice_settings()
+    rules = {r.order_type_code: r.subject_condition for r in row.scope_rules.all()}
+    for code in order_type_codes:
+        condition = rules.get(code)
+        if condition == SubjectCondition.EVERY_SUBJECT:
+            return True
+        if condition == SubjectCondition.REGISTERED_SEX_OFFENDERS and registered_sex_offender:
+            return True
+        if condition == SubjectCondition.HIGH_RISK_OR_ABOVE and risk_level in (
+            RiskLevel.HIGH,
+            RiskLevel.VERY_HIGH,
+        ):
+            return True
+    return False

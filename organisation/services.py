@@ -1,0 +1,272 @@
+"""Areas and teams of the current force: the only code that changes them; every change audited."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from audit.services import AuditAction, record_change, record_event
+from core.tenancy import active_force
+
+from .choices import TeamKind
+from .models import Area, Team, TeamMember
+
+AREA_FIELDS = ("name", "code", "description")
+
+
+def _area_snapshot(area: Area) -> dict[str, Any]:
+    return {f: getattr(area, f) for f in AREA_FIELDS}
+
+
+def _validate_area(area: Area) -> None:
+    errors: dict[str, list[str]] = {}
+    if not area.name:
+        errors["name"] = ["Enter the area's name, e.g. Lincoln City."]
+    if not area.code:
+        errors["code"] = ["Enter a short code for the area, e.g. LINC-C."]
+    try:
+        area.full_clean(exclude=["name", "code"] if errors else None, validate_unique=False)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if area.name and Area.objects.filter(name__iexact=area.name).exclude(pk=area.pk).exists():
+        errors.setdefault("name", []).append("Another area of this force already has this name.")
+    if area.code and Area.objects.filter(code__iexact=area.code).exclude(pk=area.pk).exists():
+        errors.setdefault("code", []).append("Another area of this force already has this code.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def create_area(*, actor: Any, name: str, code: str, description: str = "") -> Area:
+    area = Area(
+        name=(name or "").strip(), code=(code or "").strip().upper(), description=(description or "").strip()
+    )
+    _validate_area(area)
+    area.save()
+    record_change(
+        action=AuditAction.COLLECT, instance=area, before=None, after=_area_snapshot(area), actor=actor
+    )
+    return area
+
+
+@transaction.atomic
+def update_area(*, actor: Any, area: Area, **changes: Any) -> Area:
+    unknown = set(changes) - set(AREA_FIELDS)
+    if unknown:
+        raise ValidationError({k: ["This field cannot be changed here."] for k in sorted(unknown)})
+    area = Area.objects.select_for_update().get(pk=area.pk)
+    before = _area_snapshot(area)
+    for field, value in changes.items():
+        value = (value or "").strip()
+        setattr(area, field, value.upper() if field == "code" else value)
+    _validate_area(area)
+    area.save()
+    after = _area_snapshot(area)
+    if after != before:
+        record_change(action=AuditAction.ALTER, instance=area, before=before, after=after, actor=actor)
+    return area
+
+
+@transaction.atomic
+def delete_area(*, actor: Any, area: Area) -> None:
+    record_event(
+        action=AuditAction.ERASE,
+        object_type="area",
+        object_ids=[area.uuid],
+        actor=actor,
+        justification=f"Area {area.code} deleted",
+    )
+    area.delete()
+
+
+# --- Teams -----------------------------------------------------------------------------------
+
+
+def _team_snapshot(team: Team) -> dict[str, Any]:
+    links = list(team.team_members.select_related("user").all()) if team.pk else []
+    lead = next((link.user for link in links if link.is_lead), None)
+    return {
+        "name": team.name,
+        "kind": team.kind,
+        "areas": sorted(str(a.uuid) for a in team.areas.all()) if team.pk else [],
+        "members": sorted(str(link.user.uuid) for link in links),
+        "lead": str(lead.uuid) if lead else None,
+    }
+
+
+def _validate_team(team: Team) -> None:
+    errors: dict[str, list[str]] = {}
+    if not team.name:
+        errors["name"] = ["Enter the team's name, e.g. Lincoln North neighbourhood team."]
+    elif len(team.name) > 100:
+        errors["name"] = ["The name must be 100 characters or fewer."]
+    elif Team.objects.filter(name__iexact=team.name).exclude(pk=team.pk).exists():
+        errors["name"] = ["Another team of this force already has this name."]
+    if not team.kind:
+        errors["kind"] = ["Choose the kind of team: ancillary order unit, response, neighbourhood or other."]
+    elif team.kind not in TeamKind.values:
+        errors["kind"] = [f"'{team.kind}' is not a kind of team; choose one from the list."]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _resolve_areas(areas: Iterable[Area | str]) -> list[Area]:
+    wanted = list(areas)
+    ids = [a.pk for a in wanted if isinstance(a, Area)]
+    uuids = [str(a) for a in wanted if not isinstance(a, Area)]
+    found = list(Area.objects.filter(pk__in=ids)) + list(Area.objects.filter(uuid__in=uuids))
+    if len({a.pk for a in found}) != len({*ids, *uuids}):
+        raise ValidationError({"areas": ["Choose areas of this force from the list."]})
+    return found
+
+
+def _check_force_members(users: Sequence[Any]) -> None:
+    """Only people who hold a membership (of any status) of the current force may join its teams."""
+    from tenants.models import Membership
+
+    force = active_force()
+    user_ids = {u.pk for u in users}
+    members = set(
+        Membership.objects.filter(force=force, user_id__in=user_ids).values_list("user_id", flat=True)
+    )
+    if user_ids - members:
+        raise ValidationError({"members": ["Only people of this force can be added to its teams."]})
+
+
+@transaction.atomic
+def create_team(
+    *,
+    actor: Any,
+    name: str,
+    kind: str,
+    areas: Iterable[Area | str] = (),
+    members: Sequence[Any] = (),
+    lead: Any = None,
+) -> Team:
+    """Create a team of the current force with its areas, members and (optionally) a lead."""
+    team = Team(name=(name or "").strip(), kind=(kind or "").strip())
+    _validate_team(team)
+    area_objs = _resolve_areas(areas)
+    people = list(members)
+    if lead is not None and lead not in people:
+        people.append(lead)
+    _check_force_members(people)
+    team.save()
+    team.areas.set(area_objs)
+    TeamMember.objects.bulk_create(
+        TeamMember(team=team, user=u, is_lead=lead is not None and u.pk == lead.pk) for u in people
+    )
+    record_change(
+        action=AuditAction.COLLECT, instance=team, before=None, after=_team_snapshot(team), actor=actor
+    )
+    return team
+
+
+_UNCHANGED: Any = object()
+
+
+@transaction.atomic
+def update_team(
+    *,
+    actor: Any,
+    team: Team,
+    name: str | None = None,
+    kind: str | None = None,
+    areas: Iterable[Area | str] | None = None,
+    members: Sequence[Any] | None = None,
+    lead: Any = _UNCHANGED,
+) -> Team:
+    """Change a team in one audited alteration: name, kind, areas, and (given) its members and lead.
+
+    ``members`` replaces the whole list; ``lead`` must be one of the members (None: no lead).
+    """
+    team = Team.objects.select_for_update().get(pk=team.pk)
+    before = _team_snapshot(team)
+    if name is not None:
+        team.name = name.strip()
+    if kind is not None:
+        team.kind = kind.strip()
+    _validate_team(team)
+    area_objs = _resolve_areas(areas) if areas is not None else None
+    people = list(members) if members is not None else None
+    if people is not None:
+        if lead is not _UNCHANGED and lead is not None and all(u.pk != lead.pk for u in people):
+            raise ValidationError({"lead": ["The lead must be one of the team's members."]})
+        _check_force_members(people)
+    team.save()
+    if area_objs is not None:
+        team.areas.set(area_objs)
+    if people is not None:
+        TeamMember.objects.filter(team=team).exclude(user__in=people).delete()
+        existing = set(TeamMember.objects.filter(team=team).values_list("user_id", flat=True))
+        TeamMember.objects.bulk_create(TeamMember(team=team, user=u) for u in people if u.pk not in existing)
+    if lead is not _UNCHANGED:
+        TeamMember.objects.filter(team=team, is_lead=True).update(is_lead=False)
+        if lead is not None:
+            TeamMember.objects.filter(team=team, user=lead).update(is_lead=True)
+    after = _team_snapshot(team)
+    if after != before:
+        record_change(action=AuditAction.ALTER, instance=team, before=before, after=after, actor=actor)
+    return team
+
+
+@transaction.atomic
+def delete_team(*, actor: Any, team: Team) -> None:
+    record_event(
+        action=AuditAction.ERASE,
+        object_type="team",
+        object_ids=[team.uuid],
+        actor=actor,
+        justification=f"Team '{team.name}' deleted",
+    )
+    team.delete()
+
+
+@transaction.atomic
+def add_team_member(*, actor: Any, team: Team, user: Any, is_lead: bool = False) -> TeamMember:
+    """Put a person of this force in a team (or change whether they lead it)."""
+    _check_force_members([user])
+    team = Team.objects.select_for_update().get(pk=team.pk)
+    before = _team_snapshot(team)
+    if is_lead:
+        TeamMember.objects.filter(team=team, is_lead=True).exclude(user=user).update(is_lead=False)
+    link, _ = TeamMember.objects.update_or_create(team=team, user=user, defaults={"is_lead": is_lead})
+    after = _team_snapshot(team)
+    if after != before:
+        record_change(action=AuditAction.ALTER, instance=team, before=before, after=after, actor=actor)
+    return link
+
+
+@transaction.atomic
+def remove_team_member(*, actor: Any, team: Team, user: Any) -> None:
+    team = Team.objects.select_for_update().get(pk=team.pk)
+    before = _team_snapshot(team)
+    TeamMember.objects.filter(team=team, user=user).delete()
+    after = _team_snapshot(team)
+    if after != before:
+        record_change(action=AuditAction.ALTER, instance=team, before=before, after=after, actor=actor)
+
+
+def remove_from_all_teams(*, actor: Any, user: Any) -> int:
+    """Take a person out of every team of the current force (they left the force)."""
+    teams = list(Team.objects.filter(team_members__user=user).distinct())
+    for team in teams:
+        remove_team_member(actor=actor, team=team, user=user)
+    return len(teams)
+
+
+def on_membership_ended(
+    sender: Any, *, force: Any, user: Any, actor: Any, removed: bool, **kwargs: Any
+) -> int:
+    """Receiver of ``core.signals.membership_ended``: a person removed from the force leaves its teams."""
+    if not removed:
+        return 0
+    return remove_from_all_teams(actor=actor, user=user)
+
+
+def team_ids_of(user: Any) -> list[int]:
+    return list(TeamMember.objects.filter(user=user).values_list("team_id", flat=True))

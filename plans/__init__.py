@@ -1,1 +1,0 @@
-"""Force-side case work: subjects, their orders and plans (lives in each force's schema)."""

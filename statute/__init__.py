@@ -1,0 +1,1 @@
+"""Protective order types and their statutory rules (public schema), maintained centrally."""

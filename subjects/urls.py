@@ -1,0 +1,14 @@
+"""Case-work pages of a force host, under /subjects/. Records are named by UUID only."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "subjects"
+
+urlpatterns = [
+    path("", views.SubjectListView.as_view(), name="subject-list"),
+    path("new/", views.SubjectCreateView.as_view(), name="subject-create"),
+    path("<uuid:uuid>/", views.SubjectDetailView.as_view(), name="subject-detail"),
+    path("<uuid:uuid>/edit/", views.SubjectEditView.as_view(), name="subject-edit"),
+]

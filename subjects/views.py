@@ -1,0 +1,248 @@
+"""Web pages of case work on a force host: the subject list, the case file, create and edit.
+
+Every page is a ``ForcePageMixin`` view (sign-in, one permission, ``restrict`` scoping); state
+changes go through ``subjects.services``; every read of personal data is audited there too.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Page
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.generic import DetailView, FormView, ListView
+from django.views.generic.detail import SingleObjectMixin
+
+from core.forms import add_service_errors
+from core.pages import ForcePageMixin
+from core.reasons import reason_for, remember_reason
+from core.roles import Perm
+
+from . import services
+from .forms import ReasonForAccessForm, SubjectForm, SubjectSearchForm
+from .models import Subject, SubjectQuerySet
+
+SUBJECTS_PER_PAGE = 25
+CASE_FILE = "subject"  # the kind of record in core.reasons keys and audit object types
+
+
+def _detail_url(subject: Subject) -> str:
+    return reverse("subjects:subject-detail", kwargs={"uuid": subject.uuid})
+
+
+class SubjectListView(ForcePageMixin, ListView):  # type: ignore[type-arg]
+    """The force's subjects, 25 a page, searchable; one consult event names the subjects shown."""
+
+    model = Subject
+    permission = Perm.VIEW_SUBJECT
+    case_data = True
+    paginate_by = SUBJECTS_PER_PAGE
+    template_name = "subjects/subject_list.html"
+    context_object_name = "subjects"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.search_form = SubjectSearchForm(request.GET or None)
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Subject]:
+        queryset = cast(SubjectQuerySet, super().get_queryset()).prefetch_related("aliases")
+        if self.search_form.is_bound and self.search_form.is_valid() and self.search_form.cleaned_data["q"]:
+            queryset = queryset.search(self.search_form.cleaned_data["q"])
+        return queryset
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        page: Page[Subject] = context["page_obj"]
+        page.object_list = list(page.object_list)  # evaluate once: the audit and the table share it
+        context["subjects"] = page.object_list
+        services.record_list_viewed(actor=self.request.user, subjects=page.object_list)
+        query = self.search_form.cleaned_data.get("q", "") if self.search_form.is_bound else ""
+        context.update(
+            {
+                "search_form": self.search_form,
+                "query": query if not self.search_form.errors else "",
+                "page_links": _page_links(page),
+                "can_change": Perm.CHANGE_SUBJECT
+                in self.request.user.force_permissions(  # type: ignore[union-attr]
+                    self.request.tenant  # type: ignore[attr-defined]
+                ),
+            }
+        )
+        return context
+
+    def paginate_queryset(self, queryset: Any, page_size: int) -> Any:
+        # An out-of-range or mistyped page number shows the last or first page, never a 404.
+        paginator = self.get_paginator(queryset, page_size, allow_empty_first_page=True)
+        page = paginator.get_page(self.request.GET.get("page"))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+
+def _page_links(page: Page[Subject]) -> list[int | None]:
+    """Page numbers to show in the GOV.UK pagination: first, last, and two around the current."""
+    total = page.paginator.num_pages
+    wanted = sorted({1, total, *range(max(1, page.number - 1), min(total, page.number + 1) + 1)})
+    out: list[int | None] = []
+    for number in wanted:
+        if out and out[-1] is not None and number - out[-1] > 1:  # type: ignore[operator]
+            out.append(None)  # an ellipsis
+        out.append(number)
+    return out
+
+
+class CaseFileMixin(ForcePageMixin):
+    """A page that opens one subject's case file: asks the reason once per session, logs each open."""
+
+    model = Subject
+    slug_field = "uuid"
+    slug_url_kwarg = "uuid"
+    case_data = True
+
+    def remembered_reason(self, subject: Subject) -> str | None:
+        return reason_for(self.request, kind=CASE_FILE, record_uuid=subject.uuid)
+
+    def ask_reason(
+        self, subject: Subject, form: ReasonForAccessForm | None = None, *, then: str = "", status: int = 200
+    ) -> HttpResponse:
+        return render(
+            self.request,
+            "subjects/reason_for_access.html",
+            {
+                "form": form or ReasonForAccessForm(),
+                "subject_uuid": subject.uuid,
+                "then": then,
+                "action": _detail_url(subject),
+            },
+            status=status,
+        )
+
+    def record_open(self, subject: Subject, reason: str) -> None:
+        services.record_case_file_opened(actor=self.request.user, subject=subject, reason=reason)
+
+
+class SubjectDetailView(CaseFileMixin, DetailView):  # type: ignore[type-arg]
+    """The case file. The first open per session asks why; every open writes a consult event."""
+
+    permission = Perm.VIEW_SUBJECT
+    template_name = "subjects/subject_detail.html"
+    context_object_name = "subject"
+
+    def get_queryset(self) -> QuerySet[Subject]:
+        return super().get_queryset().prefetch_related("aliases")
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.object = subject = self.get_object()
+        reason = self.remembered_reason(subject)
+        if reason is None:
+            return self.ask_reason(subject)
+        self.record_open(subject, reason)
+        return self.render_to_response(self.get_context_data(object=subject, reason=reason))
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """The reason form: remember it, then show the page (which logs the open) by a redirect."""
+        subject = self.get_object()
+        then = request.POST.get("then", "")
+        form = ReasonForAccessForm(request.POST)
+        if not form.is_valid():
+            return self.ask_reason(subject, form, then=then, status=400)
+        remember_reason(request, kind=CASE_FILE, record_uuid=subject.uuid, reason=form.cleaned_data["reason"])
+        if then == "edit":
+            return HttpResponseRedirect(reverse("subjects:subject-edit", kwargs={"uuid": subject.uuid}))
+        return HttpResponseRedirect(_detail_url(subject))
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["can_change"] = Perm.CHANGE_SUBJECT in self.request.user.force_permissions(  # type: ignore[union-attr]
+            self.request.tenant  # type: ignore[attr-defined]
+        )
+        return context
+
+
+class SubjectCreateView(ForcePageMixin, FormView):  # type: ignore[type-arg]
+    """Record a new subject (a collection): nothing is saved unless every field is right."""
+
+    model = Subject
+    permission = Perm.CHANGE_SUBJECT
+    scope_action = "change"
+    case_data = True  # what is typed here is OFFICIAL-SENSITIVE as soon as it is typed
+    form_class = SubjectForm
+    template_name = "subjects/subject_form.html"
+
+    def form_valid(self, form: SubjectForm) -> HttpResponse:
+        try:
+            subject = services.create_subject(actor=self.request.user, **form.service_arguments())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, f"{subject.display_name} has been recorded.")
+        return HttpResponseRedirect(_detail_url(subject))
+
+    def form_invalid(self, form: SubjectForm) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(
+            {
+                "heading": "Record a subject",
+                "submit_label": "Record subject",
+                "back_url": reverse("subjects:subject-list"),
+            }
+        )
+        return context
+
+
+class SubjectEditView(CaseFileMixin, SingleObjectMixin, FormView):  # type: ignore[type-arg]
+    """Change a subject's identity. It shows the case file, so it needs the reason like the detail."""
+
+    permission = Perm.CHANGE_SUBJECT
+    scope_action = "change"
+    form_class = SubjectForm
+    template_name = "subjects/subject_form.html"
+    context_object_name = "subject"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.object = subject = self.get_object()
+        reason = self.remembered_reason(subject)
+        if reason is None:
+            return self.ask_reason(subject, then="edit")
+        self.record_open(subject, reason)
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.object = subject = self.get_object()
+        if self.remembered_reason(subject) is None:
+            return self.ask_reason(subject, then="edit")
+        return super().post(request, *args, **kwargs)
+
+    def get_initial(self) -> dict[str, Any]:
+        return SubjectForm.initial_for(self.object)
+
+    def form_valid(self, form: SubjectForm) -> HttpResponse:
+        try:
+            subject = services.update_subject(
+                actor=self.request.user, subject=self.object, **form.service_arguments()
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, f"{subject.display_name}'s details have been updated.")
+        return HttpResponseRedirect(_detail_url(subject))
+
+    def form_invalid(self, form: SubjectForm) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(
+            {
+                "heading": f"Change {self.object.display_name}'s details",
+                "submit_label": "Save changes",
+                "back_url": _detail_url(self.object),
+            }
+        )
+        return context
