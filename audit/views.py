@@ -79,7 +79,8 @@ class _AuditLogBase(TemplateResponseMixin, ContextMixin, View):
             with schema_context(schema_name):
                 yield from csv_lines(queryset)
 
-        where = current_force().slug if current_force() is not None else "platform"
+        force = current_force()
+        where = force.slug if force is not None else "platform"
         response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
         filename = f"access-log-{where}-{timezone.localtime():%Y%m%d-%H%M}.csv"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'

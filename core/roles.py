@@ -63,3 +63,9 @@ def permissions_for_roles(roles: list[str] | tuple[str, ...]) -> frozenset[str]:
     for role in roles:
         out |= ROLE_PERMISSIONS.get(role, frozenset())
     return frozenset(out)
+
+
+#: Roles that a force administrator may ask for but not give alone: a second force administrator
+#: (or a regional administrator of the force's region) must approve (issue 8: the auditor role reads
+#: the access log, so one administrator must not be able to give it, least of all to themselves).
+ROLES_NEEDING_APPROVAL: frozenset[str] = frozenset({ForceRole.AUDITOR})

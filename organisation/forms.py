@@ -44,6 +44,16 @@ class RolesForm(forms.Form):
     roles = InviteForm.base_fields["roles"]
 
 
+class RoleGrantForm(forms.Form):
+    """A decision on a role awaiting a second administrator's approval."""
+
+    role = forms.ChoiceField(choices=ForceRole.choices, error_messages={"required": "Choose the role."})
+    decision = forms.ChoiceField(
+        choices=[("approve", "Approve"), ("decline", "Decline")],
+        error_messages={"required": "Choose approve or decline."},
+    )
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(
         label="Reason",

@@ -131,7 +131,7 @@ def _check_force_members(users: Sequence[Any]) -> None:
     force = active_force()
     user_ids = {u.pk for u in users}
     members = set(
-        Membership.objects.filter(force=force, user_id__in=user_ids).values_list("user_id", flat=True)
+        Membership.objects.filter(force_id=force.pk, user_id__in=user_ids).values_list("user_id", flat=True)
     )
     if user_ids - members:
         raise ValidationError({"members": ["Only people of this force can be added to its teams."]})

@@ -11,6 +11,7 @@ urlpatterns = [
     path("people/", views.PeopleListView.as_view(), name="people"),
     path("people/invite/", views.InviteView.as_view(), name="invite"),
     path("people/<str:membership_uuid>/", views.PersonView.as_view(), name="person"),
+    path("people/<str:membership_uuid>/role-grants/", views.RoleGrantView.as_view(), name="role-grant"),
     path(
         "people/<str:membership_uuid>/suspend/",
         views.PersonActionView.as_view(action="suspend"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -25,7 +26,7 @@ from core.roles import ForceRole, Perm
 from core.tenancy import current_force, has_force_permission, host_force
 from statute.models import OrderType
 from tenants import people
-from tenants.models import Membership, User
+from tenants.models import Membership, RoleGrant, User, this_force
 
 from . import services as organisation
 from .forms import (
@@ -33,6 +34,7 @@ from .forms import (
     InviteForm,
     PeopleFilterForm,
     ReasonForm,
+    RoleGrantForm,
     RolesForm,
     SettingsForm,
     TeamForm,
@@ -100,7 +102,7 @@ class PeopleMixin(AdminPage):
     def membership(self, membership_uuid: Any) -> Membership:
         try:
             return people.membership_for(
-                force=current_force(), membership_uuid=membership_uuid, actor=self.request.user
+                force=this_force(), membership_uuid=membership_uuid, actor=self.request.user
             )
         except people.NotThisForce:
             raise Http404("No such person in this force.") from None
@@ -129,7 +131,7 @@ class PeopleListView(PeopleMixin):
                 signed_in_since=today - dt.timedelta(days=30) if data["sign_in"] == "30" else None,
                 not_signed_in_since=today - dt.timedelta(days=90) if data["sign_in"] == "stale-90" else None,
             )
-        force = current_force()
+        force = this_force()
         page = Paginator(people.people_of(force, filters, queryset=self.scoped_people()), PAGE_SIZE).get_page(
             request.GET.get("page")
         )
@@ -161,7 +163,7 @@ class InviteView(PeopleMixin):
             try:
                 invitation = people.invite_member(
                     actor=request.user,
-                    force=current_force(),
+                    force=this_force(),
                     email=form.cleaned_data["email"],
                     full_name=form.cleaned_data["full_name"],
                     roles=form.cleaned_data["roles"],
@@ -172,7 +174,12 @@ class InviteView(PeopleMixin):
             else:
                 self.template_name = "force_admin/person_invited.html"
                 return self.render(
-                    {"invitation": invitation, "person": invitation.membership.user}, status=201
+                    {
+                        "invitation": invitation,
+                        "pending_labels": [ForceRole(r).label for r in invitation.pending_roles],
+                        "ttl_hours": settings.INVITATION_TTL_HOURS,
+                    },
+                    status=201,
                 )
         return self.render({"form": form}, status=_status(form))
 
@@ -180,19 +187,29 @@ class InviteView(PeopleMixin):
 class PersonView(PeopleMixin):
     template_name = "force_admin/person_detail.html"
 
-    def context(self, membership: Membership, roles_form: Any = None) -> dict[str, Any]:
+    def context(
+        self, membership: Membership, roles_form: Any = None, grant_form: Any = None
+    ) -> dict[str, Any]:
         teams = Team.objects.filter(team_members__user=membership.user).order_by("name")
+        force = this_force()
+        grants = RoleGrant.objects.filter(
+            membership=membership, outcome=RoleGrant.Outcome.PENDING
+        ).select_related("requested_by", "membership__user")
         return {
             "membership": membership,
             "person": membership.user,
             "roles_form": roles_form or RolesForm(initial={"roles": membership.roles}),
             "teams": teams,
             "role_labels": _role_labels(membership),
+            "grants": [
+                (g, ForceRole(g.role).label, people.may_approve(self.request.user, g, force)) for g in grants
+            ],
+            "grant_form": grant_form,
         }
 
     def get(self, request: HttpRequest, membership_uuid: Any) -> HttpResponse:
         membership = self.membership(membership_uuid)
-        people.record_people_listed(force=current_force(), actor=request.user, memberships=[membership])
+        people.record_people_listed(force=this_force(), actor=request.user, memberships=[membership])
         return self.render(self.context(membership))
 
     def post(self, request: HttpRequest, membership_uuid: Any) -> HttpResponse:
@@ -203,14 +220,24 @@ class PersonView(PeopleMixin):
             try:
                 people.change_roles(
                     actor=request.user,
-                    force=current_force(),
+                    force=this_force(),
                     membership=membership,
                     roles=form.cleaned_data["roles"],
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                messages.success(request, f"Roles of {membership.user.email} updated.")
+                asked = people.pending_roles(membership)
+                messages.success(
+                    request,
+                    f"Roles of {membership.user.email} updated."
+                    + (
+                        f" Awaiting a second administrator's approval: "
+                        f"{', '.join(ForceRole(r).label for r in asked)}."
+                        if asked
+                        else ""
+                    ),
+                )
                 if (
                     membership.user_id == request.user.pk
                     and ForceRole.FORCE_ADMIN not in form.cleaned_data["roles"]
@@ -218,6 +245,34 @@ class PersonView(PeopleMixin):
                     return HttpResponseRedirect("/")  # they no longer administer people here
                 return HttpResponseRedirect(reverse("force_admin:person", args=[membership.uuid]))
         return self.render(self.context(membership, roles_form=form), status=_status(form))
+
+
+class RoleGrantView(PeopleMixin):
+    """Approve or decline a role awaiting a second administrator (POST only; the person page shows it)."""
+
+    template_name = "force_admin/person_detail.html"
+
+    def post(self, request: HttpRequest, membership_uuid: Any) -> HttpResponse:
+        membership = self.membership(membership_uuid)
+        form = RoleGrantForm(request.POST)
+        if form.is_valid():
+            try:
+                people.decide_role_grant(
+                    actor=request.user,
+                    force=this_force(),
+                    membership=membership,
+                    role=form.cleaned_data["role"],
+                    decision=form.cleaned_data["decision"],
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                label = ForceRole(form.cleaned_data["role"]).label
+                done = "approved" if form.cleaned_data["decision"] == people.APPROVE else "declined"
+                messages.success(request, f"{label} role for {membership.user.email} {done}.")
+                return HttpResponseRedirect(reverse("force_admin:person", args=[membership.uuid]))
+        page = PersonView(request=request)
+        return page.render(page.context(membership, grant_form=form), status=_status(form))
 
 
 class PersonActionView(PeopleMixin):
@@ -248,7 +303,7 @@ class PersonActionView(PeopleMixin):
         membership = self.membership(membership_uuid)
         form = ReasonForm(request.POST)
         if form.is_valid():
-            force = current_force()
+            force = this_force()
             reason = form.cleaned_data["reason"].strip()
             try:
                 if self.action == "suspend":
@@ -393,7 +448,7 @@ class TeamView(AdminPage):
         return team
 
     def context(self, team: Team, form: Any = None, member_form: Any = None) -> dict[str, Any]:
-        candidates = list(people.people_of(current_force(), queryset=self.scoped_people("pick")))
+        candidates = list(people.people_of(this_force(), queryset=self.scoped_people("pick")))
         return {
             "team": team,
             "form": form
@@ -443,7 +498,7 @@ class TeamMembersView(TeamView):
 
     def post(self, request: HttpRequest, team_uuid: Any) -> HttpResponse:
         team = self.team(team_uuid)
-        candidates = list(people.people_of(current_force(), queryset=self.scoped_people("pick")))
+        candidates = list(people.people_of(this_force(), queryset=self.scoped_people("pick")))
         form = TeamMemberForm(request.POST, people=candidates)
         if form.is_valid():
             user = User.objects.get(uuid=form.cleaned_data["person"])

@@ -312,6 +312,8 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 API_TOKEN_TTL_HOURS = int(os.environ.get("API_TOKEN_TTL_HOURS", "720"))
+# How long an emailed invitation link (accept a membership, set a first password) stays usable.
+INVITATION_TTL_HOURS = int(os.environ.get("INVITATION_TTL_HOURS", "168"))
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from core.demo import demo_steps
@@ -59,11 +60,13 @@ def seed_demo(progress: Callable[[str], None] | None = None) -> list[DemoAccount
             for role in ForceRole:
                 email = demo_email(role.value, force.slug)
                 user = _user(email, f"Demo {role.label} ({force.name})")
-                Membership.objects.update_or_create(
+                membership, _ = Membership.objects.update_or_create(
                     user=user,
                     force=force,
                     defaults={"roles": [role.value], "status": Membership.Status.ACTIVE},
                 )
+                # Demo people are active at once: their onboarding invitation counts as accepted.
+                membership.invitations.filter(used_at__isnull=True).update(used_at=timezone.now())
                 accounts.append(DemoAccount(email, f"{role.label}, {force.name}"))
             with schema_context(force.schema_name):
                 for step in steps:  # each app's own demo data (core.demo)

@@ -227,11 +227,97 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} in {self.force}"
 
+    # What a force administrator is shown of the person: until they accept, nothing that comes from
+    # the account itself (its name, its sign-ins elsewhere), so an invitation does not reveal whether
+    # the address already had an account.
+    @property
+    def shown_name(self) -> str:
+        return self.user.email if self.status == self.Status.INVITED else self.user.get_full_name()
+
+    @property
+    def shown_last_login(self) -> Any:
+        return None if self.status == self.Status.INVITED else self.user.last_login
+
     @property
     def permissions(self) -> frozenset[str]:
         if self.status != self.Status.ACTIVE:
             return frozenset()
         return permissions_for_roles(self.roles)
+
+
+class MembershipInvitation(models.Model):
+    """A one-time link by which one person accepts one membership (setting a password if they have none).
+
+    Only a SHA-256 hash of the link's secret is stored. The link is emailed to the invitee and never
+    shown to whoever invited them; using it activates this membership only, never the person's
+    invitations to other forces (issue 8: an administrator must not be able to take over an account
+    invited elsewhere).
+    """
+
+    uuid = models.UUIDField("public id", default=uuid.uuid4, unique=True, editable=False)
+    membership = models.ForeignKey(
+        Membership,
+        on_delete=models.CASCADE,
+        related_name="invitations",
+        help_text="The membership this link activates, and no other.",
+    )
+    token_hash = models.CharField(
+        "token hash", max_length=64, unique=True, help_text="SHA-256 of the link's secret (hex)."
+    )
+    created_at = models.DateTimeField("created", default=timezone.now)
+    expires_at = models.DateTimeField("expires", help_text="The link stops working after this.")
+    used_at = models.DateTimeField(
+        "used", null=True, blank=True, help_text="When the invitee accepted; a used link never works again."
+    )
+
+    def __str__(self) -> str:
+        return f"Invitation to {self.membership}"
+
+
+class RoleGrant(models.Model):
+    """A role asked for on a membership that takes effect only once a second administrator approves it.
+
+    Roles in ``core.roles.ROLES_NEEDING_APPROVAL`` (the auditor role) wait here: the approver must
+    be neither the person who asked nor the person who would hold the role.
+    """
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "Awaiting approval"
+        APPROVED = "approved", "Approved"
+        DECLINED = "declined", "Declined"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    uuid = models.UUIDField("public id", default=uuid.uuid4, unique=True, editable=False)
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="role_grants", help_text="Who would hold the role."
+    )
+    role = models.CharField("role", max_length=32, choices=ForceRole.choices)
+    requested_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="+", help_text="The administrator who asked."
+    )
+    requested_at = models.DateTimeField("requested", default=timezone.now)
+    decided_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The administrator who approved or declined.",
+    )
+    decided_at = models.DateTimeField("decided", null=True, blank=True)
+    outcome = models.CharField("outcome", max_length=16, choices=Outcome.choices, default=Outcome.PENDING)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["membership", "role"],
+                condition=models.Q(outcome="pending"),
+                name="one_pending_grant_per_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role} for {self.membership} ({self.outcome})"
 
 
 class RegionalRole(models.Model):
@@ -328,3 +414,14 @@ class ApiToken(models.Model):
     @property
     def is_live(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+def this_force() -> Force:
+    """The force whose schema is active, as the model (``core.tenancy.active_force`` typed for
+    this app's services). Force pages and force-bound API views only run on a force host, so this
+    raises ``RuntimeError`` only on a programming error (called from the public schema)."""
+    from core.tenancy import active_force
+
+    force = active_force()
+    assert isinstance(force, Force)
+    return force

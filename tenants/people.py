@@ -15,7 +15,6 @@ from typing import Any
 
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -23,15 +22,19 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from audit.services import AuditAction, record_change, record_event
-from core.roles import ForceRole
+from core.roles import ROLES_NEEDING_APPROVAL, ForceRole, RegionalRoleKind
+from core.signals import membership_ended
 
-from .models import Force, Membership, MembershipQuerySet, RegionalRole, User
-from .services import set_password_path
+from .invitations import email_invitation, issue_invitation, was_accepted
+from .models import Force, Membership, MembershipQuerySet, RegionalRole, RoleGrant, User
 from .tokens import revoke_tokens_for
 
 LAST_ADMIN_MESSAGE = (
     "This is the force's last active force administrator: give another person the force "
     "administrator role before removing, suspending or demoting this one."
+)
+SELF_GRANT_MESSAGE = (
+    "You cannot give yourself a role. You can give roles up; ask another force administrator for more."
 )
 
 
@@ -109,19 +112,29 @@ def people_of(
     """
     f = filters or PeopleFilter()
     base = queryset if queryset is not None else Membership.objects.all()
-    qs = base.filter(force=force).select_related("user").order_by("user__email")
+    qs = (
+        base.filter(force=force)
+        .select_related("user")
+        .prefetch_related("role_grants")
+        .order_by("user__email")
+    )
     if f.role:
         qs = qs.filter(roles__contains=[f.role])
     if f.status:
         qs = qs.filter(status=f.status)
     if f.user_ids is not None:
         qs = qs.filter(user_id__in=f.user_ids)
+    # An invited person has not signed in *here*; their sign-ins elsewhere are not this force's to see
+    # (nor a hint that the address already had an account).
+    invited = Q(status=Membership.Status.INVITED)
     if f.never_signed_in:
-        qs = qs.filter(user__last_login__isnull=True)
+        qs = qs.filter(Q(user__last_login__isnull=True) | invited)
     if f.signed_in_since:
-        qs = qs.filter(user__last_login__date__gte=f.signed_in_since)
+        qs = qs.filter(user__last_login__date__gte=f.signed_in_since).exclude(invited)
     if f.not_signed_in_since:
-        qs = qs.filter(Q(user__last_login__date__lt=f.not_signed_in_since) | Q(user__last_login__isnull=True))
+        qs = qs.filter(
+            Q(user__last_login__date__lt=f.not_signed_in_since) | Q(user__last_login__isnull=True) | invited
+        )
     if f.search:
         qs = qs.filter(Q(user__email__icontains=f.search) | Q(user__full_name__icontains=f.search))
     return qs
@@ -146,10 +159,11 @@ def record_people_listed(*, force: Force, actor: Any, memberships: Iterable[Memb
 
 @dataclass(frozen=True)
 class Invitation:
+    """What the inviter learns: the same whether or not the address already had an account."""
+
     membership: Membership
-    # The one-time link to set a password; None when the person already signs in elsewhere.
-    set_password_url: str | None
-    created_user: bool
+    # Roles asked for that wait for a second administrator's approval (the auditor role).
+    pending_roles: list[str]
 
 
 def _default_absolute(path: str) -> str:
@@ -168,11 +182,13 @@ def invite_member(
     full_name: str = "",
     absolute_url: Callable[[str], str] | None = None,
 ) -> Invitation:
-    """Invite a person to the force with the given roles and email them a one-time set-password link.
+    """Invite a person to the force with the given roles; the invitation link is emailed to them only.
 
-    A new address gets a User and an "invited" membership that becomes active when they set their
-    password. Someone who already signs in (a member of another force) is added as active at once
-    and told by email: they already have a password, and a reset link would be a needless risk.
+    The membership is "invited" until the invitee follows their link: someone new sets a password
+    there, someone who already signs in (elsewhere) accepts while signed in. The link activates this
+    membership only. The inviter is never given the link, and learns nothing about whether the
+    address already had an account (issue 8): an existing account's name is neither shown nor
+    changed. Roles needing approval (auditor) are asked for, not given.
     """
     errors: dict[str, list[str]] = {}
     address = (email or "").strip().lower()
@@ -192,44 +208,26 @@ def invite_member(
     if errors:
         raise ValidationError(errors)
 
-    created = user is None
     if user is None:
         user = User.objects.create_user(email=address, full_name=(full_name or "").strip())
-    elif full_name and not user.full_name:
-        user.full_name = full_name.strip()
-        user.save(update_fields=["full_name"])
-    needs_password = created or not user.has_usable_password()
+    now_roles, asked_roles = _split_roles(clean, held=())
     membership = Membership.objects.create(
-        user=user,
-        force=force,
-        roles=clean,
-        status=Membership.Status.INVITED if needs_password else Membership.Status.ACTIVE,
+        user=user, force=force, roles=now_roles, status=Membership.Status.INVITED
     )
-    build = absolute_url or _default_absolute
-    link = build(set_password_path(user)) if needs_password else None
     with tenant_context(force):
         record_change(
             action=AuditAction.COLLECT,
             instance=membership,
             before=None,
             after=_snapshot(membership),
-            justification="Invited to the force" if needs_password else "Added to the force",
+            justification="Invited to the force",
             actor=actor,
         )
-    if link:
-        body = (
-            f"You have been invited to {force.name} on the SPMP platform.\n\n"
-            f"Set your password with this one-time link, then sign in:\n{link}\n\n"
-            "If you did not expect this, tell your force's administrator."
-        )
-    else:
-        body = (
-            f"You have been added to {force.name} on the SPMP platform. Sign in as usual and "
-            "choose the force."
-        )
-    # Sent after commit so a rolled-back invitation never reaches anyone's inbox.
-    transaction.on_commit(lambda: send_mail(f"Your access to {force.name}", body, None, [address]))
-    return Invitation(membership=membership, set_password_url=link, created_user=created)
+    for role in asked_roles:
+        _request_grant(actor=actor, force=force, membership=membership, role=role)
+    path = issue_invitation(membership)
+    email_invitation(membership=membership, path=path, absolute_url=absolute_url or _default_absolute)
+    return Invitation(membership=membership, pending_roles=asked_roles)
 
 
 # --- Roles and status ------------------------------------------------------------------------
@@ -259,15 +257,74 @@ def _same_force(force: Force, membership: Membership) -> None:
         raise NotThisForce(str(membership.uuid))
 
 
+def _split_roles(wanted: list[str], *, held: Iterable[str]) -> tuple[list[str], list[str]]:
+    """(roles to set now, roles to ask a second administrator for): held roles are kept as they are."""
+    held = set(held)
+    now = sorted(r for r in wanted if r in held or r not in ROLES_NEEDING_APPROVAL)
+    asked = sorted(r for r in wanted if r not in held and r in ROLES_NEEDING_APPROVAL)
+    return now, asked
+
+
+def pending_roles(membership: Membership) -> list[str]:
+    """Roles asked for on this membership that await a second administrator's approval."""
+    return sorted(g.role for g in membership.role_grants.all() if g.outcome == RoleGrant.Outcome.PENDING)
+
+
+def _request_grant(*, actor: Any, force: Force, membership: Membership, role: str) -> RoleGrant:
+    grant, created = RoleGrant.objects.get_or_create(
+        membership=membership,
+        role=role,
+        outcome=RoleGrant.Outcome.PENDING,
+        defaults={"requested_by": actor if getattr(actor, "pk", None) else None},
+    )
+    if created:
+        with tenant_context(force):
+            record_event(
+                action=AuditAction.ALTER,
+                object_type="role-grant",
+                object_ids=[grant.uuid, membership.uuid],
+                changed_fields=["roles"],
+                changes={"requested_role": {"before": None, "after": role}},
+                justification=f"Role {role} asked for; it awaits a second administrator's approval",
+                actor=actor,
+            )
+    return grant
+
+
+def _close_grant(*, actor: Any, force: Force, grant: RoleGrant, outcome: str, why: str) -> None:
+    grant.outcome = outcome
+    grant.decided_by = actor if getattr(actor, "pk", None) else None
+    grant.decided_at = timezone.now()
+    grant.save(update_fields=["outcome", "decided_by", "decided_at"])
+    with tenant_context(force):
+        record_event(
+            action=AuditAction.ALTER,
+            object_type="role-grant",
+            object_ids=[grant.uuid, grant.membership.uuid],
+            changed_fields=["outcome"],
+            changes={"outcome": {"before": RoleGrant.Outcome.PENDING, "after": outcome}},
+            justification=why,
+            actor=actor,
+        )
+
+
 @transaction.atomic
 def change_roles(*, actor: Any, force: Force, membership: Membership, roles: Iterable[str]) -> Membership:
-    """Give a person of this force a new set of roles (several allowed)."""
+    """Give a person of this force a new set of roles (several allowed).
+
+    Nobody adds a role to themselves (giving roles up is allowed). A role needing approval (auditor)
+    that the person does not hold yet is asked for, not given: see ``decide_role_grant``. A pending
+    request for a role left out of the new set is withdrawn.
+    """
     _same_force(force, membership)
     clean = _clean_roles(roles)
     membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
-    _check_admin_remains(force, membership, still_admin=ForceRole.FORCE_ADMIN in clean, field="roles")
+    if membership.user_id == getattr(actor, "pk", None) and not set(clean) <= set(membership.roles):
+        raise ValidationError({"roles": [SELF_GRANT_MESSAGE]})
+    now_roles, asked_roles = _split_roles(clean, held=membership.roles)
+    _check_admin_remains(force, membership, still_admin=ForceRole.FORCE_ADMIN in now_roles, field="roles")
     before = _snapshot(membership)
-    membership.roles = clean
+    membership.roles = now_roles
     membership.save(update_fields=["roles"])
     after = _snapshot(membership)
     if after != before:
@@ -275,7 +332,106 @@ def change_roles(*, actor: Any, force: Force, membership: Membership, roles: Ite
             record_change(
                 action=AuditAction.ALTER, instance=membership, before=before, after=after, actor=actor
             )
+    for grant in RoleGrant.objects.select_for_update().filter(
+        membership=membership, outcome=RoleGrant.Outcome.PENDING
+    ):
+        if grant.role not in clean:
+            _close_grant(
+                actor=actor,
+                force=force,
+                grant=grant,
+                outcome=RoleGrant.Outcome.WITHDRAWN,
+                why=f"Request for role {grant.role} withdrawn (left out of a change of roles)",
+            )
+    for role in asked_roles:
+        _request_grant(actor=actor, force=force, membership=membership, role=role)
     return membership
+
+
+def may_approve(actor: Any, grant: RoleGrant, force: Force) -> bool:
+    """A second administrator: an active force administrator of this force, or a regional
+    administrator of its region; never the one who asked, never the one who would hold the role."""
+    if not getattr(actor, "pk", None) or actor.pk in (grant.requested_by_id, grant.membership.user_id):
+        return False
+    if ForceRole.FORCE_ADMIN in (getattr(actor.membership_in(force), "roles", None) or []):
+        return True
+    return force.region is not None and bool(
+        actor.regional_roles_for(force.region)
+        & {RegionalRoleKind.REGIONAL_ADMIN, RegionalRoleKind.PLATFORM_ADMIN}
+    )
+
+
+APPROVE, DECLINE = "approve", "decline"
+
+
+@transaction.atomic
+def decide_role_grant(
+    *, actor: Any, force: Force, membership: Membership, role: str, decision: str
+) -> Membership:
+    """Approve (a second administrator) or decline (any administrator) a role awaiting approval."""
+    _same_force(force, membership)
+    if decision not in (APPROVE, DECLINE):
+        raise ValidationError({"decision": ["Choose 'approve' or 'decline'."]})
+    membership = Membership.objects.select_for_update().select_related("user", "force").get(pk=membership.pk)
+    grant = (
+        RoleGrant.objects.select_for_update()
+        .select_related("membership")
+        .filter(membership=membership, role=role, outcome=RoleGrant.Outcome.PENDING)
+        .first()
+    )
+    if grant is None:
+        raise ValidationError(
+            {"role": [f"No request for the role '{role}' awaits approval for this person."]}
+        )
+    if decision == DECLINE:
+        _close_grant(
+            actor=actor,
+            force=force,
+            grant=grant,
+            outcome=RoleGrant.Outcome.DECLINED,
+            why=f"Request for role {role} declined",
+        )
+        return membership
+    if not may_approve(actor, grant, force):
+        raise ValidationError(
+            {
+                "role": [
+                    "A second administrator must approve this: not the administrator who asked for the "
+                    "role, nor the person who would hold it."
+                ]
+            }
+        )
+    _close_grant(
+        actor=actor,
+        force=force,
+        grant=grant,
+        outcome=RoleGrant.Outcome.APPROVED,
+        why=f"Role {role} approved by a second administrator",
+    )
+    before = _snapshot(membership)
+    membership.roles = sorted({*membership.roles, role})
+    membership.save(update_fields=["roles"])
+    with tenant_context(force):
+        record_change(
+            action=AuditAction.ALTER,
+            instance=membership,
+            before=before,
+            after=_snapshot(membership),
+            justification=f"Role {role} given on approval (request {grant.uuid})",
+            actor=actor,
+        )
+    return membership
+
+
+def pending_grants_for_regions(regions: Iterable[Any]) -> QuerySet[RoleGrant]:
+    """Role requests awaiting approval in the forces of these regions (the regional page lists them)."""
+    return (
+        RoleGrant.objects.filter(
+            outcome=RoleGrant.Outcome.PENDING, membership__force__region__in=list(regions)
+        )
+        .select_related("membership__user", "membership__force", "requested_by")
+        .order_by("requested_at")
+    )
 
 
 @transaction.atomic
@@ -304,15 +460,13 @@ def suspend_member(*, actor: Any, force: Force, membership: Membership, reason: 
 
 @transaction.atomic
 def reinstate_member(*, actor: Any, force: Force, membership: Membership) -> Membership:
-    """Let a suspended person act in this force again (invited people stay invited until they sign in)."""
+    """Let a suspended person act in this force again (invited people stay invited until they accept)."""
     _same_force(force, membership)
     membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
     if membership.status != Membership.Status.SUSPENDED:
         return membership
     before = _snapshot(membership)
-    membership.status = (
-        Membership.Status.ACTIVE if membership.user.has_usable_password() else Membership.Status.INVITED
-    )
+    membership.status = Membership.Status.ACTIVE if was_accepted(membership) else Membership.Status.INVITED
     membership.save(update_fields=["status"])
     with tenant_context(force):
         record_change(
@@ -349,9 +503,9 @@ def remove_member(*, actor: Any, force: Force, membership: Membership, reason: s
     gone_uuid = membership.uuid
     before = _snapshot(membership)
     with tenant_context(force):
-        from organisation.services import remove_from_all_teams
-
-        teams_left = remove_from_all_teams(actor=actor, user=user)
+        # The organisation app takes the person out of the force's teams (core.signals).
+        answers = membership_ended.send(sender=Membership, force=force, user=user, actor=actor, removed=True)
+        teams_left = sum(int(result or 0) for _receiver, result in answers)
     membership.delete()
     tokens = _revoke_tokens(user, force)
     belongs_elsewhere = (
@@ -393,4 +547,4 @@ def end_sessions_of(user: User) -> int:
 
 def people_queryset() -> MembershipQuerySet:
     """All memberships with their users (scope it with ``restrict(user, action, force=...)``)."""
-    return Membership.objects.select_related("user").order_by("user__email", "pk")
+    return Membership.objects.select_related("user").prefetch_related("role_grants").order_by("user__email", "pk")

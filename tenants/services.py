@@ -8,10 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.urls import reverse
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from core.roles import ForceRole
@@ -79,14 +77,10 @@ def ensure_region(slug: str) -> Region:
 
 @dataclass(frozen=True)
 class OnboardingResult:
+    """The new force and its first administrator's (invited) membership; the link went by email only."""
+
     force: Force
-    admin: User
-    set_password_url: str | None
-
-
-def set_password_path(user: User) -> str:
-    token = default_token_generator.make_token(user)
-    return reverse("tenants:set-password", kwargs={"user_uuid": user.uuid, "token": token})
+    admin_membership: Membership
 
 
 def validate_new_force(*, region_slug: str, slug: str, name: str, admin_email: str) -> dict[str, str]:
@@ -134,12 +128,18 @@ def onboard_force(
     admin_email: str,
     admin_name: str = "",
     actor: User | None = None,
+    absolute_url: Callable[[str], str] | None = None,
 ) -> OnboardingResult:
     """Create a force: schema (cloned from the template), host, first administrator, defaults.
 
     Everything happens in one transaction: PostgreSQL DDL is transactional, so a failure at any
     step (including half-way through cloning the schema) leaves no Force, Domain or schema behind.
+    The first administrator is invited like anyone else (issue 8): their membership is "invited"
+    until they accept by the link emailed to them; the link is never given to the onboarder, and
+    it activates this membership only.
     """
+    from .invitations import email_invitation, issue_invitation
+
     errors = validate_new_force(region_slug=region_slug, slug=slug, name=name, admin_email=admin_email)
     if errors:
         raise ValidationError({k: [v] for k, v in errors.items()})
@@ -150,11 +150,11 @@ def onboard_force(
         force = Force(schema_name=Force.schema_for_slug(slug), slug=slug, name=name.strip(), region=region)
         force.save(verbosity=0)  # clones the template schema (TENANT_BASE_SCHEMA)
         Domain.objects.create(domain=f"{slug}.{settings.SPMP_DOMAIN}", tenant=force, is_primary=True)
-        admin, created = User.objects.get_or_create(
+        admin, _created = User.objects.get_or_create(
             email=admin_email.strip().lower(), defaults={"full_name": admin_name}
         )
-        Membership.objects.create(
-            user=admin, force=force, roles=[ForceRole.FORCE_ADMIN], status=Membership.Status.ACTIVE
+        membership = Membership.objects.create(
+            user=admin, force=force, roles=[ForceRole.FORCE_ADMIN], status=Membership.Status.INVITED
         )
         with schema_context(force.schema_name):
             force_onboarded.send(sender=Force, force=force, actor=actor)
@@ -168,8 +168,20 @@ def onboard_force(
             actor=actor,
         )
         use_public_schema()
-    url = set_password_path(admin) if created or not admin.has_usable_password() else None
-    return OnboardingResult(force=force, admin=admin, set_password_url=url)
+        path = issue_invitation(membership)
+        email_invitation(
+            membership=membership,
+            path=path,
+            absolute_url=absolute_url or _regional_absolute,
+            as_administrator=True,
+        )
+    return OnboardingResult(force=force, admin_membership=membership)
+
+
+def _regional_absolute(path: str) -> str:
+    from core.hosts import regional_url
+
+    return regional_url(None, path)
 
 
 def onboard_forces(
@@ -199,10 +211,3 @@ def onboard_forces(
         if progress:
             progress(ref)
     return results
-
-
-def activate_invited_memberships(user: User) -> int:
-    """A person who set their password from an invitation becomes active where they were invited."""
-    return Membership.objects.filter(user=user, status=Membership.Status.INVITED).update(
-        status=Membership.Status.ACTIVE
-    )

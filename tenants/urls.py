@@ -7,7 +7,8 @@ app_name = "tenants"
 urlpatterns = [
     path("sign-in/", views.SignInView.as_view(), name="sign-in"),
     path("sign-out/", views.sign_out, name="sign-out"),
-    path("set-password/<uuid:user_uuid>/<str:token>/", views.set_password, name="set-password"),
+    path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("", views.home, name="home"),
     path("region/forces/", views.region_forces, name="region-forces"),
+    path("region/role-grants/<uuid:grant_uuid>/", views.region_role_grant, name="region-role-grant"),
 ]

@@ -8,20 +8,23 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
 from audit.services import AuditAction, record_event
 from core.forms import add_service_errors
 from core.hosts import force_url, regional_url
+from core.roles import ForceRole
 
 from .forms import OnboardForceForm, SetPasswordWithEmailForm, SignInForm
+from .invitations import accept_invitation, find_invitation
 from .models import Force, User
+from .people import APPROVE, decide_role_grant, pending_grants_for_regions
 from .services import onboard_force
 
 
@@ -108,30 +111,61 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(regional_url(request, reverse("tenants:sign-in")))
 
 
-def set_password(request: HttpRequest, user_uuid: str, token: str) -> HttpResponse:
-    """The one-time link given to a new administrator or invited officer."""
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """The link emailed to an invitee: it activates the one membership it was issued for.
+
+    Someone without a password sets one here; someone who already signs in must be signed in as
+    the invitee and accept. Anyone else is refused, and nothing else of the account changes.
+    """
     if not _is_regional_host(request):
         raise Http404
-    user = User.objects.filter(uuid=user_uuid).first()
-    if user is None or not default_token_generator.check_token(user, token):
+    found = find_invitation(token)
+    if found is None:
         return render(request, "tenants/set_password_invalid.html", status=400)
-    form = SetPasswordWithEmailForm(user, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        from .services import activate_invited_memberships
-
-        activate_invited_memberships(user)
+    membership = found.membership
+    invitee, force = membership.user, membership.force
+    signed_in = request.user.is_authenticated
+    if signed_in and request.user.pk != invitee.pk:
         record_event(
-            action=AuditAction.ALTER,
-            object_type="user",
-            object_ids=[user.uuid],
-            changed_fields=["password"],
-            actor=user,
-            justification="Set password by link",
+            action=AuditAction.PERMISSION_DENIED,
+            object_type="membership",
+            object_ids=[membership.uuid],
+            justification="An invitation link used while signed in as someone else",
         )
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return HttpResponseRedirect(landing_url(request, user))
-    return render(request, "tenants/set_password.html", {"form": form, "target_user": user})
+        return render(request, "tenants/invitation_not_yours.html", status=403)
+    context: dict[str, Any] = {
+        "force": force,
+        "target_user": invitee,
+        "role_labels": [ForceRole(r).label for r in membership.roles if r in ForceRole.values],
+    }
+    if invitee.has_usable_password():
+        if not signed_in:
+            target = reverse("tenants:sign-in")
+            return HttpResponseRedirect(f"{target}?{urlencode({'next': request.path})}")
+        if request.method == "POST":
+            if accept_invitation(invitation=found, user=invitee) is None:
+                return render(request, "tenants/set_password_invalid.html", status=400)
+            messages.success(request, f"You are now a member of {force.name}.")
+            return HttpResponseRedirect(force_url(request, force))
+        return render(request, "tenants/invitation_accept.html", context)
+    form = SetPasswordWithEmailForm(invitee, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            if accept_invitation(invitation=found, user=invitee) is None:
+                return render(request, "tenants/set_password_invalid.html", status=400)
+            form.save()
+            record_event(
+                action=AuditAction.ALTER,
+                object_type="user",
+                object_ids=[invitee.uuid],
+                changed_fields=["password"],
+                actor=invitee,
+                justification="Set password by invitation link",
+            )
+        login(request, invitee, backend="django.contrib.auth.backends.ModelBackend")
+        return HttpResponseRedirect(force_url(request, force))
+    context["form"] = form
+    return render(request, "tenants/set_password.html", context, status=400 if form.errors else 200)
 
 
 @login_required
@@ -169,13 +203,17 @@ def region_forces(request: HttpRequest) -> HttpResponse:
                 name=form.cleaned_data["name"],
                 admin_email=form.cleaned_data["admin_email"],
                 actor=user,
+                absolute_url=lambda path: regional_url(request, path),
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            link = request.build_absolute_uri(result.set_password_url) if result.set_password_url else None
-            messages.success(request, f"{result.force.name} is onboarded.")
-            request.session["last_onboarding_link"] = link
+            # The same words whether or not the address had an account; the link goes to them only.
+            messages.success(
+                request,
+                f"{result.force.name} is onboarded. We have emailed an invitation to "
+                f"{result.admin_membership.user.email}; they become its administrator when they accept it.",
+            )
             return redirect("tenants:region-forces")
     forces = (
         Force.objects.filter(region__in=regions)
@@ -187,6 +225,39 @@ def region_forces(request: HttpRequest) -> HttpResponse:
         "form": form,
         "forces": [(f, force_url(request, f)) for f in forces],
         "regions": regions,
-        "onboarding_link": request.session.pop("last_onboarding_link", None),
+        "grants": [(g, ForceRole(g.role).label) for g in pending_grants_for_regions(regions)],
     }
     return render(request, "tenants/region_forces.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def region_role_grant(request: HttpRequest, grant_uuid: str) -> HttpResponse:
+    """A regional administrator approves or declines a role awaiting approval in one of their forces."""
+    if not _is_regional_host(request):
+        raise Http404
+    user: User = request.user  # type: ignore[assignment]
+    grant = pending_grants_for_regions(user.administered_regions()).filter(uuid=grant_uuid).first()
+    if grant is None:
+        record_event(
+            action=AuditAction.PERMISSION_DENIED,
+            object_type="role-grant",
+            object_ids=[grant_uuid],
+            justification="A role request outside the regions this person administers",
+        )
+        raise Http404
+    decision = request.POST.get("decision", "")
+    membership = grant.membership
+    try:
+        decide_role_grant(
+            actor=user, force=membership.force, membership=membership, role=grant.role, decision=decision
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        done = "approved" if decision == APPROVE else "declined"
+        messages.success(
+            request,
+            f"{ForceRole(grant.role).label} role for {membership.user.email} in {membership.force.name} {done}.",
+        )
+    return redirect("tenants:region-forces")

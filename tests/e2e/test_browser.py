@@ -225,6 +225,6 @@ def test_regional_administrator_pages(page, site, committed_forces):
     check_accessibility(page, "region-forces-errors")
     # A regional administrator holds no membership: a force's host refuses them.
     assert page.goto(site.force(committed_forces[0], "/subjects/")).status == 404
-    page.goto(site.regional(f"/set-password/{admin.uuid}/not-a-token/"))
+    page.goto(site.regional("/invitations/not-a-token/"))
     assert page.get_by_role("heading", level=1).inner_text() == "This link is not valid"
     check_accessibility(page, "set-password-invalid")

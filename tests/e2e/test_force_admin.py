@@ -5,7 +5,10 @@ officer's open session on the force's host ends at once. Every page passes axe-c
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.core import mail
 from django_tenants.utils import schema_context
 
 from core.roles import ForceRole
@@ -39,9 +42,12 @@ def test_invite_team_and_remove_ends_the_officers_session(page, browser, site, c
     page.get_by_label("Full name").fill("Pat Newcomer")
     page.get_by_label("AOU officer / plan author").check()
     page.get_by_role("button", name="Send invitation").click()
-    link = page.get_by_test_id("set-password-link").inner_text().strip()
+    assert page.get_by_role("heading", level=1).inner_text() == "Invitation sent"
     check_accessibility(page, "invited")
-    assert link.startswith(site.regional("/set-password/"))
+    # The link is emailed to the officer only, never shown to the administrator (issue 8).
+    assert "/invitations/" not in page.content()
+    link = re.search(r"http://\S+/invitations/\S+/", mail.outbox[-1].body).group(0)  # type: ignore[union-attr]
+    assert mail.outbox[-1].to == [OFFICER_EMAIL] and link.startswith(site.regional("/invitations/"))
 
     # The officer, in their own browser, sets a password and lands on the force.
     officer_context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")

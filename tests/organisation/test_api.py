@@ -135,7 +135,7 @@ def _admin_client(force):  # type: ignore[no-untyped-def]
     return token_client(make_user(force=force, roles=[ForceRole.FORCE_ADMIN]), force)
 
 
-def test_invite_over_the_api_returns_the_link_and_refuses_bad_input(force_a):  # type: ignore[no-untyped-def]
+def test_invite_over_the_api_never_returns_the_link_and_refuses_bad_input(force_a):  # type: ignore[no-untyped-def]
     client = _admin_client(force_a)
     response = client.post(
         "/api/v1/people/",
@@ -143,7 +143,7 @@ def test_invite_over_the_api_returns_the_link_and_refuses_bad_input(force_a):  #
         content_type="application/json",
     )
     assert response.status_code == 201
-    assert "/set-password/" in response.json()["set_password_url"]
+    assert "set_password_url" not in response.json() and "/invitations/" not in response.content.decode()
     assert response.json()["status"] == "invited"
     before = Membership.objects.count()
     for body, field in (
@@ -250,3 +250,102 @@ def test_another_forces_person_by_uuid_is_404_and_the_refusal_is_logged(force_a,
         refusals = AuditEvent.objects.filter(action="permission-denied", object_type="membership")
         assert refusals.filter(object_ids=[notts_membership.uuid]).count() == 2
     connection.set_schema_to_public()
+
+
+# --- Issue 8 ----------------------------------------------------------------------------------
+
+
+def test_api_invitation_of_an_address_invited_elsewhere_gives_no_link_and_no_access(
+    force_a, force_b, django_capture_on_commit_callbacks
+):  # type: ignore[no-untyped-def]
+    import re
+
+    from django.core import mail
+    from django.test import Client
+
+    from tests.conftest import DOMAIN
+
+    target = "pending.api@nottinghamshire.test"
+    notts_admin = _admin_client(force_b)
+    with django_capture_on_commit_callbacks(execute=True):
+        notts_admin.post(
+            "/api/v1/people/",
+            {"email": target, "full_name": "Pat Pending", "roles": ["coordinator"]},
+            content_type="application/json",
+        )
+    lincs_admin = _admin_client(force_a)
+    answers = {}
+    for email in (target, "brand.new@lincolnshire.test"):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = lincs_admin.post(
+                "/api/v1/people/", {"email": email, "roles": ["viewer"]}, content_type="application/json"
+            )
+        assert response.status_code == 201
+        assert "/invitations/" not in response.content.decode() and "set_password_url" not in response.json()
+        answers[email] = {
+            k: v for k, v in response.json().items() if k not in ("uuid", "user_uuid", "email", "created_at")
+        }
+    # The same answer whether or not the address had an account (the existing name is not shown).
+    assert answers[target] == answers["brand.new@lincolnshire.test"]
+    assert answers[target]["full_name"] == "" and answers[target]["last_login"] is None
+    link = re.search(r"http://\S+/invitations/\S+/", [m for m in mail.outbox if m.to == [target]][-1].body)
+    path = link.group(0).split(DOMAIN, 1)[1]  # type: ignore[union-attr]
+    password = "a-long-enough-password-42"
+    assert (
+        Client(HTTP_HOST=DOMAIN)
+        .post(path, {"new_password1": password, "new_password2": password})
+        .status_code
+        == 302
+    )
+    assert Membership.objects.get(user__email=target, force=force_a).status == Membership.Status.ACTIVE
+    assert Membership.objects.get(user__email=target, force=force_b).status == Membership.Status.INVITED
+    # Nor can the inviter activate it over the API.
+    membership = Membership.objects.get(user__email=target, force=force_b)
+    response = notts_admin.patch(
+        f"/api/v1/people/{membership.uuid}/", {"status": "active"}, content_type="application/json"
+    )
+    assert response.status_code == 400 and "status" in response.json()["fields"]
+
+
+def test_api_self_grant_is_refused_and_auditor_needs_a_second_administrator(force_a):  # type: ignore[no-untyped-def]
+    first = make_user(force=force_a, roles=[ForceRole.FORCE_ADMIN])
+    second = make_user(force=force_a, roles=[ForceRole.FORCE_ADMIN])
+    first_client, second_client = token_client(first, force_a), token_client(second, force_a)
+    own = Membership.objects.get(user=first, force=force_a)
+    for roles in (["force-admin", "coordinator"], ["force-admin", "auditor"]):
+        response = first_client.patch(
+            f"/api/v1/people/{own.uuid}/", {"roles": roles}, content_type="application/json"
+        )
+        assert response.status_code == 400 and "roles" in response.json()["fields"]
+    own.refresh_from_db()
+    assert own.roles == ["force-admin"]
+    assert first_client.get("/api/v1/audit-events/").status_code == 403
+
+    officer = make_user(force=force_a, roles=[ForceRole.OFFICER])
+    target = Membership.objects.get(user=officer, force=force_a)
+    response = first_client.patch(
+        f"/api/v1/people/{target.uuid}/", {"roles": ["officer", "auditor"]}, content_type="application/json"
+    )
+    assert response.status_code == 200
+    assert response.json()["roles"] == ["officer"] and response.json()["pending_roles"] == ["auditor"]
+    url = f"/api/v1/people/{target.uuid}/role-grants/"
+    response = first_client.post(
+        url, {"role": "auditor", "decision": "approve"}, content_type="application/json"
+    )
+    assert response.status_code == 400 and "role" in response.json()["fields"]
+    assert token_client(officer, force_a).get("/api/v1/audit-events/").status_code == 403
+    response = second_client.post(
+        url, {"role": "auditor", "decision": "approve"}, content_type="application/json"
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["roles"] == ["auditor", "officer"] and response.json()["pending_roles"] == []
+    assert token_client(officer, force_a).get("/api/v1/audit-events/").status_code == 200
+    with schema_context(force_a.schema_name):
+        from audit.models import AuditEvent
+
+        actors = list(
+            AuditEvent.objects.filter(object_type="role-grant")
+            .order_by("id")
+            .values_list("actor_id", flat=True)
+        )
+    assert actors == [first.pk, second.pk]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -27,15 +28,21 @@ def _onboard(**overrides):
     return onboard_force(**args)
 
 
-def test_onboarding_creates_schema_domain_admin_and_link(forces):
-    result = _onboard()
+def test_onboarding_creates_schema_domain_and_invites_the_admin_by_email(
+    forces, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        result = _onboard()
     force = result.force
     assert force.schema_name == "force_leicestershire"
     assert schema_exists(force.schema_name)
     assert Domain.objects.get(tenant=force).domain == "leicestershire.spmp.localhost"
     membership = Membership.objects.get(force=force, user__email="aou.lead@leicestershire.example")
     assert membership.roles == [ForceRole.FORCE_ADMIN]
-    assert result.set_password_url and "/set-password/" in result.set_password_url
+    assert membership.status == Membership.Status.INVITED and result.admin_membership == membership
+    assert not hasattr(result, "set_password_url")
+    assert mail.outbox[-1].to == ["aou.lead@leicestershire.example"]
+    assert "/invitations/" in mail.outbox[-1].body
     assert force.region.slug == "east-midlands"
 
 
@@ -104,7 +111,7 @@ def test_a_failure_after_the_clone_in_a_defaults_receiver_rolls_back_too(forces)
     assert not schema_exists("force_leicestershire")
 
 
-def test_command_onboards_and_prints_the_set_password_link(forces, capsys):
+def test_command_onboards_and_does_not_print_the_link(forces, capsys):
     call_command(
         "onboard_force",
         region="east-midlands",
@@ -114,7 +121,7 @@ def test_command_onboards_and_prints_the_set_password_link(forces, capsys):
     )
     out = capsys.readouterr().out
     assert "Onboarded Leicestershire Police" in out
-    assert "/set-password/" in out
+    assert "/invitations/" not in out and "emailed to lead@leicestershire.example" in out
 
 
 @pytest.mark.parametrize(
@@ -201,7 +208,7 @@ def test_regional_admin_onboards_a_force_from_the_page(forces, client_for):
     assert response.status_code == 302
     page = client.get("/region/forces/")
     assert b"Derbyshire Constabulary" in page.content
-    assert b"/set-password/" in page.content
+    assert b"/invitations/" not in page.content and b"emailed an invitation" in page.content
     assert schema_exists("force_derbyshire")
 
 
@@ -233,3 +240,64 @@ def test_regional_admin_cannot_onboard_into_another_region(forces, client_for):
 def test_officer_without_regional_role_is_refused_the_regional_page(forces, client_for, force_a):
     officer = make_user(force=force_a, roles=[ForceRole.OFFICER])
     assert client_for(officer, None).get("/region/forces/").status_code == 403
+
+
+def test_onboarding_a_pending_invitee_as_first_admin_does_not_open_their_other_force(
+    forces, force_b, client_for, django_capture_on_commit_callbacks
+):
+    """Issue 8: a regional administrator names, as a new force's first administrator, someone
+    invited to Nottinghamshire who has no password yet. No link reaches the regional administrator,
+    and the invitee's new link opens the new force only."""
+    import re
+
+    from django.test import Client
+
+    from tenants.people import invite_member
+    from tests.conftest import DOMAIN
+
+    target = "pending.lead@nottinghamshire.test"
+    with django_capture_on_commit_callbacks(execute=True):
+        invite_member(actor=None, force=force_b, email=target, roles=[ForceRole.COORDINATOR])
+    region = Region.objects.get(slug="east-midlands")
+    regional = make_user(regional=(RegionalRoleKind.REGIONAL_ADMIN, region))
+    client = client_for(regional, None)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/region/forces/",
+            {
+                "region": "east-midlands",
+                "slug": "derbyshire",
+                "name": "Derbyshire Constabulary",
+                "admin_email": target,
+            },
+        )
+    assert response.status_code == 302
+    page = client.get("/region/forces/").content.decode()
+    assert "/invitations/" not in page and "set-password" not in page
+    assert f"We have emailed an invitation to {target}" in page  # the words for any address
+    message = [m for m in mail.outbox if m.to == [target]][-1]
+    assert "Derbyshire" in message.subject
+    path = re.search(r"http://\S+/invitations/\S+/", message.body).group(0).split(DOMAIN, 1)[1]  # type: ignore[union-attr]
+    password = "a-long-enough-password-42"
+    holder = Client(HTTP_HOST=DOMAIN)
+    assert holder.post(path, {"new_password1": password, "new_password2": password}).status_code == 302
+    derbyshire = Force.objects.get(slug="derbyshire")
+    assert Membership.objects.get(user__email=target, force=derbyshire).status == Membership.Status.ACTIVE
+    assert Membership.objects.get(user__email=target, force=force_b).status == Membership.Status.INVITED
+
+
+def test_the_command_also_keeps_the_link_from_whoever_runs_it(forces, force_b, capsys):
+    from tenants.people import invite_member
+
+    target = "pending.cmd@nottinghamshire.test"
+    invite_member(actor=None, force=force_b, email=target, roles=[ForceRole.VIEWER])
+    call_command(
+        "onboard_force",
+        region="east-midlands",
+        slug="leicestershire",
+        name="Leicestershire Police",
+        admin_email=target,
+    )
+    out = capsys.readouterr().out
+    assert "/invitations/" not in out and "set-password" not in out
+    assert Membership.objects.get(user__email=target, force=force_b).status == Membership.Status.INVITED

@@ -49,8 +49,8 @@ def test_done_when_invite_set_password_team_and_remove_ends_the_session_at_once(
     membership = Membership.objects.get(user=officer, force=force_a)
     assert membership.status == Membership.Status.INVITED and membership.roles == [ForceRole.OFFICER]
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["new.officer@lincolnshire.test"]
-    link = re.search(r"http://\S+/set-password/\S+/", mail.outbox[0].body).group(0)  # type: ignore[union-attr]
-    assert link.encode() in response.content  # shown to the administrator too
+    link = re.search(r"http://\S+/invitations/\S+/", mail.outbox[0].body).group(0)  # type: ignore[union-attr]
+    assert link.encode() not in response.content  # emailed to the invitee only (issue 8)
     assert not Membership.objects.filter(user=officer, force=force_b).exists()
 
     # The officer sets a password (on the regional host) and lands signed in.
@@ -116,7 +116,7 @@ def test_inviting_an_existing_member_or_an_unknown_role_saves_nothing(force_a, c
     assert mail.outbox == []
 
 
-def test_a_member_of_another_force_is_added_active_without_a_password_link(
+def test_a_member_of_another_force_is_invited_to_accept_not_asked_for_a_password(
     force_a, force_b, client_for, django_capture_on_commit_callbacks
 ):  # type: ignore[no-untyped-def]
     admin = _admin(force_a)
@@ -126,9 +126,9 @@ def test_a_member_of_another_force_is_added_active_without_a_password_link(
             "/force-admin/people/invite/", {"email": notts.email, "roles": [ForceRole.VISITING_OFFICER]}
         )
     assert response.status_code == 201
-    assert Membership.objects.get(user=notts, force=force_a).status == Membership.Status.ACTIVE
+    assert Membership.objects.get(user=notts, force=force_a).status == Membership.Status.INVITED
     assert Membership.objects.get(user=notts, force=force_b).roles == [ForceRole.OFFICER]
-    assert "set-password" not in mail.outbox[0].body
+    assert "Sign in as" in mail.outbox[0].body and "Set your password" not in mail.outbox[0].body
 
 
 def test_change_roles_several_per_person_and_audited(force_a, client_for):  # type: ignore[no-untyped-def]
@@ -151,7 +151,8 @@ def test_last_force_administrator_cannot_remove_suspend_or_demote_themself(force
     Membership.objects.filter(force=force_a, roles__contains=[ForceRole.FORCE_ADMIN]).update(
         status=Membership.Status.SUSPENDED
     )
-    admin = _admin(force_a)
+    # Also an officer: stepping down means giving up a role, never taking one (issue 8).
+    admin = make_user(force=force_a, roles=[ForceRole.FORCE_ADMIN, ForceRole.OFFICER])
     membership = Membership.objects.get(user=admin, force=force_a)
     client = client_for(admin, force_a)
     for path, data in (
@@ -163,7 +164,8 @@ def test_last_force_administrator_cannot_remove_suspend_or_demote_themself(force
         assert response.status_code == 400, path
         assert b"last active force administrator" in response.content
     membership.refresh_from_db()
-    assert membership.status == Membership.Status.ACTIVE and membership.roles == [ForceRole.FORCE_ADMIN]
+    assert membership.status == Membership.Status.ACTIVE
+    assert membership.roles == [ForceRole.FORCE_ADMIN, ForceRole.OFFICER]
     # With a second administrator, the first may step down.
     make_user(force=force_a, roles=[ForceRole.FORCE_ADMIN])
     assert (
@@ -315,3 +317,196 @@ def test_people_list_pages_through_a_large_force(force_a, client_for):  # type: 
     second = client.get("/force-admin/people/", {"role": ForceRole.VIEWER, "page": 2}).content.decode()
     assert "pc051@" in second and "pc000@" not in second
     assert "role=viewer&amp;page=1" in second
+
+
+# --- Issue 8: invitations go to the invitee only and activate one membership; no self-granted roles --
+
+LINK = re.compile(r"http://\S+/invitations/\S+/")
+
+
+def _link_in(message) -> str:  # type: ignore[no-untyped-def]
+    return LINK.search(message.body).group(0).split(DOMAIN, 1)[1]  # type: ignore[union-attr]
+
+
+def _invite_page(client, email, roles, capture):  # type: ignore[no-untyped-def]
+    with capture(execute=True):
+        return client.post("/force-admin/people/invite/", {"email": email, "roles": roles})
+
+
+def test_an_administrator_cannot_take_over_an_account_invited_to_another_force(
+    force_a, force_b, client_for, django_capture_on_commit_callbacks
+):  # type: ignore[no-untyped-def]
+    """Nottinghamshire invites someone who has no password yet; Lincolnshire's administrator then
+    "invites" the same address. Lincolnshire gets no link, and the invitee's Lincolnshire link does
+    not open their Nottinghamshire membership."""
+    target = "pending.person@nottinghamshire.test"
+    notts_admin, lincs_admin = _admin(force_b), _admin(force_a)
+    _invite_page(
+        client_for(notts_admin, force_b), target, [ForceRole.COORDINATOR], django_capture_on_commit_callbacks
+    )
+    notts_link = _link_in(mail.outbox[-1])
+    notts = Membership.objects.get(user__email=target, force=force_b)
+
+    lincs_client = client_for(lincs_admin, force_a)
+    attack = _invite_page(lincs_client, target, [ForceRole.VIEWER], django_capture_on_commit_callbacks)
+    fresh = _invite_page(
+        lincs_client, "nobody.yet@lincolnshire.test", [ForceRole.VIEWER], django_capture_on_commit_callbacks
+    )
+    assert attack.status_code == fresh.status_code == 201
+    for response in (attack, fresh):
+        assert b"/invitations/" not in response.content and b"set-password" not in response.content
+
+    # The same page whatever the address (no hint that it already had an account).
+    def page_of(response, email):  # type: ignore[no-untyped-def]
+        main = response.content.decode().split("<main", 1)[1].split("</main>", 1)[0]
+        return re.sub(r"[0-9a-f]{8}-[0-9a-f-]{27}", "UUID", main.replace(email, "EMAIL"))
+
+    assert page_of(attack, target) == page_of(fresh, "nobody.yet@lincolnshire.test")
+    # The link went to the invitee, by email only.
+    lincs_mail = [m for m in mail.outbox if m.to == [target]][-1]
+    lincs_link = _link_in(lincs_mail)
+    assert lincs_link != notts_link
+
+    # Whoever holds the Lincolnshire link (the invitee) sets a password: only Lincolnshire opens.
+    holder = Client(HTTP_HOST=DOMAIN)
+    password = "a-long-enough-password-42"
+    response = holder.post(lincs_link, {"new_password1": password, "new_password2": password})
+    assert response.status_code == 302 and "lincolnshire" in response["Location"]
+    assert Membership.objects.get(user__email=target, force=force_a).status == Membership.Status.ACTIVE
+    notts.refresh_from_db()
+    assert notts.status == Membership.Status.INVITED
+    on_notts = Client(HTTP_HOST=host_of(force_b))
+    on_notts.cookies = holder.cookies
+    assert on_notts.get("/").status_code == 404
+    # A used link never works again.
+    assert holder.get(lincs_link).status_code == 400
+    # The Nottinghamshire link is still the invitee's own: signed in as them, they accept it.
+    response = holder.get(notts_link)
+    assert (
+        response.status_code == 200
+        and b"Accept your invitation to Nottinghamshire Police" in response.content
+    )
+    assert holder.post(notts_link).status_code == 302
+    notts.refresh_from_db()
+    assert notts.status == Membership.Status.ACTIVE
+    accepted = _events(force_b, object_type="membership", action="alter", object_ids=[notts.uuid])
+    assert accepted and accepted[-1].actor_id == notts.user_id
+
+
+def test_someone_who_already_signs_in_is_invited_until_they_accept_it_themself(
+    force_a, force_b, client_for, django_capture_on_commit_callbacks
+):  # type: ignore[no-untyped-def]
+    admin = _admin(force_a)
+    notts = make_user(force=force_b, roles=[ForceRole.OFFICER])
+    response = _invite_page(
+        client_for(admin, force_a),
+        notts.email,
+        [ForceRole.VISITING_OFFICER],
+        django_capture_on_commit_callbacks,
+    )
+    assert response.status_code == 201 and b"/invitations/" not in response.content
+    membership = Membership.objects.get(user=notts, force=force_a)
+    assert membership.status == Membership.Status.INVITED
+    assert client_for(notts, force_a).get("/").status_code == 404  # not a member until they accept
+    link = _link_in(mail.outbox[-1])
+    assert mail.outbox[-1].to == [notts.email]
+    # Not signed in: asked to sign in first. Signed in as someone else (the inviter): refused.
+    response = Client(HTTP_HOST=DOMAIN).get(link)
+    assert response.status_code == 302 and "/sign-in/" in response["Location"]
+    assert client_for(admin, None).post(link).status_code == 403
+    membership.refresh_from_db()
+    assert membership.status == Membership.Status.INVITED
+    # The invitee, signed in, accepts.
+    invitee = client_for(notts, None)
+    assert invitee.post(link).status_code == 302
+    membership.refresh_from_db()
+    assert membership.status == Membership.Status.ACTIVE
+    assert Membership.objects.get(user=notts, force=force_b).roles == [ForceRole.OFFICER]
+
+
+def test_an_administrator_cannot_give_themself_a_role(force_a, client_for):  # type: ignore[no-untyped-def]
+    admin = _admin(force_a)
+    make_user(force=force_a, roles=[ForceRole.FORCE_ADMIN])  # so giving up the admin role is allowed
+    membership = Membership.objects.get(user=admin, force=force_a)
+    client = client_for(admin, force_a)
+    for roles in ([ForceRole.FORCE_ADMIN, ForceRole.COORDINATOR], [ForceRole.FORCE_ADMIN, ForceRole.AUDITOR]):
+        response = client.post(f"/force-admin/people/{membership.uuid}/", {"roles": roles})
+        assert response.status_code == 400
+        assert b"You cannot give yourself a role" in response.content
+    membership.refresh_from_db()
+    assert membership.roles == [ForceRole.FORCE_ADMIN]
+    assert client.get("/subjects/").status_code == 403
+    assert client.get("/audit/").status_code == 403
+
+
+def test_the_auditor_role_needs_a_second_administrator_and_both_steps_are_logged(
+    force_a, force_b, client_for
+):  # type: ignore[no-untyped-def]
+    first, second = _admin(force_a), _admin(force_a)
+    officer = make_user(force=force_a, roles=[ForceRole.OFFICER])
+    membership = Membership.objects.get(user=officer, force=force_a)
+    first_client = client_for(first, force_a)
+    response = first_client.post(
+        f"/force-admin/people/{membership.uuid}/", {"roles": [ForceRole.OFFICER, ForceRole.AUDITOR]}
+    )
+    assert response.status_code == 302
+    membership.refresh_from_db()
+    assert membership.roles == [ForceRole.OFFICER]  # asked for, not given
+    assert client_for(officer, force_a).get("/audit/").status_code == 403
+    page = first_client.get(f"/force-admin/people/{membership.uuid}/").content.decode()
+    assert "Awaiting a second administrator" in page and 'value="approve"' not in page
+    # The administrator who asked cannot approve; nor can the person concerned (were they an admin).
+    grant_url = f"/force-admin/people/{membership.uuid}/role-grants/"
+    response = first_client.post(grant_url, {"role": ForceRole.AUDITOR, "decision": "approve"})
+    assert response.status_code == 400 and b"A second administrator must approve" in response.content
+    membership.refresh_from_db()
+    assert ForceRole.AUDITOR not in membership.roles
+    # A second administrator approves.
+    second_client = client_for(second, force_a)
+    assert 'value="approve"' in second_client.get(f"/force-admin/people/{membership.uuid}/").content.decode()
+    response = second_client.post(grant_url, {"role": ForceRole.AUDITOR, "decision": "approve"})
+    assert response.status_code == 302
+    membership.refresh_from_db()
+    assert membership.roles == [ForceRole.AUDITOR, ForceRole.OFFICER]
+    assert client_for(officer, force_a).get("/audit/").status_code == 200
+    grant_events = _events(force_a, object_type="role-grant")
+    assert [e.actor_id for e in grant_events] == [first.pk, second.pk]
+    assert grant_events[0].changes == {"requested_role": {"before": None, "after": "auditor"}}
+    assert grant_events[1].changes == {"outcome": {"before": "pending", "after": "approved"}}
+    given = _events(force_a, object_type="membership", action="alter", actor_id=second.pk)
+    assert given and given[-1].changes["roles"]["after"] == "auditor, officer"
+    assert _events(force_b, object_type="role-grant") == []
+
+
+def test_a_lone_administrator_cannot_make_themself_auditor_but_the_regional_administrator_can_approve(
+    force_a, client_for
+):  # type: ignore[no-untyped-def]
+    from core.roles import RegionalRoleKind
+    from tenants.models import RoleGrant
+
+    Membership.objects.filter(force=force_a, roles__contains=[ForceRole.FORCE_ADMIN]).update(
+        status=Membership.Status.SUSPENDED
+    )
+    admin = _admin(force_a)
+    colleague = make_user(force=force_a, roles=[ForceRole.ANALYST])
+    membership = Membership.objects.get(user=colleague, force=force_a)
+    client_for(admin, force_a).post(f"/force-admin/people/{membership.uuid}/", {"roles": [ForceRole.AUDITOR]})
+    grant = RoleGrant.objects.get(membership=membership, outcome=RoleGrant.Outcome.PENDING)
+    other_region = make_user(regional=(RegionalRoleKind.REGIONAL_ADMIN, _region("wales")))
+    assert client_for(other_region, None).post(
+        f"/region/role-grants/{grant.uuid}/", {"decision": "approve"}
+    ).status_code in (403, 404)
+    regional = make_user(regional=(RegionalRoleKind.REGIONAL_ADMIN, force_a.region))
+    regional_client = client_for(regional, None)
+    assert colleague.email.encode() in regional_client.get("/region/forces/").content
+    response = regional_client.post(f"/region/role-grants/{grant.uuid}/", {"decision": "approve"})
+    assert response.status_code == 302
+    membership.refresh_from_db()
+    assert membership.roles == [ForceRole.AUDITOR]
+    assert _events(force_a, object_type="role-grant", actor_id=regional.pk)
+
+
+def _region(slug):  # type: ignore[no-untyped-def]
+    from tenants.services import ensure_region
+
+    return ensure_region(slug)

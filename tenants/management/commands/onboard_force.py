@@ -7,7 +7,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from core.hosts import regional_url
 from tenants.services import onboard_force
 
 
@@ -37,7 +36,8 @@ class Command(BaseCommand):
                 f"(schema {result.force.schema_name})."
             )
         )
-        if result.set_password_url:
-            self.stdout.write(
-                f"Set-password link for {result.admin.email}: {regional_url(None, result.set_password_url)}"
-            )
+        # The link goes to the administrator only, by email, never to whoever runs this (issue 8).
+        self.stdout.write(
+            f"An invitation has been emailed to {result.admin_membership.user.email}; they become the "
+            "force's administrator when they accept it."
+        )
