@@ -547,4 +547,8 @@ def end_sessions_of(user: User) -> int:
 
 def people_queryset() -> MembershipQuerySet:
     """All memberships with their users (scope it with ``restrict(user, action, force=...)``)."""
-    return Membership.objects.select_related("user").prefetch_related("role_grants").order_by("user__email", "pk")
+    return (
+        Membership.objects.select_related("user")
+        .prefetch_related("role_grants")
+        .order_by("user__email", "pk")
+    )
