@@ -12,7 +12,7 @@ help:
 	@echo "make demo       run the demo region on http://spmp.localhost:$(PORT) (embedded PostgreSQL)"
 	@echo "make test       the whole test suite"
 	@echo "make test-fast  skip the slow tiers (browser, fuzzing, worker, embedded database)"
-	@echo "make lint       ruff and mypy"
+	@echo "make lint       ruff, mypy and the import contracts (dependencies run one way)"
 	@echo "make bench      benchmarks, as ratios against baselines measured in the same run"
 
 $(VENV)/.installed: pyproject.toml
@@ -57,6 +57,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
+	$(VENV)/bin/lint-imports
 
 bench: install
 	$(PY) -m bench

@@ -1,18 +1,22 @@
-"""Celery tasks of the job system; thin wrappers over jobs.registry."""
+"""Celery tasks of the job system; thin wrappers over jobs.registry.
+
+``shared_task`` binds them to the project's app (``spmp_platform.celery``, a tenant-schemas-celery
+``CeleryApp``) without this app importing the project package.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from celery import shared_task
 from django.utils import timezone
 
 from core.tenancy import current_schema
-from spmp_platform.celery import app
 
 from .registry import forces_for_jobs, get_job, run_for_force
 
 
-@app.task(name="jobs.tasks.fan_out_job")
+@shared_task(name="jobs.tasks.fan_out_job")
 def fan_out_job(name: str, day: str | None = None) -> int:
     """Beat entry point: queue ``run_job_in_force`` once per force, each in that force's schema."""
     job = get_job(name)
@@ -28,7 +32,7 @@ def fan_out_job(name: str, day: str | None = None) -> int:
     return len(forces)
 
 
-@app.task(name="jobs.tasks.run_job_in_force")
+@shared_task(name="jobs.tasks.run_job_in_force")
 def run_job_in_force(name: str, day: str) -> str:
     """Run one job for the force whose schema tenant-schemas-celery switched to."""
     from django_tenants.utils import get_public_schema_name, get_tenant_model, schema_context
