@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework import exceptions, permissions
 
-from audit.services import AuditAction, record_event
+from audit.services import AuditAction, RecordType, record_event
 from tenants.middleware import log_non_member
 
 
@@ -65,7 +65,7 @@ class ForcePermission(HostMembership):
         model = getattr(getattr(view, "queryset", None), "model", None)
         record_event(
             action=AuditAction.PERMISSION_DENIED,
-            object_type=model._meta.model_name if model is not None else "",
+            object_type=RecordType.for_model(model) if model is not None else None,
             object_ids=[view.kwargs[view.lookup_url_kwarg or view.lookup_field]]
             if _is_uuid(view.kwargs.get(view.lookup_url_kwarg or view.lookup_field))
             else [],

@@ -9,6 +9,7 @@ from django.db import models
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 
+from audit.choices import RecordType
 from audit.services import AuditAction, record_event
 from core.normalise import pnc_key
 from core.roles import Perm
@@ -125,7 +126,7 @@ class SubjectViewSet(ForceModelViewSet):
             # record, and every read of personal data is logged.
             record_event(
                 action=AuditAction.CONSULT,
-                object_type="subject",
+                object_type=RecordType.SUBJECT,
                 object_ids=[subject.uuid],
                 justification="Returned by an API update that changed nothing",
                 actor=self.request.user,

@@ -11,6 +11,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit.choices import RecordType
 from audit.services import AuditAction, record_event
 from tenants import tokens as services
 from tenants.models import ApiToken
@@ -99,7 +100,7 @@ class IssueTokenView(APIView):
         if user is None:
             record_event(
                 action=AuditAction.SIGN_IN_FAILED,
-                object_type="user",
+                object_type=RecordType.USER,
                 justification="Failed API token sign-in",
             )
             if getattr(django_request, "axes_locked_out", False):
@@ -112,7 +113,7 @@ class IssueTokenView(APIView):
         if force is not None and user.membership_in(force) is None:  # type: ignore[attr-defined]
             record_event(
                 action=AuditAction.SIGN_IN_FAILED,
-                object_type="user",
+                object_type=RecordType.USER,
                 object_ids=[user.uuid],
                 actor=user,
                 justification="API token sign-in refused: not a member of this force",

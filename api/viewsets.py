@@ -47,7 +47,7 @@ from django.db import models, transaction
 from rest_framework import mixins, viewsets
 from rest_framework.response import Response
 
-from audit.services import AuditAction, record_event
+from audit.services import AuditAction, RecordType, record_event
 from core.scoping import scoped_queryset_class
 from core.tenancy import host_force
 
@@ -160,8 +160,8 @@ class ForceViewSetMixin:
         header = self.reason_headers.get(action)
         return header.read(self.request) if header else ""
 
-    def audit_object_type(self) -> str:
-        return str(self.queryset.model._meta.model_name)
+    def audit_object_type(self) -> RecordType:
+        return RecordType.for_model(self.queryset.model)
 
     def audit_retrieve(self, instance: Any, reason: str) -> None:
         """One consult event for opening one record, with the reason given."""

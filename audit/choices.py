@@ -1,4 +1,7 @@
-"""What an audit event records: the DPA 2018 s.62 operations plus security events."""
+"""What an audit event records: the DPA 2018 s.62 operations plus security events, and the
+record types events are about."""
+
+from __future__ import annotations
 
 from django.db import models
 
@@ -14,3 +17,38 @@ class AuditAction(models.TextChoices):
     SIGN_OUT = "sign-out", "Signed out"
     SIGN_IN_FAILED = "sign-in-failed", "Failed sign-in"
     PERMISSION_DENIED = "permission-denied", "Permission denied"
+
+
+class RecordType(models.TextChoices):
+    """What kind of record an event is about (``AuditEvent.object_type``).
+
+    One value per audited record type; ``for_model`` maps a model instance to its type, so a model
+    that is audited but not listed fails loudly in tests (tests/audit/test_record_types.py) rather
+    than writing a free string.
+    """
+
+    USER = "user", "User"
+    FORCE = "force", "Force"
+    MEMBERSHIP = "membership", "Membership"
+    ROLE_GRANT = "role-grant", "Role grant"
+    AREA = "area", "Area"
+    TEAM = "team", "Team"
+    PRACTICE_SETTINGS = "practicesettings", "Practice settings"
+    SUBJECT = "subject", "Subject"
+    AUDIT_EVENT = "audit_event", "Access log event"
+    API_TOKEN = "apitoken", "API token"
+    ORDER_TYPE = "ordertype", "Order type"
+
+    @classmethod
+    def for_model(cls, model: object) -> RecordType:
+        """The record type of a model or instance (by model name); ``LookupError`` if none."""
+        return cls.named(model._meta.model_name)  # type: ignore[attr-defined]
+
+    @classmethod
+    def named(cls, name: str) -> RecordType:
+        """The record type called ``name`` (a value, or a model name); ``LookupError`` if none."""
+        by_model = {"rolegrant": cls.ROLE_GRANT, "auditevent": cls.AUDIT_EVENT}
+        try:
+            return by_model.get(name) or cls(name)
+        except ValueError:
+            raise LookupError(f"No audit RecordType for {name!r}: add one to audit.choices.") from None

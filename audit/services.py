@@ -3,19 +3,30 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
 from typing import Any
 
 from core import request_context
 from core.tenancy import force_slug
 
-from .choices import AuditAction
+from .choices import AuditAction, RecordType
 from .models import AuditEvent
 
-__all__ = ["AUDIT_EVENT_OBJECT_TYPE", "AuditAction", "record_change", "record_event", "record_log_consulted"]
+__all__ = [
+    "AUDIT_EVENT_OBJECT_TYPE",
+    "AuditAction",
+    "AuditedChange",
+    "RecordType",
+    "audited_change",
+    "record_change",
+    "record_event",
+    "record_log_consulted",
+]
 
 # The object type naming the log's own events when the log is read.
-AUDIT_EVENT_OBJECT_TYPE = "audit_event"
+AUDIT_EVENT_OBJECT_TYPE = RecordType.AUDIT_EVENT
 
 
 def _actor_fields(actor: Any) -> dict[str, Any]:
@@ -28,8 +39,8 @@ def _actor_fields(actor: Any) -> dict[str, Any]:
 
 def record_event(
     *,
-    action: AuditAction | str,
-    object_type: str = "",
+    action: AuditAction,
+    object_type: RecordType | None = None,
     object_ids: Iterable[uuid.UUID | str] = (),
     justification: str = "",
     recipient: str = "",
@@ -46,7 +57,7 @@ def record_event(
         actor = ctx.user
     return AuditEvent.objects.create(
         action=str(action),
-        object_type=object_type,
+        object_type=str(object_type or ""),
         object_ids=[uuid.UUID(str(i)) for i in object_ids],
         justification=justification,
         recipient=recipient,
@@ -61,7 +72,7 @@ def record_event(
 
 def record_change(
     *,
-    action: AuditAction | str,
+    action: AuditAction,
     instance: Any,
     before: Mapping[str, Any] | None,
     after: Mapping[str, Any],
@@ -84,13 +95,68 @@ def record_change(
     }
     return record_event(
         action=action,
-        object_type=instance._meta.model_name,
+        object_type=RecordType.for_model(instance),
         object_ids=[instance.uuid],
         changed_fields=changed,
         changes=values,
         justification=justification,
         actor=actor,
     )
+
+
+@dataclass
+class AuditedChange:
+    """What the body of ``audited_change`` may adjust: the instance (if it was re-read), the
+    justification; and, after the block, the event written (None when nothing changed)."""
+
+    instance: Any
+    justification: str = ""
+    event: AuditEvent | None = field(default=None, init=False)
+
+
+@contextmanager
+def audited_change(
+    instance: Any,
+    snapshot: Callable[[Any], Mapping[str, Any]],
+    *,
+    action: AuditAction = AuditAction.ALTER,
+    restricted: Iterable[str] = (),
+    justification: str = "",
+    actor: Any = None,
+    in_force: Any = None,
+    always: bool = False,
+) -> Iterator[AuditedChange]:
+    """Snapshot, change, compare, record: the one way a service logs an alteration.
+
+    ::
+
+        with audited_change(subject, snapshot_subject, actor=actor, restricted=NAMES) as change:
+            subject.family_name = "NEW"
+            subject.save()
+
+    ``snapshot(instance)`` is taken before and after the block; if they differ (or ``always``), one
+    ``record_change`` event names the changed fields (values kept only outside ``restricted``). An
+    exception in the block records nothing. ``in_force`` writes the event in that force's log
+    (for services that change public rows on a force's behalf, e.g. memberships).
+    """
+    before = dict(snapshot(instance))
+    change = AuditedChange(instance=instance, justification=justification)
+    yield change
+    after = dict(snapshot(change.instance))
+    if after == before and not always:
+        return
+    from django_tenants.utils import tenant_context
+
+    with tenant_context(in_force) if in_force is not None else nullcontext():
+        change.event = record_change(
+            action=action,
+            instance=change.instance,
+            before=before,
+            after=after,
+            restricted=restricted,
+            justification=change.justification,
+            actor=actor,
+        )
 
 
 def _jsonable(value: Any) -> Any:
@@ -152,7 +218,7 @@ def on_access_refused(
     route, ids = route_of(request)
     record_event(
         action=AuditAction.PERMISSION_DENIED,
-        object_type=object_type,
+        object_type=RecordType.named(object_type) if object_type else None,
         object_ids=ids,
         justification=f"{request.method} {route} needs the '{permission}' permission",
         actor=user,

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from audit.services import AuditAction, record_change
+from audit.services import audited_change
 
 from .choices import IntervalUnit, RiskLevel, SubjectCondition
 from .models import PlanScopeRule, PracticeSettings, ReviewInterval
@@ -180,7 +180,6 @@ def update_practice_settings(
         .prefetch_related("review_intervals", "scope_rules")
         .get(singleton=True)
     )
-    before = snapshot(settings_row)
     errors: dict[str, list[str]] = {}
 
     intervals: dict[str, IntervalValue] = {}
@@ -225,38 +224,36 @@ def update_practice_settings(
     if errors:
         raise ValidationError(errors)
 
-    for level, value in intervals.items():
-        ReviewInterval.objects.update_or_create(
-            settings=settings_row, risk_level=level, defaults={"every": value.every, "unit": value.unit}
-        )
-    for field, days in reminder_values.items():
-        setattr(settings_row, field, days)
-    if scope is not None:
-        settings_row.scope_rules.exclude(order_type_code__in=list(scope)).delete()
-        for code, condition in scope.items():
-            PlanScopeRule.objects.update_or_create(
-                settings=settings_row, order_type_code=code, defaults={"subject_condition": condition}
+    with audited_change(
+        settings_row,
+        snapshot,
+        justification="Practice settings changed; they apply to schedules made from now on",
+        actor=actor,
+    ) as change:
+        for level, value in intervals.items():
+            ReviewInterval.objects.update_or_create(
+                settings=settings_row, risk_level=level, defaults={"every": value.every, "unit": value.unit}
             )
-    if options is not None:
-        settings_row.tactical_options = options
-    if markers is not None:
-        settings_row.warning_markers = markers
-    settings_row.updated_at = timezone.now()
-    settings_row.save()
+        for field, days in reminder_values.items():
+            setattr(settings_row, field, days)
+        if scope is not None:
+            settings_row.scope_rules.exclude(order_type_code__in=list(scope)).delete()
+            for code, condition in scope.items():
+                PlanScopeRule.objects.update_or_create(
+                    settings=settings_row, order_type_code=code, defaults={"subject_condition": condition}
+                )
+        if options is not None:
+            settings_row.tactical_options = options
+        if markers is not None:
+            settings_row.warning_markers = markers
+        settings_row.updated_at = timezone.now()
+        settings_row.save()
 
-    fresh = PracticeSettings.objects.prefetch_related("review_intervals", "scope_rules").get(
-        pk=settings_row.pk
-    )
-    after = snapshot(fresh)
-    if after != before:
-        record_change(
-            action=AuditAction.ALTER,
-            instance=fresh,
-            before=before,
-            after=after,
-            justification="Practice settings changed; they apply to schedules made from now on",
-            actor=actor,
+        # Re-read with the relations, so the after-snapshot sees the rows just written.
+        fresh = PracticeSettings.objects.prefetch_related("review_intervals", "scope_rules").get(
+            pk=settings_row.pk
         )
+        change.instance = fresh
     return fresh
 
 

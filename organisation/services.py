@@ -8,7 +8,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from audit.services import AuditAction, record_change, record_event
+from audit.choices import RecordType
+from audit.services import AuditAction, audited_change, record_change, record_event
 from core.tenancy import active_force
 
 from .choices import TeamKind
@@ -59,15 +60,12 @@ def update_area(*, actor: Any, area: Area, **changes: Any) -> Area:
     if unknown:
         raise ValidationError({k: ["This field cannot be changed here."] for k in sorted(unknown)})
     area = Area.objects.select_for_update().get(pk=area.pk)
-    before = _area_snapshot(area)
-    for field, value in changes.items():
-        value = (value or "").strip()
-        setattr(area, field, value.upper() if field == "code" else value)
-    _validate_area(area)
-    area.save()
-    after = _area_snapshot(area)
-    if after != before:
-        record_change(action=AuditAction.ALTER, instance=area, before=before, after=after, actor=actor)
+    with audited_change(area, _area_snapshot, actor=actor):
+        for field, value in changes.items():
+            value = (value or "").strip()
+            setattr(area, field, value.upper() if field == "code" else value)
+        _validate_area(area)
+        area.save()
     return area
 
 
@@ -75,7 +73,7 @@ def update_area(*, actor: Any, area: Area, **changes: Any) -> Area:
 def delete_area(*, actor: Any, area: Area) -> None:
     record_event(
         action=AuditAction.ERASE,
-        object_type="area",
+        object_type=RecordType.AREA,
         object_ids=[area.uuid],
         actor=actor,
         justification=f"Area {area.code} deleted",
@@ -185,32 +183,31 @@ def update_team(
     ``members`` replaces the whole list; ``lead`` must be one of the members (None: no lead).
     """
     team = Team.objects.select_for_update().get(pk=team.pk)
-    before = _team_snapshot(team)
-    if name is not None:
-        team.name = name.strip()
-    if kind is not None:
-        team.kind = kind.strip()
-    _validate_team(team)
-    area_objs = _resolve_areas(areas) if areas is not None else None
-    people = list(members) if members is not None else None
-    if people is not None:
-        if lead is not _UNCHANGED and lead is not None and all(u.pk != lead.pk for u in people):
-            raise ValidationError({"lead": ["The lead must be one of the team's members."]})
-        _check_force_members(people)
-    team.save()
-    if area_objs is not None:
-        team.areas.set(area_objs)
-    if people is not None:
-        TeamMember.objects.filter(team=team).exclude(user__in=people).delete()
-        existing = set(TeamMember.objects.filter(team=team).values_list("user_id", flat=True))
-        TeamMember.objects.bulk_create(TeamMember(team=team, user=u) for u in people if u.pk not in existing)
-    if lead is not _UNCHANGED:
-        TeamMember.objects.filter(team=team, is_lead=True).update(is_lead=False)
-        if lead is not None:
-            TeamMember.objects.filter(team=team, user=lead).update(is_lead=True)
-    after = _team_snapshot(team)
-    if after != before:
-        record_change(action=AuditAction.ALTER, instance=team, before=before, after=after, actor=actor)
+    with audited_change(team, _team_snapshot, actor=actor):
+        if name is not None:
+            team.name = name.strip()
+        if kind is not None:
+            team.kind = kind.strip()
+        _validate_team(team)
+        area_objs = _resolve_areas(areas) if areas is not None else None
+        people = list(members) if members is not None else None
+        if people is not None:
+            if lead is not _UNCHANGED and lead is not None and all(u.pk != lead.pk for u in people):
+                raise ValidationError({"lead": ["The lead must be one of the team's members."]})
+            _check_force_members(people)
+        team.save()
+        if area_objs is not None:
+            team.areas.set(area_objs)
+        if people is not None:
+            TeamMember.objects.filter(team=team).exclude(user__in=people).delete()
+            existing = set(TeamMember.objects.filter(team=team).values_list("user_id", flat=True))
+            TeamMember.objects.bulk_create(
+                TeamMember(team=team, user=u) for u in people if u.pk not in existing
+            )
+        if lead is not _UNCHANGED:
+            TeamMember.objects.filter(team=team, is_lead=True).update(is_lead=False)
+            if lead is not None:
+                TeamMember.objects.filter(team=team, user=lead).update(is_lead=True)
     return team
 
 
@@ -218,7 +215,7 @@ def update_team(
 def delete_team(*, actor: Any, team: Team) -> None:
     record_event(
         action=AuditAction.ERASE,
-        object_type="team",
+        object_type=RecordType.TEAM,
         object_ids=[team.uuid],
         actor=actor,
         justification=f"Team '{team.name}' deleted",
@@ -231,24 +228,18 @@ def add_team_member(*, actor: Any, team: Team, user: Any, is_lead: bool = False)
     """Put a person of this force in a team (or change whether they lead it)."""
     _check_force_members([user])
     team = Team.objects.select_for_update().get(pk=team.pk)
-    before = _team_snapshot(team)
-    if is_lead:
-        TeamMember.objects.filter(team=team, is_lead=True).exclude(user=user).update(is_lead=False)
-    link, _ = TeamMember.objects.update_or_create(team=team, user=user, defaults={"is_lead": is_lead})
-    after = _team_snapshot(team)
-    if after != before:
-        record_change(action=AuditAction.ALTER, instance=team, before=before, after=after, actor=actor)
+    with audited_change(team, _team_snapshot, actor=actor):
+        if is_lead:
+            TeamMember.objects.filter(team=team, is_lead=True).exclude(user=user).update(is_lead=False)
+        link, _ = TeamMember.objects.update_or_create(team=team, user=user, defaults={"is_lead": is_lead})
     return link
 
 
 @transaction.atomic
 def remove_team_member(*, actor: Any, team: Team, user: Any) -> None:
     team = Team.objects.select_for_update().get(pk=team.pk)
-    before = _team_snapshot(team)
-    TeamMember.objects.filter(team=team, user=user).delete()
-    after = _team_snapshot(team)
-    if after != before:
-        record_change(action=AuditAction.ALTER, instance=team, before=before, after=after, actor=actor)
+    with audited_change(team, _team_snapshot, actor=actor):
+        TeamMember.objects.filter(team=team, user=user).delete()
 
 
 def remove_from_all_teams(*, actor: Any, user: Any) -> int:

@@ -9,7 +9,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from audit.services import AuditAction, record_change, record_event
+from audit.choices import RecordType
+from audit.services import AuditAction, audited_change, record_change, record_event
 
 from .models import Subject, SubjectAlias
 
@@ -111,36 +112,26 @@ def update_subject(
     if unknown:
         raise ValidationError({k: ["This field cannot be changed here."] for k in sorted(unknown)})
     subject = Subject.objects.select_for_update().get(pk=subject.pk)
-    before = _snapshot(subject)
-    for field, value in changes.items():
-        if isinstance(value, str):
-            value = value.strip()
-            if field == "pnc_id":
-                value = value.upper()
-        setattr(subject, field, value)
-    _validate(subject)
-    subject.save()
-    if aliases is not None:
-        names = _clean_aliases(aliases)
-        subject.aliases.exclude(name__in=names).delete()
-        existing = set(subject.aliases.values_list("name", flat=True))
-        SubjectAlias.objects.bulk_create(
-            [
-                SubjectAlias(subject=subject, name=n, name_search=_alias_key(n))
-                for n in names
-                if n not in existing
-            ]
-        )
-    after = _snapshot(subject)
-    if after != before:
-        record_change(
-            action=AuditAction.ALTER,
-            instance=subject,
-            before=before,
-            after=after,
-            restricted=(*Subject.RESTRICTED_FIELDS, "aliases"),
-            actor=actor,
-        )
+    with audited_change(subject, _snapshot, restricted=(*Subject.RESTRICTED_FIELDS, "aliases"), actor=actor):
+        for field, value in changes.items():
+            if isinstance(value, str):
+                value = value.strip()
+                if field == "pnc_id":
+                    value = value.upper()
+            setattr(subject, field, value)
+        _validate(subject)
+        subject.save()
+        if aliases is not None:
+            names = _clean_aliases(aliases)
+            subject.aliases.exclude(name__in=names).delete()
+            existing = set(subject.aliases.values_list("name", flat=True))
+            SubjectAlias.objects.bulk_create(
+                [
+                    SubjectAlias(subject=subject, name=n, name_search=_alias_key(n))
+                    for n in names
+                    if n not in existing
+                ]
+            )
     return subject
 
 
@@ -153,7 +144,7 @@ def erase_subject(*, actor: Any, subject: Subject, reason: str) -> None:
     subject.delete()
     record_event(
         action=AuditAction.ERASE,
-        object_type="subject",
+        object_type=RecordType.SUBJECT,
         object_ids=[uuid],
         justification=reason.strip(),
         actor=actor,
@@ -164,7 +155,7 @@ def record_case_file_opened(*, actor: Any, subject: Subject, reason: str) -> Non
     """A consultation of one subject's case file, with the officer's reason for access."""
     record_event(
         action=AuditAction.CONSULT,
-        object_type="subject",
+        object_type=RecordType.SUBJECT,
         object_ids=[subject.uuid],
         justification=reason,
         actor=actor,
@@ -176,5 +167,9 @@ def record_list_viewed(*, actor: Any, subjects: Iterable[Subject], what: str = "
     ids = [s.uuid for s in subjects]
     if ids:
         record_event(
-            action=AuditAction.CONSULT, object_type="subject", object_ids=ids, justification=what, actor=actor
+            action=AuditAction.CONSULT,
+            object_type=RecordType.SUBJECT,
+            object_ids=ids,
+            justification=what,
+            actor=actor,
         )

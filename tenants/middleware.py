@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.http import Http404, HttpRequest, HttpResponse
 
+from audit.choices import RecordType
 from audit.services import AuditAction, record_event
 from core import request_context
 
@@ -17,7 +18,7 @@ def log_non_member(*, user: object, force: object, method: str, path: str) -> No
     """
     record_event(
         action=AuditAction.PERMISSION_DENIED,
-        object_type="force",
+        object_type=RecordType.FORCE,
         object_ids=[force.uuid],  # type: ignore[attr-defined]
         justification=f"{method} {path}: not a member of this force",
         actor=user,

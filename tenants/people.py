@@ -21,7 +21,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from audit.services import AuditAction, record_change, record_event
+from audit.choices import RecordType
+from audit.services import AuditAction, audited_change, record_change, record_event
 from core.roles import ROLES_NEEDING_APPROVAL, ForceRole, RegionalRoleKind
 from core.signals import membership_ended
 
@@ -79,7 +80,7 @@ def membership_for(*, force: Force, membership_uuid: uuid_module.UUID | str, act
         with tenant_context(force):
             record_event(
                 action=AuditAction.PERMISSION_DENIED,
-                object_type="membership",
+                object_type=RecordType.MEMBERSHIP,
                 object_ids=[wanted] if wanted else [],
                 actor=actor,
                 justification="A membership that is not one of this force's was asked for",
@@ -147,7 +148,7 @@ def record_people_listed(*, force: Force, actor: Any, memberships: Iterable[Memb
         with tenant_context(force):
             record_event(
                 action=AuditAction.CONSULT,
-                object_type="membership",
+                object_type=RecordType.MEMBERSHIP,
                 object_ids=ids,
                 justification="people list",
                 actor=actor,
@@ -281,7 +282,7 @@ def _request_grant(*, actor: Any, force: Force, membership: Membership, role: st
         with tenant_context(force):
             record_event(
                 action=AuditAction.ALTER,
-                object_type="role-grant",
+                object_type=RecordType.ROLE_GRANT,
                 object_ids=[grant.uuid, membership.uuid],
                 changed_fields=["roles"],
                 changes={"requested_role": {"before": None, "after": role}},
@@ -299,7 +300,7 @@ def _close_grant(*, actor: Any, force: Force, grant: RoleGrant, outcome: str, wh
     with tenant_context(force):
         record_event(
             action=AuditAction.ALTER,
-            object_type="role-grant",
+            object_type=RecordType.ROLE_GRANT,
             object_ids=[grant.uuid, grant.membership.uuid],
             changed_fields=["outcome"],
             changes={"outcome": {"before": RoleGrant.Outcome.PENDING, "after": outcome}},
@@ -323,15 +324,9 @@ def change_roles(*, actor: Any, force: Force, membership: Membership, roles: Ite
         raise ValidationError({"roles": [SELF_GRANT_MESSAGE]})
     now_roles, asked_roles = _split_roles(clean, held=membership.roles)
     _check_admin_remains(force, membership, still_admin=ForceRole.FORCE_ADMIN in now_roles, field="roles")
-    before = _snapshot(membership)
-    membership.roles = now_roles
-    membership.save(update_fields=["roles"])
-    after = _snapshot(membership)
-    if after != before:
-        with tenant_context(force):
-            record_change(
-                action=AuditAction.ALTER, instance=membership, before=before, after=after, actor=actor
-            )
+    with audited_change(membership, _snapshot, actor=actor, in_force=force):
+        membership.roles = now_roles
+        membership.save(update_fields=["roles"])
     for grant in RoleGrant.objects.select_for_update().filter(
         membership=membership, outcome=RoleGrant.Outcome.PENDING
     ):
@@ -408,18 +403,16 @@ def decide_role_grant(
         outcome=RoleGrant.Outcome.APPROVED,
         why=f"Role {role} approved by a second administrator",
     )
-    before = _snapshot(membership)
-    membership.roles = sorted({*membership.roles, role})
-    membership.save(update_fields=["roles"])
-    with tenant_context(force):
-        record_change(
-            action=AuditAction.ALTER,
-            instance=membership,
-            before=before,
-            after=_snapshot(membership),
-            justification=f"Role {role} given on approval (request {grant.uuid})",
-            actor=actor,
-        )
+    with audited_change(
+        membership,
+        _snapshot,
+        justification=f"Role {role} given on approval (request {grant.uuid})",
+        actor=actor,
+        in_force=force,
+        always=True,
+    ):
+        membership.roles = sorted({*membership.roles, role})
+        membership.save(update_fields=["roles"])
     return membership
 
 
@@ -442,19 +435,11 @@ def suspend_member(*, actor: Any, force: Force, membership: Membership, reason: 
     if membership.status == Membership.Status.SUSPENDED:
         return membership
     _check_admin_remains(force, membership, still_admin=False, field="__all__")
-    before = _snapshot(membership)
-    membership.status = Membership.Status.SUSPENDED
-    membership.save(update_fields=["status"])
-    revoked = _revoke_tokens(membership.user, force)
-    with tenant_context(force):
-        record_change(
-            action=AuditAction.ALTER,
-            instance=membership,
-            before=before,
-            after=_snapshot(membership),
-            justification=(reason or "Suspended") + f"; {revoked} API token(s) revoked",
-            actor=actor,
-        )
+    with audited_change(membership, _snapshot, actor=actor, in_force=force, always=True) as change:
+        membership.status = Membership.Status.SUSPENDED
+        membership.save(update_fields=["status"])
+        revoked = _revoke_tokens(membership.user, force)
+        change.justification = (reason or "Suspended") + f"; {revoked} API token(s) revoked"
     return membership
 
 
@@ -465,18 +450,13 @@ def reinstate_member(*, actor: Any, force: Force, membership: Membership) -> Mem
     membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
     if membership.status != Membership.Status.SUSPENDED:
         return membership
-    before = _snapshot(membership)
-    membership.status = Membership.Status.ACTIVE if was_accepted(membership) else Membership.Status.INVITED
-    membership.save(update_fields=["status"])
-    with tenant_context(force):
-        record_change(
-            action=AuditAction.ALTER,
-            instance=membership,
-            before=before,
-            after=_snapshot(membership),
-            justification="Reinstated",
-            actor=actor,
+    with audited_change(
+        membership, _snapshot, justification="Reinstated", actor=actor, in_force=force, always=True
+    ):
+        membership.status = (
+            Membership.Status.ACTIVE if was_accepted(membership) else Membership.Status.INVITED
         )
+        membership.save(update_fields=["status"])
     return membership
 
 
@@ -515,7 +495,7 @@ def remove_member(*, actor: Any, force: Force, membership: Membership, reason: s
     with tenant_context(force):
         record_event(
             action=AuditAction.ERASE,
-            object_type="membership",
+            object_type=RecordType.MEMBERSHIP,
             object_ids=[gone_uuid],
             actor=actor,
             changed_fields=sorted(before),

@@ -158,11 +158,11 @@ def onboard_force(
         )
         with schema_context(force.schema_name):
             force_onboarded.send(sender=Force, force=force, actor=actor)
-        from audit.services import AuditAction, record_event
+        from audit.services import AuditAction, RecordType, record_event
 
         record_event(
             action=AuditAction.COLLECT,
-            object_type="force",
+            object_type=RecordType.FORCE,
             object_ids=[force.uuid],
             justification=f"Onboarded force {force.slug} in region {region.slug}",
             actor=actor,

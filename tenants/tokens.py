@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from audit.choices import RecordType
 from audit.services import AuditAction, record_event
 
 from .models import ApiToken
@@ -61,7 +62,7 @@ def issue_token(*, user: Any, force: Any, name: str = "") -> tuple[ApiToken, str
     )
     record_event(
         action=AuditAction.SIGN_IN,
-        object_type="user",
+        object_type=RecordType.USER,
         object_ids=[user.uuid],
         actor=user,
         justification=f"API token {token.uuid} issued",
@@ -89,7 +90,7 @@ def revoke_token(*, token: ApiToken, actor: Any) -> ApiToken:
         token.save(update_fields=["revoked_at"])
         record_event(
             action=AuditAction.SIGN_OUT,
-            object_type="user",
+            object_type=RecordType.USER,
             object_ids=[token.user.uuid],
             actor=actor,
             justification=f"API token {token.uuid} revoked",

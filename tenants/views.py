@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
+from audit.choices import RecordType
 from audit.services import AuditAction, record_event
 from core.forms import add_service_errors
 from core.hosts import force_url, regional_url
@@ -85,7 +86,7 @@ class SignInView(auth_views.LoginView):
         response = super().form_valid(form)
         record_event(
             action=AuditAction.SIGN_IN,
-            object_type="user",
+            object_type=RecordType.USER,
             object_ids=[form.get_user().uuid],
             actor=form.get_user(),
         )
@@ -93,7 +94,9 @@ class SignInView(auth_views.LoginView):
 
     def form_invalid(self, form: Any) -> HttpResponse:
         record_event(
-            action=AuditAction.SIGN_IN_FAILED, object_type="user", justification="Failed sign-in attempt"
+            action=AuditAction.SIGN_IN_FAILED,
+            object_type=RecordType.USER,
+            justification="Failed sign-in attempt",
         )
         return super().form_invalid(form)
 
@@ -103,7 +106,7 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         record_event(
             action=AuditAction.SIGN_OUT,
-            object_type="user",
+            object_type=RecordType.USER,
             object_ids=[request.user.uuid],
             actor=request.user,
         )
@@ -128,7 +131,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     if signed_in and request.user.pk != invitee.pk:
         record_event(
             action=AuditAction.PERMISSION_DENIED,
-            object_type="membership",
+            object_type=RecordType.MEMBERSHIP,
             object_ids=[membership.uuid],
             justification="An invitation link used while signed in as someone else",
         )
@@ -156,7 +159,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             form.save()
             record_event(
                 action=AuditAction.ALTER,
-                object_type="user",
+                object_type=RecordType.USER,
                 object_ids=[invitee.uuid],
                 changed_fields=["password"],
                 actor=invitee,
@@ -189,7 +192,7 @@ def region_forces(request: HttpRequest) -> HttpResponse:
     if not regions.exists():
         record_event(
             action=AuditAction.PERMISSION_DENIED,
-            object_type="force",
+            object_type=RecordType.FORCE,
             justification="Regional forces page without a regional administrator role",
         )
         raise PermissionDenied
@@ -241,7 +244,7 @@ def region_role_grant(request: HttpRequest, grant_uuid: str) -> HttpResponse:
     if grant is None:
         record_event(
             action=AuditAction.PERMISSION_DENIED,
-            object_type="role-grant",
+            object_type=RecordType.ROLE_GRANT,
             object_ids=[grant_uuid],
             justification="A role request outside the regions this person administers",
         )
