@@ -101,7 +101,10 @@ class AuditSeal(models.Model):
     """A keyed HMAC chain over a batch of a schema's audit events (kept in the public schema).
 
     ``row_macs`` holds ``[id, mac]`` for each sealed row so ``verify_audit`` can name the first
-    changed, removed or inserted row; ``chain_mac`` links the batch to the previous seal.
+    changed, removed or inserted row; ``chain_mac`` links the batch to the previous seal. Like the
+    events, seals are never changed or deleted: the database refuses UPDATE and DELETE (trigger in
+    migration 0004), and a copy of each schema's chain head is kept outside the database
+    (``AUDIT_CHAIN_HEAD_PATH``, see audit/sealing.py).
     """
 
     schema_name = models.CharField("schema", max_length=63, db_index=True)

@@ -7,28 +7,44 @@ lives in the environment, never in the database, so a database writer cannot re-
 row MACs of each batch are chained to the previous batch's MAC. ``verify`` recomputes everything
 and names the first changed, removed or inserted row.
 
-Ordering: inserts take no lock and play no game with the sequence, so requests never wait for each
-other. The sealer alone decides the order (event id order) and seals contiguous id ranges. The
-catch is that ids are handed out when a row is inserted, not when its transaction commits: a
-request may take id 100, stay open for a while, and commit after id 101 is already visible. If the
-sealer sealed 101 before 100 became visible, 100 would later look like a row *inserted* into a
-sealed range. Two defences, see ``_wait_for_older_transactions`` and ``_sealable_prefix``:
+Ordering: inserts take no lock beyond the table lock every INSERT takes, and play no game with the
+sequence, so requests never wait for each other. The sealer alone decides the order (event id
+order) and seals contiguous id ranges. The catch is that ids are handed out when a row is inserted,
+not when its transaction commits: a request may take id 100, stay open for a while, and commit after
+id 101 is already visible. If the sealer sealed 101 before 100 became visible, 100 would later look
+like a row *inserted* into a sealed range. Two defences, see ``_open_writers`` and
+``_sealable_prefix``:
 
-1. The horizon (precise): the sealer reads the highest visible id M of each schema, then notes the
-   database clock t0 and waits until every writing transaction that began before t0 has ended. Any
-   row with an id below M got its id before M did, so its transaction began before t0; once those
-   have all ended, every row up to M is either committed (visible) or rolled back (gone for good).
-   If one is still open after ``HORIZON_WAIT_SECONDS`` the run seals nothing and says so; the next
-   minute's run tries again (set ``idle_in_transaction_session_timeout`` in production).
+1. The horizon (precise, per schema): the sealer reads the highest visible id M of each schema,
+   then notes which transactions hold a ``RowExclusiveLock`` on that schema's event table (an
+   INSERT takes it before it draws an id from the sequence and keeps it until its transaction
+   ends). A row with an id below M that is not visible yet belongs to one of those transactions;
+   a transaction that takes the lock later draws an id above M. Once every noted transaction has
+   ended, every row up to M is either committed (visible) or rolled back (gone for good), and the
+   schema is sealed. Only transactions that wrote to *that schema's* log hold it up: a long
+   transaction in one force (or anywhere else in the database) does not stop sealing for the
+   others. If one is still open after ``HORIZON_WAIT_SECONDS`` that schema is left for the next
+   minute's run and the report says so; what bounds the delay is the database's
+   ``idle_in_transaction_session_timeout`` and ``statement_timeout`` (set them in production).
+   ``pg_locks`` is visible to every role, unlike other sessions' ``xact_start``.
 2. The grace period (belt and braces): only rows at least ``AUDIT_SEAL_GRACE_SECONDS`` old are
-   sealed, as a contiguous prefix in id order. It covers clock skew between application servers
-   and a role that cannot see other sessions' ``xact_start`` in ``pg_stat_activity``.
+   sealed, as a contiguous prefix in id order. It covers clock skew between application servers.
 
 Rows after the last seal are reported by ``verify`` as "not yet sealed", never as tampering.
 
-Known limits (stated, not hidden): deleting the newest seals together with the rows they covered
-is detectable only by comparing with an earlier verification report; a row written after the last
-seal can be changed before it is sealed. The sealing job runs every minute to keep that window short.
+Removing seals: the seal table refuses UPDATE and DELETE like the event table (migration 0004), but
+a superuser can disable both triggers, alter a sealed row, delete the seals from it onward and let
+the sealer seal the altered row afresh. The answer is a copy of each schema's chain head (the last
+seal's end and chain MAC) kept outside the database, in the file named by
+``AUDIT_CHAIN_HEAD_PATH``: the sealer rewrites it after each run and never seals a schema whose
+seals in the database no longer reach the head on file (it would seal below the highest id ever
+sealed), and ``verify_audit`` checks that the head on file is a seal of the database's chain. The
+file protects only if a copy of it lives where a database administrator cannot write (see the
+command's help). Without it, removing the newest seals together with their rows (or re-sealing
+after removing seals) is detectable only by comparing with an earlier verification report.
+
+Known limits (stated, not hidden): a row written after the last seal can be changed before it is
+sealed. The sealing job runs every minute to keep that window short.
 """
 
 from __future__ import annotations
@@ -36,12 +52,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
+import os
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -49,6 +69,8 @@ from django.db import connection, models, transaction
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from .models import AuditEvent, AuditSeal
+
+logger = logging.getLogger(__name__)
 
 # An arbitrary constant naming "the audit sealer" among PostgreSQL advisory locks.
 SEALER_LOCK_KEY = 0x5E41_A0D1
@@ -159,11 +181,114 @@ def audit_schemas() -> list[str]:
     return [get_public_schema_name(), *(f.schema_name for f in forces_for_jobs())]
 
 
+# --- the chain head kept outside the database ----------------------------------------------------
+@dataclass(frozen=True)
+class ChainHead:
+    """Where a schema's seal chain ended: the last seal's last event id and its chain MAC."""
+
+    last_event_id: int
+    chain_mac: str
+
+
+class ChainHeadFileError(Exception):
+    """The chain head file named in settings cannot be read: sealing and verifying stop."""
+
+
+CHAIN_HEAD_FORMAT = 1
+
+
+def chain_head_path() -> Path | None:
+    """``AUDIT_CHAIN_HEAD_PATH`` as a path, or None when it is not set."""
+    value = str(getattr(settings, "AUDIT_CHAIN_HEAD_PATH", "") or "").strip()
+    return Path(value) if value else None
+
+
+def read_chain_heads(path: Path) -> dict[str, ChainHead]:
+    """The heads in ``path``; an empty dict when the file does not exist yet."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise ChainHeadFileError(f"cannot read the audit chain head file {path}: {exc}") from exc
+    try:
+        if data.get("format") != CHAIN_HEAD_FORMAT:
+            raise ValueError(f"unknown format {data.get('format')!r}")
+        return {
+            str(name): ChainHead(int(head["last_event_id"]), str(head["chain_mac"]))
+            for name, head in data["heads"].items()
+        }
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        raise ChainHeadFileError(f"the audit chain head file {path} is not valid: {exc!r}") from exc
+
+
+def write_chain_heads(path: Path, heads: dict[str, ChainHead]) -> None:
+    """Replace ``path`` atomically (write a temporary file beside it, fsync, rename)."""
+    payload = {
+        "format": CHAIN_HEAD_FORMAT,
+        "written_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "heads": {
+            name: {"last_event_id": head.last_event_id, "chain_mac": head.chain_mac}
+            for name, head in sorted(heads.items())
+        },
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(payload, fh, indent=2, sort_keys=True)
+            fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def database_head(schema_name: str) -> ChainHead | None:
+    """The schema's chain head as the database has it (its last seal), or None before any seal."""
+    last = _last_seal(schema_name)
+    return ChainHead(last.last_event_id, last.chain_mac) if last else None
+
+
+def head_problem(schema_name: str, head: ChainHead) -> str:
+    """Why the database's seals do not contain ``head`` ("" when they do).
+
+    The seal ending at the head's event id must exist with the same chain MAC; since every chain
+    MAC covers all the seals before it, that vouches for the whole chain up to the head (``verify``
+    checks the links). Seals after the head are fine: the copy may be older than the last run.
+    """
+    with schema_context(get_public_schema_name()):
+        seal = (
+            AuditSeal.objects.filter(schema_name=schema_name, last_event_id=head.last_event_id)
+            .only("chain_mac")
+            .first()
+        )
+    if seal is not None and hmac.compare_digest(seal.chain_mac, head.chain_mac):
+        return ""
+    db_head = database_head(schema_name)
+    ends = f"event id {db_head.last_event_id}" if db_head else "no seal at all"
+    if seal is None:
+        return (
+            f"the chain head kept outside the database ends at event id {head.last_event_id}, but no "
+            f"seal in the database ends there (the database's seals reach {ends}): seals were removed, "
+            f"and the rows after them up to event id {head.last_event_id} are no longer covered"
+        )
+    return (
+        f"the seal ending at event id {head.last_event_id} differs from the chain head kept outside "
+        "the database: seals were removed and made again, so a row they cover may have been changed"
+    )
+
+
 # --- sealing ----------------------------------------------------------------------------------
 @dataclass
 class SealReport:
     sealed: dict[str, int] = field(default_factory=dict)
-    deferred: str = ""
+    # schema -> why it was left for the next run (a transaction that wrote to its log is open)
+    deferred: dict[str, str] = field(default_factory=dict)
+    # schema -> why it is not sealed at all (its seals no longer reach the chain head on file)
+    refused: dict[str, str] = field(default_factory=dict)
     skipped: bool = False
 
     def summary(self) -> str:
@@ -171,7 +296,11 @@ class SealReport:
             return "another sealer is running; nothing done"
         total = sum(self.sealed.values())
         text = f"sealed {total} row(s) in {sum(1 for n in self.sealed.values() if n)} schema(s)"
-        return f"{text}; {self.deferred}" if self.deferred else text
+        for name, why in sorted(self.deferred.items()):
+            text += f"; deferred {name}: {why}"
+        for name, why in sorted(self.refused.items()):
+            text += f"; REFUSED {name}: {why}"
+        return text
 
 
 def _db_now() -> datetime:
@@ -180,35 +309,34 @@ def _db_now() -> datetime:
         return cur.fetchone()[0]
 
 
-# Sessions that may still hold an audit row with an id below the horizon: client sessions whose
-# transaction began before it and that have written something (an INSERT assigns a transaction id,
-# backend_xid) or are in the middle of a statement begun before it (the moment between taking the
-# id from the sequence and writing the row, inside record_event's single INSERT). Read-only
-# transactions (a backup, a long report) and autovacuum do not hold sealing up.
+# Transactions that may still commit a row of a schema's log with an id below the highest visible
+# one: those holding the RowExclusiveLock an INSERT takes on that schema's event table (before it
+# draws the id, until the transaction ends). Readers (a backup, a long report) take only
+# AccessShareLock and hold nothing up; nor do writers of other tables or other schemas.
+# ``virtualtransaction`` names one transaction of one session, so a session that commits and begins
+# another is not waited for again; prepared (two-phase) transactions have no pid and are included.
 _OPEN_WRITERS_SQL = """
-SELECT count(*) FROM pg_stat_activity
-WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'
-  AND xact_start < %(horizon)s
-  AND (backend_xid IS NOT NULL OR (state = 'active' AND query_start < %(horizon)s))
+SELECT n.nspname, l.virtualtransaction
+FROM pg_locks l
+JOIN pg_class c ON c.oid = l.relation
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE l.locktype = 'relation' AND l.mode = 'RowExclusiveLock' AND l.granted
+  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+  AND l.pid IS DISTINCT FROM pg_backend_pid()
+  AND c.relname = %(table)s AND n.nspname = ANY(%(schemas)s)
 """
 
 
-def _wait_for_older_transactions(horizon: datetime, timeout: float) -> int:
-    """Wait until no other session may still commit an audit row taken before ``horizon``.
-
-    Returns how many such transactions are still open when ``timeout`` runs out (0: all ended).
-    ``pg_stat_clear_snapshot()`` because PostgreSQL otherwise answers from a per-transaction cache.
-    The application's role sees ``xact_start`` of its own sessions, which is all that write the log.
-    """
-    deadline = time.monotonic() + timeout
-    while True:
-        with connection.cursor() as cur:
-            cur.execute("SELECT pg_stat_clear_snapshot()")
-            cur.execute(_OPEN_WRITERS_SQL, {"horizon": horizon})
-            open_count = int(cur.fetchone()[0])
-        if open_count == 0 or time.monotonic() >= deadline:
-            return open_count
-        time.sleep(0.2)
+def _open_writers(schemas: list[str]) -> dict[str, set[str]]:
+    """For each schema, the transactions now holding a write lock on its event table."""
+    found: dict[str, set[str]] = {name: set() for name in schemas}
+    if not schemas:
+        return found
+    with connection.cursor() as cur:
+        cur.execute(_OPEN_WRITERS_SQL, {"table": AuditEvent._meta.db_table, "schemas": list(schemas)})
+        for schema_name, vxid in cur.fetchall():
+            found[schema_name].add(str(vxid))
+    return found
 
 
 def _sealable_prefix(
@@ -225,9 +353,19 @@ def _sealable_prefix(
         yield row
 
 
-def _seal_schema(schema_name: str, *, up_to_id: int, cutoff: datetime) -> int:
+def _seal_schema(schema_name: str, *, up_to_id: int, cutoff: datetime, floor: int = 0) -> int:
+    """Seal the schema's sealable rows after its last seal; never at or below ``floor``.
+
+    ``floor`` is the highest event id ever sealed as known outside the database (the chain head
+    file); ``seal_all`` refuses a schema whose seals end below it, this is the last guard.
+    """
     last = _last_seal(schema_name)
     after_id = last.last_event_id if last else 0
+    if after_id < floor:
+        raise RuntimeError(
+            f"refusing to seal {schema_name} from event id {after_id + 1}: event ids up to {floor} "
+            "were sealed before"
+        )
     previous = last.chain_mac if last else ""
     sealed = 0
     batch: list[list[Any]] = []
@@ -265,11 +403,16 @@ def seal_all(
 ) -> SealReport:
     """Seal every schema's new audit rows (see the module docstring for which rows and why).
 
-    Runs under a PostgreSQL advisory lock: a second sealer started meanwhile does nothing.
+    Runs under a PostgreSQL advisory lock: a second sealer started meanwhile does nothing. A schema
+    is sealed as soon as the transactions that wrote to its log before the horizon have ended; one
+    still open after ``horizon_wait`` seconds defers that schema only. With
+    ``AUDIT_CHAIN_HEAD_PATH`` set, a schema whose seals no longer reach the head on file is refused,
+    and the file is rewritten with the new heads at the end.
     """
     if grace is None:
         grace = timedelta(seconds=float(settings.AUDIT_SEAL_GRACE_SECONDS))
     report = SealReport()
+    head_path = chain_head_path()
     with schema_context(get_public_schema_name()):
         with connection.cursor() as cur:
             cur.execute("SELECT pg_try_advisory_lock(%s)", [SEALER_LOCK_KEY])
@@ -278,24 +421,57 @@ def seal_all(
                 return report
         try:
             names = schemas if schemas is not None else audit_schemas()
-            # 1. the highest visible id of each schema, *before* the horizon is taken
+            heads_on_file = read_chain_heads(head_path) if head_path else {}
+            if head_path and not head_path.exists():
+                logger.warning("audit chain head file %s does not exist yet; this run starts it", head_path)
+            # 0. a schema whose seals no longer reach the head kept outside is not sealed again
+            for name in names:
+                if name in heads_on_file:
+                    problem = head_problem(name, heads_on_file[name])
+                    if problem:
+                        report.refused[name] = problem
+                        logger.error("audit sealing refused for %s: %s", name, problem)
+            names = [name for name in names if name not in report.refused]
+            # 1. the highest visible id of each schema, *before* the writers are noted
             highest: dict[str, int] = {}
             for name in names:
                 with schema_context(name):
                     top = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
                 highest[name] = top or 0
-            # 2. the horizon, then wait for every transaction older than it
+            # 2. the horizon: the transactions now writing to each schema's log
             horizon = _db_now()
-            still_open = _wait_for_older_transactions(horizon, horizon_wait)
-            if still_open:
-                report.deferred = (
-                    f"deferred: {still_open} database transaction(s) older than {horizon:%H:%M:%S} "
-                    "still open, so rows with lower ids may yet appear"
-                )
-                return report
             cutoff = horizon - grace
+            waiting = _open_writers(names)
+            deadline = time.monotonic() + horizon_wait
+            while True:
+                still = _open_writers([n for n in names if waiting[n]])
+                for name in names:
+                    if name in report.sealed or name not in waiting:
+                        continue
+                    waiting[name] &= still.get(name, set())
+                    if not waiting[name]:
+                        floor = heads_on_file[name].last_event_id if name in heads_on_file else 0
+                        report.sealed[name] = _seal_schema(
+                            name, up_to_id=highest[name], cutoff=cutoff, floor=floor
+                        )
+                if all(name in report.sealed for name in names) or time.monotonic() >= deadline:
+                    break
+                time.sleep(0.2)
             for name in names:
-                report.sealed[name] = _seal_schema(name, up_to_id=highest[name], cutoff=cutoff)
+                if name not in report.sealed:
+                    report.deferred[name] = (
+                        f"{len(waiting[name])} transaction(s) that wrote to its log before "
+                        f"{horizon:%H:%M:%S} still open, so rows with lower ids may yet appear"
+                    )
+            # 3. the new heads, kept outside the database
+            if head_path:
+                heads = dict(heads_on_file)
+                for name in names:
+                    head = database_head(name)
+                    if head is not None:
+                        heads[name] = head
+                if heads != heads_on_file or not head_path.exists():
+                    write_chain_heads(head_path, heads)
         finally:
             with connection.cursor() as cur:
                 cur.execute("SELECT pg_advisory_unlock(%s)", [SEALER_LOCK_KEY])
@@ -308,6 +484,7 @@ class Problem:
     REMOVED = "removed"
     INSERTED = "inserted"
     SEAL_BROKEN = "seal chain broken"
+    HEAD_MISSING = "chain head not found"
 
 
 @dataclass
@@ -358,8 +535,12 @@ def _sealed_macs(schema_name: str) -> Iterator[tuple[int, str]]:
         previous = seal.chain_mac
 
 
-def verify_schema(schema_name: str) -> VerifyResult:
-    """Recompute the chain and every sealed row's MAC; report the first problem in id order."""
+def verify_schema(schema_name: str, head: ChainHead | None = None) -> VerifyResult:
+    """Recompute the chain and every sealed row's MAC; report the first problem in id order.
+
+    ``head``: the schema's chain head as kept outside the database; once the chain holds together,
+    it must be one of its seals (otherwise seals were removed, or removed and made again).
+    """
     result = VerifyResult(schema_name=schema_name)
     with schema_context(get_public_schema_name()):
         last_sealed_id = (
@@ -371,6 +552,10 @@ def verify_schema(schema_name: str) -> VerifyResult:
     except _SealBroken as exc:
         result.problem, result.detail = Problem.SEAL_BROKEN, str(exc)
         result.event_id, result.event_uuid = None, ""
+    if result.ok and head is not None:
+        problem = head_problem(schema_name, head)
+        if problem:
+            result.problem, result.detail = Problem.HEAD_MISSING, problem
     if result.ok:
         with schema_context(schema_name):
             result.unsealed_rows = AuditEvent.objects.filter(id__gt=last_sealed_id).count()

@@ -38,6 +38,11 @@ SECRET_KEY = _require("SECRET_KEY", "dev-only-insecure-secret-key-do-not-use-in-
 AUDIT_SEAL_KEY = _require("AUDIT_SEAL_KEY", "dev-only-audit-seal-key")
 # Audit rows younger than this are left to the next sealing run (see audit/sealing.py).
 AUDIT_SEAL_GRACE_SECONDS = float(os.environ.get("AUDIT_SEAL_GRACE_SECONDS", "5"))
+# A copy of each schema's audit chain head outside the database, written by the sealer and checked
+# by verify_audit (see audit/sealing.py); unset: no such copy and no check.
+AUDIT_CHAIN_HEAD_PATH = os.environ.get("AUDIT_CHAIN_HEAD_PATH", "").strip()
+# A job run still marked running after this long is taken to be dead (a killed worker) and redone.
+JOB_RUN_TIMEOUT_SECONDS = float(os.environ.get("JOB_RUN_TIMEOUT_SECONDS", "3600"))
 # Keys the pseudonymous match keys of the cross-force registry.
 REGISTRY_MATCH_KEY = _require("REGISTRY_MATCH_KEY", "dev-only-registry-match-key")
 # Off unless asked for: the debug 404 page lists every URL pattern, which the demo must not show.

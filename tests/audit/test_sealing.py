@@ -15,7 +15,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from audit.models import AuditEvent, AuditSeal
-from audit.sealing import Problem, seal_all, verify_schema
+from audit.sealing import ChainHeadFileError, Problem, read_chain_heads, seal_all, verify_schema
 from audit.services import AuditAction, record_event
 from jobs.registry import get_job
 
@@ -45,6 +45,14 @@ def _without_trigger(force, sql: str, params: list | None = None) -> None:  # ty
         cur.execute(f"ALTER TABLE {_table(force)} DISABLE TRIGGER audit_event_append_only")
         cur.execute(sql, params or [])
         cur.execute(f"ALTER TABLE {_table(force)} ENABLE TRIGGER audit_event_append_only")
+
+
+def _without_seal_trigger(sql: str, params: list | None = None) -> None:
+    """The same for the seal table in public (a superuser, or whoever owns it)."""
+    with connection.cursor() as cur:
+        cur.execute("ALTER TABLE public.audit_auditseal DISABLE TRIGGER audit_seal_append_only")
+        cur.execute(sql, params or [])
+        cur.execute("ALTER TABLE public.audit_auditseal ENABLE TRIGGER audit_seal_append_only")
 
 
 # --- the database refuses changes -------------------------------------------------------------
@@ -135,8 +143,9 @@ def test_sealer_waits_for_a_request_that_took_a_lower_id_and_commits_late(force_
         later = _events(force_a, 1)[0]
         assert later.pk > late_id
         report = seal_all(grace=NO_GRACE, horizon_wait=0.5)
-        assert report.deferred and "still open" in report.deferred
-        assert not any(report.sealed.values())
+        assert "still open" in report.deferred[force_a.schema_name]
+        assert force_a.schema_name not in report.sealed
+        assert "deferred " + force_a.schema_name in report.summary()
         late.commit()
     seal_all(grace=NO_GRACE)
     result = verify_schema(force_a.schema_name)
@@ -151,6 +160,42 @@ def test_a_long_read_only_transaction_does_not_hold_sealing_up(force_a):
         report = seal_all(grace=NO_GRACE, horizon_wait=0.5)
         assert not report.deferred, report.summary()
         reader.rollback()
+    assert verify_schema(force_a.schema_name).unsealed_rows == 0
+
+
+def test_an_open_write_in_one_force_does_not_hold_up_the_others(force_a, force_b):
+    """Issue 8, item 10: the horizon is per schema. A request in force B still in its transaction
+    (an audit row written, not committed) defers force B only; force A and the platform are sealed."""
+    a_events = _events(force_a, 2)
+    with psycopg.connect(_dsn()) as open_b:
+        open_b.execute(
+            f"INSERT INTO {_table(force_b)} (uuid, occurred_at, actor_name, actor_force, action, "
+            "object_type, object_ids, justification, recipient, changed_fields, changes) VALUES "
+            "(%s, now(), '', '', 'consult', 'subject', '{}', 'open in B', '', '{}', '{}')",
+            [uuid.uuid4()],
+        )
+        report = seal_all(grace=NO_GRACE, horizon_wait=0.5)
+        assert set(report.deferred) == {force_b.schema_name}, report.summary()
+        assert report.sealed[force_a.schema_name] >= len(a_events)
+        assert "public" in report.sealed
+        open_b.rollback()
+    result = verify_schema(force_a.schema_name)
+    assert result.ok and result.unsealed_rows == 0, result.line()
+    assert not seal_all(grace=NO_GRACE, horizon_wait=0.5).deferred
+
+
+def test_a_long_write_elsewhere_does_not_hold_sealing_up(force_a, force_b):
+    """A transaction writing other tables (here force B's heartbeat table, then idling) cannot
+    commit an audit row with an old id, so no schema waits for it."""
+    _events(force_a, 1)
+    with psycopg.connect(_dsn()) as writer:
+        writer.execute(
+            f'INSERT INTO "{force_b.schema_name}".jobs_heartbeat (day, schema_name, recorded_at) '
+            "VALUES ('2001-01-01', 'x', now())"
+        )
+        report = seal_all(grace=NO_GRACE, horizon_wait=0.5)
+        assert not report.deferred, report.summary()
+        writer.rollback()
     assert verify_schema(force_a.schema_name).unsealed_rows == 0
 
 
@@ -216,9 +261,10 @@ def test_tampered_or_removed_seal_is_reported(force_a):
     _events(force_a, 1)
     seal_all(grace=NO_GRACE)
     with schema_context("public"):
-        seals = AuditSeal.objects.filter(schema_name=force_a.schema_name).order_by("last_event_id")
-        first = seals.first()
-        AuditSeal.objects.filter(pk=first.pk).update(chain_mac="0" * 64)
+        first = AuditSeal.objects.filter(schema_name=force_a.schema_name).order_by("last_event_id").first()
+    _without_seal_trigger(
+        "UPDATE public.audit_auditseal SET chain_mac = %s WHERE id = %s", ["0" * 64, first.pk]
+    )
     assert verify_schema(force_a.schema_name).problem == Problem.SEAL_BROKEN
 
 
@@ -301,3 +347,147 @@ def test_the_beat_entry_seals_through_celery(force_a, settings):
     fan_out_job.apply(args=("seal_audit",)).get()
     result = verify_schema(force_a.schema_name)
     assert result.ok and result.unsealed_rows == 0, result.line()
+
+
+# --- the seals cannot be removed (issue 8, item 3) ---------------------------------------------
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE public.audit_auditseal SET chain_mac = repeat('0', 64) WHERE schema_name = %s",
+        "DELETE FROM public.audit_auditseal WHERE schema_name = %s",
+    ],
+)
+def test_seal_update_and_delete_fail_at_the_database(force_a, statement):
+    _events(force_a, 1)
+    seal_all(grace=NO_GRACE)
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cur:
+        cur.execute(statement, [force_a.schema_name])
+    with schema_context("public"), pytest.raises(DatabaseError), transaction.atomic():
+        AuditSeal.objects.filter(schema_name=force_a.schema_name).delete()
+    assert verify_schema(force_a.schema_name).ok
+
+
+def _alter_then_remove_seals_from_it(force, event) -> str:  # type: ignore[no-untyped-def]
+    """The tester's attack: alter a sealed row, then delete the seals from that row onward.
+    Returns how the deletion went: "refused" by the database, or "deleted"."""
+    _without_trigger(
+        force, f"UPDATE {_table(force)} SET justification = 'nothing to see' WHERE id = %s", [event.pk]
+    )
+    delete = "DELETE FROM public.audit_auditseal WHERE schema_name = %s AND last_event_id >= %s"
+    try:
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute(delete, [force.schema_name, event.pk])
+        return "deleted"
+    except DatabaseError:
+        return "refused"
+
+
+def test_the_testers_attack_now_reports_the_changed_row(force_a, force_b):
+    """Alter a sealed row, delete the seals from it onward, let the sealer run: verify_audit said OK
+    and the altered row stood. Now the deletion is refused and the changed row is named."""
+    events = _events(force_a, 4)
+    _events(force_b, 1)
+    seal_all(grace=NO_GRACE)
+    _events(force_a, 1)
+    seal_all(grace=NO_GRACE)
+    assert _alter_then_remove_seals_from_it(force_a, events[2]) == "refused"
+    seal_all(grace=NO_GRACE)
+    result = verify_schema(force_a.schema_name)
+    assert result.problem == Problem.CHANGED and result.event_id == events[2].pk
+    line = _verify_fails(force_a)
+    assert "changed" in line and str(events[2].uuid) in line
+    assert verify_schema(force_b.schema_name).ok
+
+
+@pytest.fixture
+def chain_head_file(settings, tmp_path):  # type: ignore[no-untyped-def]
+    path = tmp_path / "off-box" / "audit-chain-head.json"
+    settings.AUDIT_CHAIN_HEAD_PATH = str(path)
+    return path
+
+
+def test_a_superuser_who_removes_seals_is_caught_by_the_chain_head(force_a, force_b, chain_head_file):
+    """The same attack by a superuser who also switches the seal table's trigger off: the sealer
+    will not seal below the highest id ever sealed (the head on file) and verify_audit reports it."""
+    events = _events(force_a, 4)
+    b_events = _events(force_b, 1)
+    seal_all(grace=NO_GRACE)
+    heads = read_chain_heads(chain_head_file)
+    assert heads[force_a.schema_name].last_event_id == events[-1].pk
+    assert heads[force_b.schema_name].last_event_id == b_events[-1].pk
+    _without_trigger(
+        force_a, f"UPDATE {_table(force_a)} SET justification = 'edited' WHERE id = %s", [events[2].pk]
+    )
+    _without_seal_trigger(
+        "DELETE FROM public.audit_auditseal WHERE schema_name = %s AND last_event_id >= %s",
+        [force_a.schema_name, events[2].pk],
+    )
+    with schema_context("public"):
+        seals_left = AuditSeal.objects.filter(schema_name=force_a.schema_name).count()
+    _events(force_b, 1)
+    report = seal_all(grace=NO_GRACE)
+    assert force_a.schema_name in report.refused and "REFUSED " + force_a.schema_name in report.summary()
+    assert report.sealed[force_b.schema_name] == 1  # the other force goes on being sealed
+    with schema_context("public"):  # nothing sealed again below the highest id ever sealed
+        assert AuditSeal.objects.filter(schema_name=force_a.schema_name).count() == seals_left
+    assert read_chain_heads(chain_head_file)[force_a.schema_name] == heads[force_a.schema_name]
+    result = verify_schema(force_a.schema_name, read_chain_heads(chain_head_file)[force_a.schema_name])
+    assert result.problem == Problem.HEAD_MISSING
+    assert f"up to event id {events[-1].pk}" in result.detail
+    line = _verify_fails(force_a)  # by default, since AUDIT_CHAIN_HEAD_PATH is set
+    assert "chain head not found" in line and "seals were removed" in line
+    out = io.StringIO()
+    call_command("verify_audit", "--force", force_b.slug, stdout=out)
+    assert "chain heads checked" in out.getvalue()
+
+
+def test_seals_made_again_after_removal_do_not_match_the_head(force_a, chain_head_file):
+    """Had an old sealer (or anyone with the key) sealed the altered rows again, the new chain
+    does not end in the head kept outside."""
+    from audit.sealing import _seal_schema
+
+    events = _events(force_a, 3)
+    seal_all(grace=NO_GRACE)
+    _without_trigger(force_a, f"UPDATE {_table(force_a)} SET action = 'erase' WHERE id = %s", [events[0].pk])
+    _without_seal_trigger("DELETE FROM public.audit_auditseal WHERE schema_name = %s", [force_a.schema_name])
+    with pytest.raises(RuntimeError, match="were sealed before"):
+        _seal_schema(force_a.schema_name, up_to_id=events[-1].pk, cutoff=timezone.now(), floor=events[-1].pk)
+    _seal_schema(force_a.schema_name, up_to_id=events[-1].pk, cutoff=timezone.now())  # the old sealer
+    assert verify_schema(force_a.schema_name).ok  # the database alone cannot tell
+    line = _verify_fails(force_a)
+    assert "chain head not found" in line and "made again" in line
+
+
+def test_init_chain_head_and_checking_an_older_copy(force_a, chain_head_file, tmp_path):
+    _events(force_a, 2)
+    seal_all(grace=NO_GRACE)
+    chain_head_file.unlink()
+    with pytest.raises(CommandError, match="does not exist"):
+        call_command("verify_audit", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("verify_audit", "--init-chain-head", stdout=out)
+    assert "Wrote the chain heads" in out.getvalue()
+    older = tmp_path / "older-copy.json"
+    older.write_bytes(chain_head_file.read_bytes())
+    _events(force_a, 2)
+    seal_all(grace=NO_GRACE)
+    assert read_chain_heads(chain_head_file) != read_chain_heads(older)
+    out = io.StringIO()
+    call_command("verify_audit", "--chain-head", str(older), stdout=out)  # an older copy still checks
+    assert out.getvalue().startswith("OK: ") and str(older) in out.getvalue()
+    # A file that disagrees with the database is not overwritten by --init-chain-head.
+    _without_seal_trigger("DELETE FROM public.audit_auditseal WHERE schema_name = %s", [force_a.schema_name])
+    before = chain_head_file.read_bytes()
+    with pytest.raises(CommandError, match="move it aside"):
+        call_command("verify_audit", "--init-chain-head", stdout=io.StringIO(), stderr=io.StringIO())
+    assert chain_head_file.read_bytes() == before
+
+
+def test_a_bad_chain_head_file_stops_sealing_loudly(force_a, chain_head_file):
+    chain_head_file.parent.mkdir(parents=True)
+    chain_head_file.write_text("{not json")
+    _events(force_a, 1)
+    with pytest.raises(ChainHeadFileError):
+        seal_all(grace=NO_GRACE)
+    with pytest.raises(CommandError, match="cannot read"):
+        call_command("verify_audit", stdout=io.StringIO())

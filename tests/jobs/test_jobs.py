@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from jobs.models import Heartbeat, JobRun
@@ -139,3 +142,80 @@ def test_a_real_worker_runs_the_job_in_each_force_schema_once_per_day(committed_
         with schema_context(force.schema_name):
             assert list(Heartbeat.objects.values_list("schema_name", flat=True)) == [force.schema_name]
     assert JobRun.objects.filter(day=DAY).count() == 2
+
+
+# --- a run left running by a killed worker (issue 8, item 10) ------------------------------------
+def _left_running(force, age: dt.timedelta) -> JobRun:  # type: ignore[no-untyped-def]
+    return JobRun.objects.create(job="heartbeat", force=force, day=DAY, started_at=timezone.now() - age)
+
+
+def test_a_run_left_running_past_the_timeout_is_taken_over_and_logged(force_a, force_b, settings, caplog):
+    settings.JOB_RUN_TIMEOUT_SECONDS = 600
+    dead = _left_running(force_a, dt.timedelta(seconds=601))
+    with caplog.at_level(logging.WARNING, logger="jobs.registry"):
+        assert run_for_force("heartbeat", force_a, DAY) == "ran"
+    run = JobRun.objects.get(pk=dead.pk)
+    assert run.outcome == JobRun.Outcome.SUCCEEDED and run.schema_seen == force_a.schema_name
+    assert run.started_at > dead.started_at
+    assert "took over a run started at" in run.detail
+    assert any("took over" in r.getMessage() and force_a.slug in r.getMessage() for r in caplog.records)
+    with schema_context(force_a.schema_name):
+        assert Heartbeat.objects.filter(day=DAY).exists()
+    with schema_context(force_b.schema_name):  # the other force's day is its own
+        assert not Heartbeat.objects.filter(day=DAY).exists()
+    assert run_for_force("heartbeat", force_a, DAY) == "skipped"
+
+
+def test_a_run_still_within_the_timeout_is_left_alone(force_a, settings):
+    settings.JOB_RUN_TIMEOUT_SECONDS = 600
+    running = _left_running(force_a, dt.timedelta(seconds=60))
+    assert run_for_force("heartbeat", force_a, DAY) == "skipped"
+    assert JobRun.objects.get(pk=running.pk).outcome == JobRun.Outcome.RUNNING
+
+
+def test_two_workers_taking_over_the_same_dead_run_run_it_once(committed_forces, settings, monkeypatch):
+    """Real concurrency: two threads, each with its own database connection, find the same stale
+    run; the conditional takeover lets exactly one of them run the job."""
+    from django.db import connection
+
+    from jobs import registry
+
+    force_a, _ = committed_forces
+    settings.JOB_RUN_TIMEOUT_SECONDS = 1
+    _left_running(force_a, dt.timedelta(minutes=5))
+    calls: list[str] = []
+    gate = threading.Barrier(2)
+
+    def slow(*, force, day):  # type: ignore[no-untyped-def]
+        calls.append(force.slug)
+        time.sleep(0.5)
+        return "slow"
+
+    monkeypatch.setitem(
+        registry._JOBS, "heartbeat", registry.PeriodicJob(name="heartbeat", func=slow, schedule=None)
+    )
+    results: list[str] = []
+
+    def worker() -> None:
+        try:
+            gate.wait(timeout=10)
+            results.append(run_for_force("heartbeat", force_a, DAY))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(results) == ["ran", "skipped"]
+    assert calls == [force_a.slug]
+    assert JobRun.objects.get(job="heartbeat", force=force_a, day=DAY).outcome == JobRun.Outcome.SUCCEEDED
+
+
+def test_run_job_takes_the_day_from_timezone_localdate_as_the_fan_out_does(forces, monkeypatch, capsys):
+    """``date.today()`` follows the process clock; the beat fan-out uses TIME_ZONE's date."""
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: DAY)
+    call_command("run_job", "heartbeat", "--no-progress")
+    assert f"heartbeat for {DAY}" in capsys.readouterr().out
+    assert set(JobRun.objects.values_list("day", flat=True)) == {DAY}

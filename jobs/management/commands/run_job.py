@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from tqdm import tqdm
 
 from jobs.registry import all_jobs, forces_for_jobs, get_job, run_for_force
@@ -17,7 +18,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("name", help="Job name")
         parser.add_argument("--force", help="Only this force (slug)")
-        parser.add_argument("--date", help="Day to run for, YYYY-MM-DD (default today)")
+        parser.add_argument(
+            "--date", help="Day to run for, YYYY-MM-DD (default: today in TIME_ZONE, as the beat fan-out)"
+        )
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -26,7 +29,7 @@ class Command(BaseCommand):
         except KeyError as exc:
             raise CommandError(str(exc.args[0])) from None
         try:
-            day = dt.date.fromisoformat(opts["date"]) if opts["date"] else dt.date.today()
+            day = dt.date.fromisoformat(opts["date"]) if opts["date"] else timezone.localdate()
         except ValueError:
             raise CommandError(f"--date must be YYYY-MM-DD, not '{opts['date']}'.") from None
         if not job.per_force:
