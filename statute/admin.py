@@ -1,8 +1,12 @@
-"""Django admin (regional host): platform administrators maintain the statutory order types."""
+"""Django admin (regional host): platform administrators maintain the statutory order types.
+
+Saves go through ``statute.order_types.save_order_type``, which audits them; nothing is deleted.
+"""
 
 from django.contrib import admin
 
 from .models import OrderType
+from .order_types import save_order_type
 
 
 @admin.register(OrderType)
@@ -37,3 +41,6 @@ class OrderTypeAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return bool(request.user.is_staff)
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        save_order_type(actor=request.user, order_type=obj)

@@ -1,7 +1,8 @@
 """The statutory order types the platform ships (DOMAIN.md), and the one function that installs them.
 
-Platform administrators maintain the rows afterwards (Django admin); ``ensure_order_types`` only
-creates missing ones, so their edits survive a re-run of the migrate step.
+Platform administrators maintain the rows afterwards (Django admin, through ``save_order_type``,
+which audits); ``ensure_order_types`` only creates missing ones, so their edits survive a re-run of
+the migrate step.
 """
 
 from __future__ import annotations
@@ -151,3 +152,46 @@ def ensure_order_types(model: Any = None) -> int:
         )
         created += int(made)
     return created
+
+
+def _snapshot(order_type: Any) -> dict[str, Any]:
+    """Every editable field's value, for the audit log (statutory rules hold no personal data)."""
+    return {
+        f.name: getattr(order_type, f.attname)
+        for f in order_type._meta.concrete_fields
+        if f.editable and not f.primary_key
+    }
+
+
+def save_order_type(*, actor: Any, order_type: Any) -> Any:
+    """Create or change one order type (platform administrators, in the Django admin), audited.
+
+    One event in the platform (public) log names the fields changed with their values before and
+    after; a save that changes nothing logs nothing.
+    """
+    from django.db import transaction
+    from django_tenants.utils import get_public_schema_name, schema_context
+
+    from audit.services import AuditAction, record_change
+
+    from .models import OrderType
+
+    with transaction.atomic():
+        stored = (
+            OrderType.objects.select_for_update().filter(pk=order_type.pk).first() if order_type.pk else None
+        )
+        before = _snapshot(stored) if stored is not None else None
+        order_type.full_clean()
+        order_type.save()
+        after = _snapshot(order_type)
+        if before != after:
+            with schema_context(get_public_schema_name()):
+                record_change(
+                    action=AuditAction.COLLECT if before is None else AuditAction.ALTER,
+                    instance=order_type,
+                    before=before,
+                    after=after,
+                    actor=actor,
+                    justification="Order type saved in the Django admin",
+                )
+    return order_type

@@ -22,6 +22,7 @@ from core.forms import add_service_errors
 from core.hosts import force_url, regional_url
 from core.roles import ForceRole
 
+from .accounts import set_password
 from .forms import OnboardForceForm, SetPasswordWithEmailForm, SignInForm
 from .invitations import accept_invitation, find_invitation
 from .models import Force, User
@@ -156,12 +157,9 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         with transaction.atomic():
             if accept_invitation(invitation=found, user=invitee) is None:
                 return render(request, "tenants/set_password_invalid.html", status=400)
-            form.save()
-            record_event(
-                action=AuditAction.ALTER,
-                object_type=RecordType.USER,
-                object_ids=[invitee.uuid],
-                changed_fields=["password"],
+            set_password(
+                user=invitee,
+                raw_password=form.cleaned_data["new_password1"],
                 actor=invitee,
                 justification="Set password by invitation link",
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from django_tenants.utils import schema_context
 
 from audit.models import AuditEvent
@@ -12,6 +13,7 @@ from organisation.choices import IntervalUnit, RiskLevel, SubjectCondition
 from organisation.models import PlanScopeRule, PracticeSettings, ReviewInterval
 from organisation.practice import DEFAULT_TACTICAL_OPTIONS, get_practice_settings
 from statute.models import OrderType
+from tests.api.base import token_client
 from tests.factories import make_user
 
 
@@ -196,3 +198,21 @@ def test_plan_scope_decides_who_needs_a_plan_as_the_practice_widened(force_a):  
             order_type_codes=["DAPO"], registered_sex_offender=False, risk_level="medium"
         )
         assert not plan_required(order_type_codes=["ISPO"], registered_sex_offender=True, risk_level="high")
+
+
+def test_reading_the_practice_settings_never_writes_them(force_a, force_b):  # type: ignore[no-untyped-def]
+    """Defaults come from onboarding (and the data migration): a read of a force without them,
+    by the service or the API, creates nothing in that force nor in another."""
+    with schema_context(force_a.schema_name):
+        PracticeSettings.objects.all().delete()
+    with schema_context(force_b.schema_name):
+        kept_b = PracticeSettings.objects.get().uuid
+    response = token_client(_admin(force_a), force_a).get("/api/v1/practice-settings/")
+    assert response.status_code == 200 and response.json()["results"] == []
+    with schema_context(force_a.schema_name):
+        with pytest.raises(PracticeSettings.DoesNotExist):
+            get_practice_settings()
+        assert not PracticeSettings.objects.exists() and not ReviewInterval.objects.exists()
+        assert not PlanScopeRule.objects.exists()
+    with schema_context(force_b.schema_name):
+        assert list(PracticeSettings.objects.values_list("uuid", flat=True)) == [kept_b]
