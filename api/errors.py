@@ -1,7 +1,9 @@
 """Error bodies with stable codes: ``{"code": ..., "detail": ..., "fields": {...}}``.
 
 Every API error goes through ``exception_handler``; clients branch on ``code`` (stable), people read
-``detail``; validation errors add ``fields``: field name -> list of messages. Django's own
+``detail``; validation errors add ``fields``: field name -> list of messages, and ``codes``: field
+name -> the stable code of each message (DRF's ``required``, ``max_length``, ... or a service's own,
+from its app's ``ErrorCode`` TextChoices via ``core.forms.field_error``). Django's own
 ``ValidationError`` (raised by services) and ``IntegrityError`` (a race the services could not see)
 are mapped here too, so neither reaches the client as a 500; so are values the database refuses
 (``DataError``: 400) and bodies over Django's upload limit (413).
@@ -96,6 +98,26 @@ def _as_text(detail: Any) -> str:
     return str(detail)
 
 
+def _codes_by_field(codes: Any) -> dict[str, list[str]]:
+    """DRF's nested codes as field -> flat list of codes (nested fields joined with dots)."""
+    found: dict[str, list[str]] = {}
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), inner)
+        elif isinstance(value, (list, tuple)):
+            for inner in value:
+                walk(prefix, inner)
+        else:
+            found.setdefault(prefix or "non_field_errors", [])
+            if str(value) not in found[prefix or "non_field_errors"]:
+                found[prefix or "non_field_errors"].append(str(value))
+
+    walk("", codes)
+    return found
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=as_serializer_error(exc))
@@ -119,6 +141,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             "code": ErrorCode.INVALID,
             "detail": "The request has invalid fields; see 'fields' for what to correct.",
             "fields": fields,
+            "codes": _codes_by_field(exc.get_codes()),
         }
     elif isinstance(exc, AccessReasonRequired):
         response.data = {

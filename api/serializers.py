@@ -50,3 +50,12 @@ class FieldErrorSerializer(ErrorSerializer):
         required=False,
         help_text="Field name -> list of messages (nested objects for nested fields).",
     )
+    codes = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text=(
+            "Field name (nested fields joined with dots) -> the stable code of each message: DRF's "
+            "(required, invalid, max_length, invalid_choice, ...) or a service's (e.g. last_administrator, "
+            "self_grant, duplicate_code). Branch on these, never on the messages."
+        ),
+    )

@@ -24,3 +24,27 @@ def add_service_errors(
         target = key if key in form.fields else (field_for(key) if field_for else None)
         for message in messages:
             form.add_error(target, message)
+
+
+def field_error(field: str, message: str, code: str) -> ValidationError:
+    """A service's error on one field, with its stable code (an app's ``ErrorCode`` TextChoices).
+
+    The web shows ``message`` beside the field; the API returns it in ``fields`` and the code in
+    ``codes`` under the same field name, so programs branch on the code, never on the words.
+    """
+    return ValidationError({field: [ValidationError(message, code=str(code))]})
+
+
+def field_errors(errors: dict[str, list[tuple[str, str]]]) -> ValidationError:
+    """Several fields' errors at once: field -> [(message, code), ...]."""
+    return ValidationError(
+        {
+            field: [ValidationError(message, code=str(code)) for message, code in pairs]
+            for field, pairs in errors.items()
+        }
+    )
+
+
+def coded(message: str, code: str) -> ValidationError:
+    """One message with its stable code, for lists of messages a service gathers per field."""
+    return ValidationError(message, code=str(code))

@@ -10,9 +10,11 @@ from django.db import transaction
 
 from audit.choices import RecordType
 from audit.services import AuditAction, audited_change, record_change, record_event
+from core.forms import coded, field_error, field_errors
 from core.tenancy import active_force
 
 from .choices import TeamKind
+from .errors import OrganisationError
 from .models import Area, Team, TeamMember
 
 AREA_FIELDS = ("name", "code", "description")
@@ -23,20 +25,24 @@ def _area_snapshot(area: Area) -> dict[str, Any]:
 
 
 def _validate_area(area: Area) -> None:
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[ValidationError]] = {}
     if not area.name:
-        errors["name"] = ["Enter the area's name, e.g. Lincoln City."]
+        errors["name"] = [coded("Enter the area's name, e.g. Lincoln City.", OrganisationError.REQUIRED)]
     if not area.code:
-        errors["code"] = ["Enter a short code for the area, e.g. LINC-C."]
+        errors["code"] = [coded("Enter a short code for the area, e.g. LINC-C.", OrganisationError.REQUIRED)]
     try:
         area.full_clean(exclude=["name", "code"] if errors else None, validate_unique=False)
     except ValidationError as exc:
-        for field, messages in exc.message_dict.items():
+        for field, messages in exc.error_dict.items():
             errors.setdefault(field, []).extend(messages)
     if area.name and Area.objects.filter(name__iexact=area.name).exclude(pk=area.pk).exists():
-        errors.setdefault("name", []).append("Another area of this force already has this name.")
+        errors.setdefault("name", []).append(
+            coded("Another area of this force already has this name.", OrganisationError.DUPLICATE_NAME)
+        )
     if area.code and Area.objects.filter(code__iexact=area.code).exclude(pk=area.pk).exists():
-        errors.setdefault("code", []).append("Another area of this force already has this code.")
+        errors.setdefault("code", []).append(
+            coded("Another area of this force already has this code.", OrganisationError.DUPLICATE_CODE)
+        )
     if errors:
         raise ValidationError(errors)
 
@@ -58,7 +64,12 @@ def create_area(*, actor: Any, name: str, code: str, description: str = "") -> A
 def update_area(*, actor: Any, area: Area, **changes: Any) -> Area:
     unknown = set(changes) - set(AREA_FIELDS)
     if unknown:
-        raise ValidationError({k: ["This field cannot be changed here."] for k in sorted(unknown)})
+        raise field_errors(
+            {
+                k: [("This field cannot be changed here.", OrganisationError.NOT_CHANGEABLE)]
+                for k in sorted(unknown)
+            }
+        )
     area = Area.objects.select_for_update().get(pk=area.pk)
     with audited_change(area, _area_snapshot, actor=actor):
         for field, value in changes.items():
@@ -97,17 +108,31 @@ def _team_snapshot(team: Team) -> dict[str, Any]:
 
 
 def _validate_team(team: Team) -> None:
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[ValidationError]] = {}
     if not team.name:
-        errors["name"] = ["Enter the team's name, e.g. Lincoln North neighbourhood team."]
+        errors["name"] = [
+            coded("Enter the team's name, e.g. Lincoln North neighbourhood team.", OrganisationError.REQUIRED)
+        ]
     elif len(team.name) > 100:
-        errors["name"] = ["The name must be 100 characters or fewer."]
+        errors["name"] = [coded("The name must be 100 characters or fewer.", OrganisationError.TOO_LONG)]
     elif Team.objects.filter(name__iexact=team.name).exclude(pk=team.pk).exists():
-        errors["name"] = ["Another team of this force already has this name."]
+        errors["name"] = [
+            coded("Another team of this force already has this name.", OrganisationError.DUPLICATE_NAME)
+        ]
     if not team.kind:
-        errors["kind"] = ["Choose the kind of team: ancillary order unit, response, neighbourhood or other."]
+        errors["kind"] = [
+            coded(
+                "Choose the kind of team: ancillary order unit, response, neighbourhood or other.",
+                OrganisationError.REQUIRED,
+            )
+        ]
     elif team.kind not in TeamKind.values:
-        errors["kind"] = [f"'{team.kind}' is not a kind of team; choose one from the list."]
+        errors["kind"] = [
+            coded(
+                f"'{team.kind}' is not a kind of team; choose one from the list.",
+                OrganisationError.UNKNOWN_KIND,
+            )
+        ]
     if errors:
         raise ValidationError(errors)
 
@@ -118,7 +143,9 @@ def _resolve_areas(areas: Iterable[Area | str]) -> list[Area]:
     uuids = [str(a) for a in wanted if not isinstance(a, Area)]
     found = list(Area.objects.filter(pk__in=ids)) + list(Area.objects.filter(uuid__in=uuids))
     if len({a.pk for a in found}) != len({*ids, *uuids}):
-        raise ValidationError({"areas": ["Choose areas of this force from the list."]})
+        raise field_error(
+            "areas", "Choose areas of this force from the list.", OrganisationError.UNKNOWN_AREA
+        )
     return found
 
 
@@ -132,7 +159,11 @@ def _check_force_members(users: Sequence[Any]) -> None:
         Membership.objects.filter(force_id=force.pk, user_id__in=user_ids).values_list("user_id", flat=True)
     )
     if user_ids - members:
-        raise ValidationError({"members": ["Only people of this force can be added to its teams."]})
+        raise field_error(
+            "members",
+            "Only people of this force can be added to its teams.",
+            OrganisationError.NOT_FORCE_MEMBER,
+        )
 
 
 @transaction.atomic
@@ -193,7 +224,9 @@ def update_team(
         people = list(members) if members is not None else None
         if people is not None:
             if lead is not _UNCHANGED and lead is not None and all(u.pk != lead.pk for u in people):
-                raise ValidationError({"lead": ["The lead must be one of the team's members."]})
+                raise field_error(
+                    "lead", "The lead must be one of the team's members.", OrganisationError.LEAD_NOT_MEMBER
+                )
             _check_force_members(people)
         team.save()
         if area_objs is not None:

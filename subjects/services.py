@@ -8,10 +8,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from audit.choices import RecordType
 from audit.services import AuditAction, audited_change, record_change, record_event
+from core.forms import coded, field_error, field_errors
 
+from .errors import SubjectError
 from .models import Subject, SubjectAlias
 
 # Nobody managed under an order was born before this; an earlier year is a typing error.
@@ -27,23 +30,30 @@ def _snapshot(subject: Subject) -> dict[str, Any]:
 
 def _validate(subject: Subject) -> None:
     """Field-level validation, including 'PNC id already used by another subject of this force'."""
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[ValidationError]] = {}
     try:
         subject.full_clean(exclude=["name_search", "pnc_search"], validate_unique=False)
     except ValidationError as exc:
-        errors.update(exc.message_dict)
-    if subject.date_of_birth and subject.date_of_birth > dt.date.today():
-        errors.setdefault("date_of_birth", []).append("The date of birth must be in the past.")
+        errors.update(exc.error_dict)
+    if subject.date_of_birth and subject.date_of_birth > timezone.localdate():
+        errors.setdefault("date_of_birth", []).append(
+            coded("The date of birth must be in the past.", SubjectError.FUTURE_DATE_OF_BIRTH)
+        )
     elif subject.date_of_birth and subject.date_of_birth < EARLIEST_DATE_OF_BIRTH:
         errors.setdefault("date_of_birth", []).append(
-            f"The date of birth must be after {EARLIEST_DATE_OF_BIRTH:%-d %B %Y}; check the year."
+            coded(
+                f"The date of birth must be after {EARLIEST_DATE_OF_BIRTH:%-d %B %Y}; check the year.",
+                SubjectError.IMPLAUSIBLE_DATE_OF_BIRTH,
+            )
         )
     if subject.pnc_id and "pnc_id" not in errors:
         from core.normalise import pnc_key
 
         clash = Subject.objects.filter(pnc_search=pnc_key(subject.pnc_id)).exclude(pk=subject.pk)
         if clash.exists():
-            errors["pnc_id"] = ["Another subject of this force already has this PNC id."]
+            errors["pnc_id"] = [
+                coded("Another subject of this force already has this PNC id.", SubjectError.DUPLICATE_PNC_ID)
+            ]
     if errors:
         raise ValidationError(errors)
 
@@ -55,7 +65,9 @@ def _clean_aliases(aliases: Iterable[str]) -> list[str]:
         if not name:
             continue
         if len(name) > 250:
-            raise ValidationError({"aliases": ["Each alias must be 250 characters or fewer."]})
+            raise field_error(
+                "aliases", "Each alias must be 250 characters or fewer.", SubjectError.ALIAS_TOO_LONG
+            )
         if name not in out:
             out.append(name)
     return out
@@ -110,7 +122,12 @@ def update_subject(
     """Change a subject's identity fields and (optionally) replace the aliases."""
     unknown = set(changes) - set(SUBJECT_FIELDS)
     if unknown:
-        raise ValidationError({k: ["This field cannot be changed here."] for k in sorted(unknown)})
+        raise field_errors(
+            {
+                k: [("This field cannot be changed here.", SubjectError.NOT_CHANGEABLE)]
+                for k in sorted(unknown)
+            }
+        )
     subject = Subject.objects.select_for_update().get(pk=subject.pk)
     with audited_change(subject, _snapshot, restricted=(*Subject.RESTRICTED_FIELDS, "aliases"), actor=actor):
         for field, value in changes.items():
@@ -139,7 +156,7 @@ def update_subject(
 def erase_subject(*, actor: Any, subject: Subject, reason: str) -> None:
     """Erase a subject's record; the erasure itself is logged (the log holds only the UUID)."""
     if not (reason or "").strip():
-        raise ValidationError({"reason": ["Give the reason for erasing this record."]})
+        raise field_error("reason", "Give the reason for erasing this record.", SubjectError.REASON_REQUIRED)
     uuid = subject.uuid
     subject.delete()
     record_event(

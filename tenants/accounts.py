@@ -16,8 +16,10 @@ from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from audit.services import AuditAction, RecordType, record_event
+from core.forms import coded, field_error
 from core.roles import ForceRole
 
+from .errors import PeopleError
 from .models import ApiToken, Force, Membership, Region, RegionalRole, User
 from .people import LAST_ADMIN_MESSAGE, _check_admin_remains, end_sessions_of
 
@@ -31,7 +33,9 @@ def set_password(*, user: User, raw_password: str, actor: Any, justification: st
     try:
         password_validation.validate_password(raw_password, user)
     except ValidationError as exc:
-        raise ValidationError({"password": exc.messages}) from exc
+        raise ValidationError(
+            {"password": [coded(m, PeopleError.WEAK_PASSWORD) for m in exc.messages]}
+        ) from exc
     user.set_password(raw_password)
     user.save(update_fields=["password"])
     with schema_context(get_public_schema_name()):
@@ -70,11 +74,11 @@ def deactivate_user(*, actor: Any, user: User, reason: str = "") -> User:
     if not user.is_active:
         return user
     if user.pk == getattr(actor, "pk", None):
-        raise ValidationError({"is_active": [SELF_DEACTIVATE_MESSAGE]})
+        raise field_error("is_active", SELF_DEACTIVATE_MESSAGE, PeopleError.SELF_DEACTIVATE)
     orphaned = _forces_it_would_leave_without_admin(user)
     if orphaned:
         names = ", ".join(sorted(f.name for f in orphaned))
-        raise ValidationError({"is_active": [f"{LAST_ADMIN_MESSAGE} ({names})"]})
+        raise field_error("is_active", f"{LAST_ADMIN_MESSAGE} ({names})", PeopleError.LAST_ADMINISTRATOR)
     user.is_active = False
     user.save(update_fields=["is_active"])
     tokens = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
@@ -127,7 +131,7 @@ def _regional_snapshot(role: RegionalRole) -> dict[str, Any]:
 def grant_regional_role(*, actor: Any, user: User, role: str, region: Region | None) -> RegionalRole:
     """Give ``user`` a role above single forces (a platform administrator's has no region)."""
     if user.pk == getattr(actor, "pk", None):
-        raise ValidationError({"user": [SELF_GRANT_MESSAGE]})
+        raise field_error("user", SELF_GRANT_MESSAGE, PeopleError.SELF_GRANT)
     regional = RegionalRole(user=user, role=role, region=region)
     regional.full_clean()
     regional.save()

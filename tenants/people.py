@@ -23,9 +23,11 @@ from django_tenants.utils import tenant_context
 
 from audit.choices import RecordType
 from audit.services import AuditAction, audited_change, record_change, record_event
+from core.forms import coded, field_error
 from core.roles import ROLES_NEEDING_APPROVAL, ForceRole, RegionalRoleKind
 from core.signals import membership_ended
 
+from .errors import PeopleError
 from .invitations import email_invitation, issue_invitation, was_accepted
 from .models import Force, Membership, MembershipQuerySet, RegionalRole, RoleGrant, User
 from .tokens import revoke_tokens_for
@@ -55,13 +57,15 @@ def _clean_roles(roles: Iterable[str]) -> list[str]:
     cleaned: list[str] = []
     for role in roles:
         if role not in ForceRole.values:
-            raise ValidationError(
-                {"roles": [f"'{role}' is not a role of this platform; choose from the list."]}
+            raise field_error(
+                "roles",
+                f"'{role}' is not a role of this platform; choose from the list.",
+                PeopleError.UNKNOWN_ROLE,
             )
         if role not in cleaned:
             cleaned.append(role)
     if not cleaned:
-        raise ValidationError({"roles": ["Choose at least one role."]})
+        raise field_error("roles", "Choose at least one role.", PeopleError.NO_ROLE)
     return sorted(cleaned)
 
 
@@ -191,21 +195,27 @@ def invite_member(
     address already had an account (issue 8): an existing account's name is neither shown nor
     changed. Roles needing approval (auditor) are asked for, not given.
     """
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[ValidationError]] = {}
     address = (email or "").strip().lower()
     try:
         validate_email(address)
     except ValidationError:
-        errors["email"] = ["Enter a valid email address, e.g. j.smith@lincolnshire.police.uk."]
+        errors["email"] = [
+            coded(
+                "Enter a valid email address, e.g. j.smith@lincolnshire.police.uk.", PeopleError.INVALID_EMAIL
+            )
+        ]
     try:
         clean = _clean_roles(roles)
     except ValidationError as exc:
-        errors.update(exc.message_dict)
+        errors.update(exc.error_dict)
     if len((full_name or "").strip()) > 150:
-        errors["full_name"] = ["The name must be 150 characters or fewer."]
+        errors["full_name"] = [coded("The name must be 150 characters or fewer.", PeopleError.TOO_LONG)]
     user = User.objects.filter(email__iexact=address).first() if "email" not in errors else None
     if user is not None and Membership.objects.filter(user=user, force=force).exists():
-        errors["email"] = [f"{address} is already a member of {force.name}."]
+        errors["email"] = [
+            coded(f"{address} is already a member of {force.name}.", PeopleError.ALREADY_MEMBER)
+        ]
     if errors:
         raise ValidationError(errors)
 
@@ -250,7 +260,7 @@ def _check_admin_remains(force: Force, membership: Membership, *, still_admin: b
         membership.status == Membership.Status.ACTIVE and ForceRole.FORCE_ADMIN in membership.roles
     )
     if is_active_admin and not still_admin and not others:
-        raise ValidationError({field: [LAST_ADMIN_MESSAGE]})
+        raise field_error(field, LAST_ADMIN_MESSAGE, PeopleError.LAST_ADMINISTRATOR)
 
 
 def _same_force(force: Force, membership: Membership) -> None:
@@ -321,7 +331,7 @@ def change_roles(*, actor: Any, force: Force, membership: Membership, roles: Ite
     clean = _clean_roles(roles)
     membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
     if membership.user_id == getattr(actor, "pk", None) and not set(clean) <= set(membership.roles):
-        raise ValidationError({"roles": [SELF_GRANT_MESSAGE]})
+        raise field_error("roles", SELF_GRANT_MESSAGE, PeopleError.SELF_GRANT)
     now_roles, asked_roles = _split_roles(clean, held=membership.roles)
     _check_admin_remains(force, membership, still_admin=ForceRole.FORCE_ADMIN in now_roles, field="roles")
     with audited_change(membership, _snapshot, actor=actor, in_force=force):
@@ -366,7 +376,7 @@ def decide_role_grant(
     """Approve (a second administrator) or decline (any administrator) a role awaiting approval."""
     _same_force(force, membership)
     if decision not in (APPROVE, DECLINE):
-        raise ValidationError({"decision": ["Choose 'approve' or 'decline'."]})
+        raise field_error("decision", "Choose 'approve' or 'decline'.", PeopleError.INVALID_DECISION)
     membership = Membership.objects.select_for_update().select_related("user", "force").get(pk=membership.pk)
     grant = (
         RoleGrant.objects.select_for_update()
@@ -375,8 +385,10 @@ def decide_role_grant(
         .first()
     )
     if grant is None:
-        raise ValidationError(
-            {"role": [f"No request for the role '{role}' awaits approval for this person."]}
+        raise field_error(
+            "role",
+            f"No request for the role '{role}' awaits approval for this person.",
+            PeopleError.NO_PENDING_REQUEST,
         )
     if decision == DECLINE:
         _close_grant(
@@ -388,13 +400,11 @@ def decide_role_grant(
         )
         return membership
     if not may_approve(actor, grant, force):
-        raise ValidationError(
-            {
-                "role": [
-                    "A second administrator must approve this: not the administrator who asked for the "
-                    "role, nor the person who would hold it."
-                ]
-            }
+        raise field_error(
+            "role",
+            "A second administrator must approve this: not the administrator who asked for the "
+            "role, nor the person who would hold it.",
+            PeopleError.SECOND_ADMINISTRATOR_REQUIRED,
         )
     _close_grant(
         actor=actor,

@@ -12,10 +12,12 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django_tenants.utils import get_public_schema_name, schema_context
 
+from core.forms import coded
 from core.roles import ForceRole
 from core.signals import force_onboarded, platform_ensured
 from core.tenancy import use_public_schema
 
+from .errors import PeopleError
 from .models import Domain, Force, Membership, Region, User, dns_label_validator
 
 FORCES_CSV = Path(__file__).resolve().parent / "data" / "forces.csv"
@@ -69,8 +71,14 @@ def ensure_region(slug: str) -> Region:
     names = reference_regions()
     if slug not in names:
         raise ValidationError(
-            {"region": f"Unknown region '{slug}'. Known regions: {', '.join(sorted(names))}."},
-            code="unknown_region",
+            {
+                "region": [
+                    coded(
+                        f"Unknown region '{slug}'. Known regions: {', '.join(sorted(names))}.",
+                        PeopleError.UNKNOWN_REGION,
+                    )
+                ]
+            },
         )
     return Region.objects.create(slug=slug, name=names[slug])
 

@@ -24,7 +24,10 @@ def test_service_validation_errors_become_field_errors():
         "code": "invalid",
         "detail": "The request has invalid fields; see 'fields' for what to correct.",
         "fields": {"pnc_id": ["Another subject already has this PNC id."]},
+        "codes": {"pnc_id": ["invalid"]},  # an uncoded service error: DRF's generic code
     }
+    coded = DjangoValidationError({"pnc_id": [DjangoValidationError("Taken.", code="duplicate_pnc_id")]})
+    assert handle(coded)[1]["codes"] == {"pnc_id": ["duplicate_pnc_id"]}
     status, body = handle(DjangoValidationError("Not like that."))
     assert status == 400 and body["fields"] == {"non_field_errors": ["Not like that."]}
 

@@ -107,7 +107,7 @@ def test_an_action_without_a_declared_permission_is_refused(force_a):
 
 
 def test_scoping_holds_even_when_the_permission_map_is_too_generous(force_a):
-    """A wrong permission map lets the request in, but visible_to still shows nothing."""
+    """A wrong permission map lets the request in, but restrict() still shows nothing."""
     from api.subjects import SubjectViewSet
     from core.roles import ForceRole, Perm
     from tests.factories import make_subject, make_user

@@ -62,7 +62,7 @@ def test_scoped_list_sees_only_its_force_and_is_marked_as_case_data(rf, force_a,
     assert response.content.decode() == "Ashby|True|lincolnshire"
 
 
-def test_visible_to_is_applied_even_when_the_permission_check_is_passed(rf, force_a):
+def test_restrict_is_applied_even_when_the_permission_check_is_passed(rf, force_a):
     """A view asking for one permission still gets the queryset scoped for its action."""
     make_subject(force_a, family_name="Ashby")
     admin = make_user(force=force_a, roles=[ForceRole.FORCE_ADMIN])  # view_settings, no view_subject
