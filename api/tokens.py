@@ -15,6 +15,7 @@ from audit.choices import RecordType
 from audit.services import AuditAction, record_event
 from tenants import tokens as services
 from tenants.models import ApiToken
+from tenants.sign_ins import record_failed_sign_in
 
 from .errors import LockedOut
 from .permissions import HostMembership, host_force
@@ -98,11 +99,7 @@ class IssueTokenView(APIView):
         # Through django.contrib.auth so django-axes counts failures and enforces its lockout.
         user = authenticate(request=django_request, username=data["email"].lower(), password=data["password"])
         if user is None:
-            record_event(
-                action=AuditAction.SIGN_IN_FAILED,
-                object_type=RecordType.USER,
-                justification="Failed API token sign-in",
-            )
+            record_failed_sign_in(data["email"], what="Failed API token sign-in")
             if getattr(django_request, "axes_locked_out", False):
                 # Answer in the API's own error format; axes' middleware would otherwise swap in
                 # its HTML lockout page. The lockout itself has been recorded and still holds.

@@ -8,11 +8,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 from core import request_context
-
-
-def client_address(request: HttpRequest) -> str | None:
-    # Behind the ingress the platform trusts only REMOTE_ADDR as set by the WSGI server.
-    return request.META.get("REMOTE_ADDR") or None
+from spmp_platform.client_address import client_address
 
 
 class RequestContextMiddleware:

@@ -54,6 +54,15 @@ if TESTING:
     ALLOWED_HOSTS.append("testserver")
 DEMO_PASSWORD = os.environ.get("SPMP_DEMO_PASSWORD", "demo-only-password")
 
+# --- Web server (gunicorn, spmp_platform/gunicorn_conf.py; the demo and production alike) ----
+# Fixed processes and threads: each thread keeps at most one database connection (CONN_MAX_AGE),
+# so one web server holds at most WEB_WORKERS x WEB_THREADS connections, however busy it is.
+WEB_WORKERS = int(os.environ.get("WEB_WORKERS", "2"))
+WEB_THREADS = int(os.environ.get("WEB_THREADS", "4"))
+# How many reverse proxies in front of the web server append to X-Forwarded-For (the chart's
+# ingress: 1). 0 ignores the header: the client address is the connection's (see client_address.py).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 EMBEDDED_DATABASE = not DATABASE_URL
@@ -218,6 +227,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = _bool("AXES_ENABLED", default=True)
+# The same client address as the audit log's, honouring TRUSTED_PROXY_COUNT.
+AXES_CLIENT_IP_CALLABLE = "spmp_platform.client_address.client_address"
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

@@ -28,6 +28,7 @@ from .invitations import accept_invitation, find_invitation
 from .models import Force, User
 from .people import APPROVE, decide_role_grant, pending_grants_for_regions
 from .services import onboard_force
+from .sign_ins import record_failed_sign_in
 
 
 def _is_regional_host(request: HttpRequest) -> bool:
@@ -94,11 +95,7 @@ class SignInView(auth_views.LoginView):
         return response
 
     def form_invalid(self, form: Any) -> HttpResponse:
-        record_event(
-            action=AuditAction.SIGN_IN_FAILED,
-            object_type=RecordType.USER,
-            justification="Failed sign-in attempt",
-        )
+        record_failed_sign_in(form.data.get("username"), what="Failed sign-in attempt")
         return super().form_invalid(form)
 
 

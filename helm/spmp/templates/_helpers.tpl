@@ -5,6 +5,8 @@
   value: {{ .Values.domain | quote }}
 - name: DJANGO_SETTINGS_MODULE
   value: spmp_platform.settings
+- name: TRUSTED_PROXY_COUNT
+  value: {{ .Values.trustedProxyCount | quote }}
 {{- range $key := list "SECRET_KEY" "AUDIT_SEAL_KEY" "REGISTRY_MATCH_KEY" "DATABASE_URL" "CELERY_BROKER_URL" }}
 - name: {{ $key }}
   valueFrom:

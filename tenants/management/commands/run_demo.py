@@ -1,4 +1,4 @@
-"""Serve the demo: a Celery worker with beat in the background, the web server in front."""
+"""Serve the demo: a Celery worker with beat in the background, gunicorn in front (as in production)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import sys
 from typing import Any
 
 from django.conf import settings
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 
@@ -48,12 +47,52 @@ class Command(BaseCommand):
         self.stdout.write(f"  Lincolnshire: http://lincolnshire.{domain}:{port}/")
         self.stdout.write(f"  Password for every demo user: {settings.DEMO_PASSWORD}")
         self.stdout.write("  e.g. regional-admin@east-midlands.example, coordinator@lincolnshire.example\n")
+        # Served as production is (spmp_platform/gunicorn_conf.py): fixed processes and threads, so
+        # the demo holds a bounded number of database connections however hard it is pushed.
+        web = subprocess.Popen(web_command(f"127.0.0.1:{port}"))  # noqa: S603
+        # Ctrl-C, or SIGTERM from `docker stop`, a test or a supervisor: stop both children cleanly
+        # (SIGINT is set explicitly: a shell that starts us in the background ignores it).
+        signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+        signal.signal(signal.SIGINT, _raise_keyboard_interrupt)
         try:
-            call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+            web.wait()
+        except KeyboardInterrupt:
+            pass
         finally:
-            if worker is not None and worker.poll() is None:
-                worker.send_signal(signal.SIGTERM)
-                try:
-                    worker.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    worker.kill()
+            # A second Ctrl-C must not abandon the children half-stopped; _stop insists by itself.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            for child in (web, worker):
+                _stop(child)
+        if web.returncode not in (0, -signal.SIGTERM, -signal.SIGINT):
+            raise CommandError(f"The web server stopped with exit status {web.returncode}.")
+
+
+def web_command(bind: str) -> list[str]:
+    """The gunicorn command line of the demo (production's differs only in its bind address)."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--config",
+        "python:spmp_platform.gunicorn_conf",
+        "--bind",
+        bind,
+        "spmp_platform.wsgi:application",
+    ]
+
+
+def _raise_keyboard_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop(child: subprocess.Popen[bytes] | None) -> None:
+    """Ask a child to stop (gunicorn finishes requests in flight), then insist."""
+    if child is None or child.poll() is not None:
+        return
+    child.send_signal(signal.SIGTERM)
+    try:
+        child.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
