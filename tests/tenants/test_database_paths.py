@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from spmp_platform.embedded_db import stop_embedded_database
+from spmp_platform.embedded import stop_embedded_database
 
 BASE = Path(settings.BASE_DIR)
 
@@ -100,7 +100,7 @@ def test_database_url_names_the_server_and_no_embedded_server_starts(tmp_path):
     assert not (tmp_path / "pg").exists()
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "AUDIT_SEAL_KEY", "DATABASE_URL"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "AUDIT_SEAL_KEY", "DATABASE_URL", "CACHE_URL"])
 def test_production_refuses_to_start_without_a_secret(missing, tmp_path):
     env = _env(
         DJANGO_ENV="production",
@@ -108,6 +108,7 @@ def test_production_refuses_to_start_without_a_secret(missing, tmp_path):
         AUDIT_SEAL_KEY="a" * 40,
         REGISTRY_MATCH_KEY="r" * 40,
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres",
+        CACHE_URL="redis://127.0.0.1:6379/6",
         SPMP_DATA_DIR=str(tmp_path),
     )
     env.pop(missing)

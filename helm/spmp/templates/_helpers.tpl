@@ -5,7 +5,7 @@
   value: {{ .Values.domain | quote }}
 - name: DJANGO_SETTINGS_MODULE
   value: spmp_platform.settings
-{{- range $key := list "SECRET_KEY" "AUDIT_SEAL_KEY" "REGISTRY_MATCH_KEY" "DATABASE_URL" "CELERY_BROKER_URL" }}
+{{- range $key := list "SECRET_KEY" "AUDIT_SEAL_KEY" "REGISTRY_MATCH_KEY" "DATABASE_URL" "CELERY_BROKER_URL" "CACHE_URL" }}
 - name: {{ $key }}
   valueFrom:
     secretKeyRef:
