@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,8 +34,22 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
+@pytest.fixture
+def embedded_tmp() -> Iterator[Path]:
+    """A folder straight under /tmp, not pytest's tmp_path: every pytest session that starts (another
+    xdist worker, another run on the machine) resets /tmp/pytest-of-<user> to 0700, which cuts the
+    server's own user (pgserver, when running as root) off from its data mid-test."""
+    folder = Path(tempfile.mkdtemp(prefix="spmp-embedded-"))
+    folder.chmod(0o755)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.mark.slow
-def test_embedded_server_starts_migrates_and_keeps_data_across_restarts(tmp_path):
+def test_embedded_server_starts_migrates_and_keeps_data_across_restarts(embedded_tmp):
+    tmp_path = embedded_tmp
     env = _env(SPMP_DATA_DIR=str(tmp_path / "data"))
     try:
         first = _run(["manage.py", "migrate_all"], env)
