@@ -20,9 +20,9 @@ def _scratch_url() -> tuple[str, str]:
     """(admin URL, scratch URL) on the configured server or the embedded one."""
     url = os.environ.get("DATABASE_URL")
     if not url:
-        from spmp_platform.embedded_db import embedded_database_url
+        from spmp_platform.embedded import start_embedded_server
 
-        url = embedded_database_url(Path(os.environ.get("SPMP_DATA_DIR", ROOT / ".data")) / "pg")
+        url = start_embedded_server(Path(os.environ.get("SPMP_DATA_DIR", ROOT / ".data")) / "pg")
     parts = urlsplit(url)
     return url, urlunsplit(parts._replace(path=f"/{SCRATCH_DB}"))
 
@@ -45,6 +45,10 @@ def main() -> int:
 
     django.setup()
     from django.core.management import call_command
+
+    from spmp_platform.embedded import ensure_local_services
+
+    ensure_local_services()  # the local broker's folders (the database is the scratch one above)
 
     call_command("migrate_all", verbosity=0)
     from bench import onboarding

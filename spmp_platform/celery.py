@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from celery.signals import beat_init, worker_init
 from tenant_schemas_celery.app import CeleryApp
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spmp_platform.settings")
@@ -19,3 +20,13 @@ def _schedule_periodic_jobs(sender: CeleryApp, **_: object) -> None:
     from jobs.registry import beat_schedule
 
     sender.conf.beat_schedule = beat_schedule()
+
+
+@worker_init.connect
+@beat_init.connect
+def _start_local_services(**_: object) -> None:
+    # Not at import: this module is imported with the project package (and so with settings).
+    # A worker or beat needs the database and the broker's folders before the first task.
+    from spmp_platform.embedded import ensure_local_services
+
+    ensure_local_services()

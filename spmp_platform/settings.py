@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -64,14 +65,15 @@ WEB_THREADS = int(os.environ.get("WEB_THREADS", "4"))
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 # --- Database -------------------------------------------------------------------------------
+# Unset: the embedded PostgreSQL under DATA_DIR/pg. Importing settings never starts it: the entry
+# points that need it call spmp_platform.embedded.ensure_local_services(), which fills in the socket.
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 EMBEDDED_DATABASE = not DATABASE_URL
+EMBEDDED_DATABASE_DIR = DATA_DIR / "pg"
 if EMBEDDED_DATABASE:
     if PRODUCTION:
         raise ImproperlyConfigured("DATABASE_URL must be set when DJANGO_ENV=production.")
-    from spmp_platform.embedded_db import embedded_database_url
-
-    DATABASE_URL = embedded_database_url(DATA_DIR / "pg")
+    DATABASE_URL = f"postgresql://postgres:@/postgres?host={EMBEDDED_DATABASE_DIR}"
 
 _db = dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")))
 _db["ENGINE"] = "django_tenants.postgresql_backend"
@@ -239,7 +241,6 @@ USE_TZ = True
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "staticfiles"
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # GOV.UK Frontend and htmx come from npm (node_modules), never copied into the repository.
 STATICFILES_DIRS = [
     ("govuk", BASE_DIR / "node_modules" / "govuk-frontend" / "dist" / "govuk"),
@@ -260,22 +261,38 @@ STORAGES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+
 # --- Caches (keyed on the schema so forces never share an entry) ----------------------------
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "KEY_FUNCTION": "django_tenants.cache.make_key",
-        "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
-    }
-}
+def cache_from_url(url: str) -> dict[str, Any]:
+    """Django's cache settings from ``CACHE_URL``: ``redis://`` or ``rediss://`` -> Redis (shared by
+    every worker and pod), unset or ``locmem://`` -> this process's memory. Anything else is refused."""
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if not url or scheme == "locmem":
+        cache: dict[str, Any] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    elif scheme in {"redis", "rediss"}:
+        cache = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    else:
+        raise ImproperlyConfigured(
+            f"CACHE_URL must start with redis://, rediss:// or locmem://, not {scheme or url!r}."
+        )
+    cache["KEY_FUNCTION"] = "django_tenants.cache.make_key"
+    cache["REVERSE_KEY_FUNCTION"] = "django_tenants.cache.reverse_key"
+    return cache
+
+
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if PRODUCTION and not CACHE_URL:
+    # Several workers and pods: a per-process cache would give each its own answer.
+    raise ImproperlyConfigured("CACHE_URL must be set when DJANGO_ENV=production (e.g. redis://...).")
+CACHES = {"default": cache_from_url(CACHE_URL)}
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+# Set when the broker is kombu's filesystem transport; ensure_local_services() makes its folders.
+FILESYSTEM_BROKER_DIR: Path | None = None
 if not CELERY_BROKER_URL:
     # No broker server to install: kombu's filesystem transport, shared by web, worker and beat.
-    _broker_dir = DATA_DIR / "broker"
-    for sub in ("in", "processed", "control"):
-        (_broker_dir / sub).mkdir(parents=True, exist_ok=True)
+    _broker_dir = FILESYSTEM_BROKER_DIR = DATA_DIR / "broker"
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "in"),

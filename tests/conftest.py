@@ -31,6 +31,16 @@ _flush_with_cascade()
 
 
 @pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):  # type: ignore[no-untyped-def]
+    """Before pytest-django creates the test database: importing settings started nothing, so the
+    session starts the embedded server here when DATABASE_URL is unset (and makes the local
+    broker's folders). A session that never touches the database starts no server."""
+    from spmp_platform.embedded import ensure_local_services
+
+    ensure_local_services()
+
+
+@pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
     """After pytest-django made the test database: migrate the template, make the two forces."""
     from tenants.management.commands.migrate_all import migrate_template

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from spmp_platform.embedded_db import embedded_database_url
+from spmp_platform.embedded import start_embedded_server
 
 from . import soak
 
@@ -34,7 +34,7 @@ def _free_port() -> int:
 def soak_database(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """A scratch database on the tests' server (the embedded one without DATABASE_URL), seeded."""
     data_dir = tmp_path_factory.mktemp("soak")
-    admin_url = os.environ.get("DATABASE_URL") or embedded_database_url(Path(settings.DATA_DIR) / "pg")
+    admin_url = os.environ.get("DATABASE_URL") or start_embedded_server(Path(settings.DATA_DIR) / "pg")
     name = f"{os.environ.get('SPMP_TEST_DATABASE_NAME', 'test_spmp')}_soak"
     url = soak.prepare_database(admin_url, name, data_dir)
     soak.add_officer(url, data_dir, OFFICER, PASSWORD)

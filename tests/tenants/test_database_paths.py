@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
-from spmp_platform.embedded_db import stop_embedded_database
+from spmp_platform.embedded import stop_embedded_database
 
 BASE = Path(settings.BASE_DIR)
 
@@ -31,8 +34,22 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
+@pytest.fixture
+def embedded_tmp() -> Iterator[Path]:
+    """A folder straight under /tmp, not pytest's tmp_path: every pytest session that starts (another
+    xdist worker, another run on the machine) resets /tmp/pytest-of-<user> to 0700, which cuts the
+    server's own user (pgserver, when running as root) off from its data mid-test."""
+    folder = Path(tempfile.mkdtemp(prefix="spmp-embedded-"))
+    folder.chmod(0o755)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.mark.slow
-def test_embedded_server_starts_migrates_and_keeps_data_across_restarts(tmp_path):
+def test_embedded_server_starts_migrates_and_keeps_data_across_restarts(embedded_tmp):
+    tmp_path = embedded_tmp
     env = _env(SPMP_DATA_DIR=str(tmp_path / "data"))
     try:
         first = _run(["manage.py", "migrate_all"], env)
@@ -100,7 +117,7 @@ def test_database_url_names_the_server_and_no_embedded_server_starts(tmp_path):
     assert not (tmp_path / "pg").exists()
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "AUDIT_SEAL_KEY", "DATABASE_URL"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "AUDIT_SEAL_KEY", "DATABASE_URL", "CACHE_URL"])
 def test_production_refuses_to_start_without_a_secret(missing, tmp_path):
     env = _env(
         DJANGO_ENV="production",
@@ -108,6 +125,7 @@ def test_production_refuses_to_start_without_a_secret(missing, tmp_path):
         AUDIT_SEAL_KEY="a" * 40,
         REGISTRY_MATCH_KEY="r" * 40,
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres",
+        CACHE_URL="redis://127.0.0.1:6379/6",
         SPMP_DATA_DIR=str(tmp_path),
     )
     env.pop(missing)
