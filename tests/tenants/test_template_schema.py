@@ -72,3 +72,19 @@ def test_migrate_template_is_idempotent_and_keeps_the_template_current(db):
     migrate_template()
     migrate_template()
     assert not (_latest_tenant_migrations() - _applied(settings.TENANT_BASE_SCHEMA))
+
+
+def test_migrate_all_skips_force_schemas_already_at_the_templates_migrations(force_a, force_b):
+    """A no-op migrate_all must not pay migrate_schemas' ~70 ms per force (6 s at 43, minutes at 1,000)."""
+    from tenants.management.commands.migrate_all import force_schemas_behind_template
+
+    migrate_template()
+    assert force_schemas_behind_template() == []
+    # A schema whose record differs from the template's (here: a migration the code never had) is
+    # the one, and the only one, that migrate_all hands to migrate_schemas.
+    with connection.cursor() as cur:
+        cur.execute(
+            f'INSERT INTO "{force_b.schema_name}".django_migrations (app, name, applied) '
+            "VALUES ('subjects', '9999_only_in_this_schema', now())"
+        )
+    assert force_schemas_behind_template() == [force_b.schema_name]

@@ -23,12 +23,25 @@ class Command(BaseCommand):
         refuse_pre_restructure_database()
         call_command("migrate_schemas", shared=True, interactive=False, verbosity=max(0, verbosity - 1))
         migrate_template(verbosity=max(0, verbosity - 1))
-        call_command("migrate_schemas", tenant=True, interactive=False, verbosity=max(0, verbosity - 1))
+        behind = force_schemas_behind_template()
+        for schema in behind:
+            call_command(
+                "migrate_schemas",
+                tenant=True,
+                schema_name=schema,
+                interactive=False,
+                verbosity=max(0, verbosity - 1),
+            )
+        use_public_schema()
         from tenants.services import ensure_platform
 
         ensure_platform()
         if verbosity:
-            self.stdout.write(self.style.SUCCESS("Public, template and force schemas are migrated."))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Public, template and force schemas are migrated ({len(behind)} force schemas needed it)."
+                )
+            )
 
 
 def migrate_template(*, verbosity: int = 0) -> None:
@@ -38,6 +51,46 @@ def migrate_template(*, verbosity: int = 0) -> None:
         cursor.execute(f'CREATE SCHEMA IF NOT EXISTS "{template}"')
     call_command("migrate_schemas", tenant=True, schema_name=template, interactive=False, verbosity=verbosity)
     use_public_schema()
+
+
+def force_schemas_behind_template() -> list[str]:
+    """Force schemas whose recorded migrations are not exactly the (just migrated) template's.
+
+    Running ``migrate_schemas`` on a schema with nothing to do costs about 70 ms, growing with the
+    catalogue, so 43 forces took 6 s and 1,000 would take minutes. One statement compares every
+    schema's ``django_migrations`` with the template's; only those that differ are migrated.
+    """
+    from tenants.models import Force
+
+    template = settings.TENANT_BASE_SCHEMA
+    schemas = list(
+        Force.objects.exclude(schema_name=settings.PUBLIC_SCHEMA_NAME)
+        .order_by("id")
+        .values_list("schema_name", flat=True)
+    )
+    if not schemas:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_schema FROM information_schema.tables "
+            "WHERE table_name = 'django_migrations' AND table_schema = ANY(%s)",
+            [[*schemas, template]],
+        )
+        recorded = {row[0] for row in cursor.fetchall()}
+        if template not in recorded:
+            return schemas
+        present = [s for s in schemas if s in recorded]
+        digest = "md5(coalesce(string_agg(app || '.' || name, ',' ORDER BY app, name), ''))"
+        # Schema names come from Force rows (validated DNS-label slugs), quoted here as identifiers.
+        parts = [
+            "SELECT %s, " + digest + " FROM " + connection.ops.quote_name(s) + ".django_migrations"  # noqa: S608
+            for s in [template, *present]
+        ]
+        union = " UNION ALL ".join(parts)
+        cursor.execute(union, [template, *present])
+        digests = dict(cursor.fetchall())
+    expected = digests[template]
+    return [s for s in schemas if digests.get(s) != expected]
 
 
 # Apps whose migration history was restarted when the code was restructured (issue 7): a database
