@@ -39,14 +39,15 @@ class HostTokenAuthentication(authentication.BaseAuthentication):
             secret = header[1].decode("ascii")
         except UnicodeDecodeError as exc:
             raise TokenAuthenticationFailed("The token contains characters a token never has.") from exc
-        token = services.find_token(secret)
+        tenant = getattr(request, "tenant", None) or getattr(connection, "tenant", None)
+        # One statement: the token, its user and the user's active membership of this host's force.
+        token = services.find_token(secret, force=tenant)
         if token is None:
             raise TokenAuthenticationFailed("The token is not valid.")
         if token.revoked_at is not None:
             raise TokenAuthenticationFailed("The token has been revoked.")
         if not token.is_live:
             raise TokenAuthenticationFailed("The token has expired; ask for a new one.")
-        tenant = getattr(request, "tenant", None) or getattr(connection, "tenant", None)
         if token.host != services.host_label(tenant):
             raise TokenAuthenticationFailed(
                 "The token was issued for another host; tokens work only on the host that issued them."

@@ -154,6 +154,10 @@ class User(AbstractBaseUser, PermissionsMixin):
             )
         return cache[force.pk]
 
+    def remember_membership(self, force: Force, membership: Membership | None) -> None:
+        """Fill the per-request cache of ``membership_in`` from a query that already read it."""
+        self.__dict__.setdefault("_membership_cache", {})[force.pk] = membership
+
     def force_permissions(self, force: Force) -> frozenset[str]:
         membership = self.membership_in(force)
         return membership.permissions if membership else frozenset()

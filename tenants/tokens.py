@@ -10,12 +10,13 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, FilteredRelation, Q
 from django.utils import timezone
 
 from audit.choices import RecordType
 from audit.services import AuditAction, record_event
 
-from .models import ApiToken
+from .models import ApiToken, Membership
 
 # Secrets look like "spmp_<43 url-safe characters>"; the prefix makes a leaked one easy to grep for.
 SECRET_PREFIX = "spmp_"
@@ -70,9 +71,45 @@ def issue_token(*, user: Any, force: Any, name: str = "") -> tuple[ApiToken, str
     return token, secret
 
 
-def find_token(secret: str) -> ApiToken | None:
-    """The token with this secret (live or not), with its user; None if there is no such token."""
-    return ApiToken.objects.select_related("user").filter(key_hash=hash_secret(secret)).first()
+def find_token(secret: str, *, force: Any = None) -> ApiToken | None:
+    """The token with this secret (live or not), with its user; None if there is no such token.
+
+    Given the host's ``force``, the same statement also reads the user's active membership there and
+    leaves it in the user's per-request membership cache, so that authenticating a token and
+    checking membership cost one query rather than two. Nothing is cached beyond the request: a
+    revoked token or a suspended membership is refused on the very next request.
+    """
+    query = ApiToken.objects.select_related("user").filter(key_hash=hash_secret(secret))
+    if force is None or getattr(force, "is_platform", True):
+        return query.first()
+    query = query.annotate(
+        _m=FilteredRelation(
+            "user__memberships",
+            condition=Q(
+                user__memberships__force_id=force.pk, user__memberships__status=Membership.Status.ACTIVE
+            ),
+        ),
+        m_pk=F("_m__pk"),
+        m_uuid=F("_m__uuid"),
+        m_roles=F("_m__roles"),
+        m_created_at=F("_m__created_at"),
+    )
+    token = query.first()
+    if token is not None:
+        membership = None
+        if token.m_pk is not None:  # type: ignore[attr-defined]
+            membership = Membership(
+                pk=token.m_pk,  # type: ignore[attr-defined]
+                uuid=token.m_uuid,  # type: ignore[attr-defined]
+                user=token.user,
+                force=force,
+                roles=token.m_roles,  # type: ignore[attr-defined]
+                status=Membership.Status.ACTIVE,
+                created_at=token.m_created_at,  # type: ignore[attr-defined]
+            )
+            membership._state.adding = False
+        token.user.remember_membership(force, membership)
+    return token
 
 
 def mark_used(token: ApiToken) -> None:
