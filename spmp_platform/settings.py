@@ -126,6 +126,11 @@ PUBLIC_SCHEMA_NAME = "public"
 TENANT_BASE_SCHEMA = "force_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
 SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
+# Issue `SET search_path` once per schema change on a connection, not before every statement (it was
+# half of a request's statements). django-tenants forgets the path on set_tenant, rollback and close,
+# so a request never runs on the previous request's schema; tests/tenants/test_concurrency.py and
+# the bench's search_path figure keep watch (README, "Hosts, identity and tenancy").
+TENANT_LIMIT_SET_CALLS = True
 ROOT_URLCONF = "spmp_platform.urls_force"
 PUBLIC_SCHEMA_URLCONF = "spmp_platform.urls_public"
 
