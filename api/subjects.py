@@ -23,10 +23,10 @@ MAX_ALIASES = 50
 
 
 class AliasNamesField(serializers.ListField):
-    """The subject's alias names, sorted; read from the prefetch cache (constant queries per page)."""
+    """The subject's alias names, sorted; from one prefetch for the whole page (``with_alias_names``)."""
 
     def get_attribute(self, instance: Subject) -> list[str]:
-        return sorted(a.name for a in instance.aliases.all())
+        return instance.alias_names
 
 
 class SubjectSerializer(StrictFieldsMixin, serializers.ModelSerializer):
@@ -100,7 +100,7 @@ class SubjectViewSet(ForceModelViewSet):
     reason_headers = {**ForceModelViewSet.reason_headers, "destroy": ERASURE_REASON}
 
     def get_base_queryset(self) -> models.QuerySet[Subject]:
-        return Subject.objects.prefetch_related("aliases")
+        return Subject.objects.with_alias_names()
 
     # -- audit: the subject services' own consult records ------------------------------------
     def audit_retrieve(self, instance: Subject, reason: str) -> None:
@@ -120,7 +120,7 @@ class SubjectViewSet(ForceModelViewSet):
         subject = services.update_subject(
             actor=self.request.user, subject=serializer.instance, aliases=aliases, **changes
         )
-        subject = Subject.objects.prefetch_related("aliases").get(pk=subject.pk)
+        subject = Subject.objects.with_alias_names().get(pk=subject.pk)
         if _identity(subject) == before:
             # Nothing changed, so the service logged nothing; but the response still shows the
             # record, and every read of personal data is logged.
@@ -139,4 +139,4 @@ class SubjectViewSet(ForceModelViewSet):
 
 def _identity(subject: Subject) -> tuple[Any, ...]:
     fields = tuple(getattr(subject, f) for f in services.SUBJECT_FIELDS)
-    return (*fields, sorted(a.name for a in subject.aliases.all()))
+    return (*fields, subject.alias_names)

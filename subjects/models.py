@@ -28,6 +28,18 @@ class SubjectQuerySet(ForceScopedQuerySet["Subject"]):
         "delete": {Perm.DELETE_SUBJECT},
     }
 
+    def with_alias_names(self) -> SubjectQuerySet:
+        """Aliases for every row from one prefetch, kept as a plain list (``Subject.alias_names``).
+
+        Reading ``subject.aliases.all()`` per row builds a manager and a queryset for each row even
+        when prefetched; a list page of 100 spent more time there than in the database.
+        """
+        return self.prefetch_related(
+            models.Prefetch(
+                "aliases", queryset=SubjectAlias.objects.order_by("name", "id"), to_attr="alias_list"
+            )
+        )
+
     def search(self, text: str) -> SubjectQuerySet:
         key = name_key(text)
         if not key:
@@ -88,6 +100,14 @@ class Subject(models.Model):
     @property
     def display_name(self) -> str:
         return str(self)
+
+    @property
+    def alias_names(self) -> list[str]:
+        """The alias names, sorted: from ``with_alias_names()``'s list when fetched that way."""
+        fetched = self.__dict__.get("alias_list")
+        if fetched is not None:
+            return [a.name for a in fetched]
+        return [a.name for a in self.aliases.order_by("name", "id")]
 
 
 class SubjectAliasQuerySet(ForceScopedQuerySet["SubjectAlias"]):

@@ -50,7 +50,7 @@ class SubjectListView(ForcePageMixin, ListView):  # type: ignore[type-arg]
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[Subject]:
-        queryset = cast(SubjectQuerySet, super().get_queryset()).prefetch_related("aliases")
+        queryset = cast(SubjectQuerySet, super().get_queryset()).with_alias_names()
         if self.search_form.is_bound and self.search_form.is_valid() and self.search_form.cleaned_data["q"]:
             queryset = queryset.search(self.search_form.cleaned_data["q"])
         return queryset

@@ -233,3 +233,16 @@ def test_session_writes_need_the_csrf_token(force_a):
     )
     assert response.status_code == 403
     assert "CSRF" in response.json()["detail"]
+
+
+def test_a_list_reads_aliases_from_one_prefetched_list_not_a_queryset_per_row(force_a):
+    """Issue 10: the list serialised aliases through ``subject.aliases.all()``, a manager and a
+    queryset built per row. The serializer now reads the page's one prefetch (``alias_list``)."""
+    from api.subjects import SubjectSerializer
+
+    subject = make_subject(force_a)
+    with schema_context(force_a.schema_name):
+        fetched = Subject.objects.with_alias_names().get(pk=subject.pk)
+        # What the prefetch holds is what is shown: the database is not asked again per row.
+        fetched.alias_list = [SubjectAlias(name="Zed"), SubjectAlias(name="Ace")]
+        assert SubjectSerializer(fetched).data["aliases"] == ["Zed", "Ace"]
