@@ -309,5 +309,17 @@ class ForceEndpointContract:
         return counts[0], counts[1]
 
     def test_a_page_of_50_costs_no_more_queries_than_a_page_of_5(self, force_a: Force) -> None:
+        from tests.core.test_query_baselines import BASELINES_FILE, baseline_for_endpoint
+
         small, large = self.list_query_counts(force_a)
         assert large <= small, f"page of 5: {small} queries, page of 50: {large}"
+        basename = next(b for _p, v, b in api_router().registry if v is self.viewset)
+        baseline = baseline_for_endpoint(basename)
+        assert baseline is not None, f"{BASELINES_FILE.name} has no row {basename}-list"
+        assert large <= baseline, f"page of 50: {large} queries, baseline {baseline} ({basename}-list)"
+
+
+def api_router() -> Any:
+    from api.urls import router
+
+    return router
