@@ -1,46 +1,60 @@
-"""`make bench`: run every benchmark in a scratch database and print ratios to same-run baselines.
+"""`make bench`: every benchmark topic in a scratch database, as ratios to same-run baselines.
 
-Timings live here, never in pass/fail tests. Results are also written to bench/results/*.json.
+Each ``bench/<topic>.py`` exposes ``run(ctx) -> list[Metric]`` (``bench.metrics``). The run prints one
+table, writes ``bench/results/latest.json`` (``{"metrics": [...]}``) and a stamped copy, and exits
+non-zero when a target is missed. Timings live here, never in pass/fail tests (nor in CI).
+
+    python -m bench                  # 43 forces x 3,000 subjects
+    python -m bench --quick          # 5 forces x 3,000 subjects, fewer rounds (a smoke run)
+    python -m bench --only api search
 """
 
 from __future__ import annotations
 
+import argparse
+import importlib
+import importlib.util
 import json
 import os
 import sys
 import time
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-SCRATCH_DB = "spmp_bench"
+from bench.scratch import ROOT, Refused
 
-
-def _scratch_url() -> tuple[str, str]:
-    """(admin URL, scratch URL) on the configured server or the embedded one."""
-    url = os.environ.get("DATABASE_URL")
-    if not url:
-        from spmp_platform.embedded import start_embedded_server
-
-        url = start_embedded_server(Path(os.environ.get("SPMP_DATA_DIR", ROOT / ".data")) / "pg")
-    parts = urlsplit(url)
-    return url, urlunsplit(parts._replace(path=f"/{SCRATCH_DB}"))
+# In order: onboarding makes the forces, data fills them, the others measure them. A topic whose
+# module is missing is skipped with a line: ``soak`` (soak.demo, soak.gunicorn) arrives as
+# bench/soak.py over tests/load/soak.py, and ``load`` with the locust load test.
+TOPICS = ("onboarding", "data", "migrate", "api", "search", "soak", "load")
 
 
-def _recreate_database(admin_url: str) -> None:
-    import psycopg
+def _args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="5 forces and fewer rounds")
+    parser.add_argument("--forces", type=int, default=None)
+    parser.add_argument("--subjects-per-force", type=int, default=3000)
+    parser.add_argument("--rounds", type=int, default=None)
+    parser.add_argument("--only", nargs="*", choices=TOPICS, default=None)
+    return parser.parse_args(argv)
 
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{SCRATCH_DB}"')
 
-
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    args = _args(argv)
     sys.path.insert(0, str(ROOT))
-    admin_url, scratch_url = _scratch_url()
-    _recreate_database(admin_url)
+    from bench import scratch
+    from bench.metrics import Context, Metric, table
+
+    try:
+        scratch.refuse_production()
+        label, maintenance_url, scratch_url = scratch.server_urls()
+        name = scratch.scratch_name()
+        print(f"bench: recreating database {name!r} on the {label} server")
+        scratch.recreate(maintenance_url, name)
+    except Refused as exc:
+        print(f"bench: {exc}", file=sys.stderr)
+        return 2
     os.environ["DATABASE_URL"] = scratch_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spmp_platform.settings")
+    os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
     import django
 
     django.setup()
@@ -51,15 +65,55 @@ def main() -> int:
     ensure_local_services()  # the local broker's folders (the database is the scratch one above)
 
     call_command("migrate_all", verbosity=0)
-    from bench import onboarding
+    ctx = Context(
+        server=label,
+        database=name,
+        rounds=args.rounds or (5 if args.quick else 15),
+        forces=args.forces or (5 if args.quick else 43),
+        subjects_per_force=args.subjects_per_force,
+        quick=args.quick,
+    )
+    started = time.perf_counter()
+    metrics: list[Metric] = []
+    skipped: list[str] = []
+    for topic in args.only or TOPICS:
+        if importlib.util.find_spec(f"bench.{topic}") is None:
+            skipped.append(topic)
+            continue
+        print(f"bench: {topic}")
+        module = importlib.import_module(f"bench.{topic}")
+        metrics += module.run(ctx)
+    elapsed = time.perf_counter() - started
 
-    results = {"onboarding": onboarding.run()}
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%S")
-    (out_dir / f"bench-{stamp}.json").write_text(json.dumps(results, indent=2))
-    print(f"\nResults written to bench/results/bench-{stamp}.json")
-    return 0
+    payload = {
+        "metrics": [m.as_json() for m in metrics],
+        "run": {
+            "server": label,
+            "database": name,
+            "forces": ctx.forces,
+            "subjects_per_force": ctx.subjects_per_force,
+            "rounds": ctx.rounds,
+            "quick": ctx.quick,
+            "seconds": round(elapsed, 1),
+            "skipped_topics": skipped,
+        },
+    }
+    text = json.dumps(payload, indent=2)
+    (out_dir / f"bench-{stamp}.json").write_text(text)
+    (out_dir / "latest.json").write_text(text)
+    print()
+    print(table(metrics))
+    if skipped:
+        print(f"\nskipped (module not present yet): {', '.join(skipped)}")
+    failed = [m.name for m in metrics if m.passed is False]
+    print(
+        f"\n{len(metrics)} metrics in {elapsed:.0f} s, {len(failed)} missed their target; "
+        f"written to bench/results/latest.json and bench-{stamp}.json"
+    )
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,171 @@
+"""API figures: the whole stack against a bare DRF view, list pages by size, and search_path share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+from rest_framework.response import Response
+from rest_framework.test import APIRequestFactory
+from rest_framework.views import APIView
+
+from bench.metrics import Context, Metric, interleaved
+from core.tenancy import use_public_schema
+
+REASON = "Benchmark: reviewing the case"
+
+
+def bench_force() -> Any:
+    """The first force holding subjects (load data must have run)."""
+    from tenants.models import Force
+
+    return Force.objects.exclude(schema_name="public").order_by("id").first()
+
+
+def officer_client(force: Any) -> Client:
+    from django_tenants.utils import schema_context
+
+    from core.roles import ForceRole
+    from tenants.models import Membership, User
+    from tenants.tokens import issue_token
+
+    user, _ = User.objects.get_or_create(email=f"bench-officer@{force.slug}.bench")
+    Membership.objects.update_or_create(
+        user=user,
+        force=force,
+        defaults={"roles": [ForceRole.COORDINATOR], "status": Membership.Status.ACTIVE},
+    )
+    with schema_context(force.schema_name):
+        _token, secret = issue_token(user=user, force=force, name="bench")
+    use_public_schema()
+    return Client(HTTP_HOST=f"{force.slug}.{settings.SPMP_DOMAIN}", HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+
+class BareSubjectView(APIView):
+    """The baseline: no routing, authentication, permission or audit service; one SELECT, one INSERT."""
+
+    authentication_classes: list[Any] = []
+    permission_classes: list[Any] = []
+
+    def get(self, request: Any, uuid: str) -> Response:
+        from api.subjects import SubjectSerializer
+        from subjects.models import Subject
+
+        subject = Subject.objects.prefetch_related("aliases").get(uuid=uuid)
+        with connection.cursor() as cur:
+            cur.execute(
+                "INSERT INTO public.bench_plain_insert (at, subject, note) VALUES (now(), %s, %s)",
+                [subject.uuid, REASON],
+            )
+        return Response(SubjectSerializer(subject).data)
+
+
+def _bare_caller(force: Any, subject_uuid: str) -> Any:
+    view = BareSubjectView.as_view()
+    factory = APIRequestFactory()
+
+    def call() -> None:
+        connection.set_tenant(force)
+        response = view(factory.get(f"/bare/{subject_uuid}/"), uuid=subject_uuid)
+        response.render()
+        assert response.status_code == 200, response.content
+
+    return call
+
+
+def _get(client: Client, path: str, **extra: Any) -> Any:
+    def call() -> None:
+        response = client.get(path, **extra)
+        assert response.status_code == 200, (path, response.status_code, response.content[:300])
+
+    return call
+
+
+def _queries(call: Any) -> list[str]:
+    with CaptureQueriesContext(connection) as ctx:
+        call()
+    return [q["sql"] for q in ctx.captured_queries]
+
+
+def run(ctx: Context) -> list[Metric]:
+    from django_tenants.utils import schema_context
+
+    from subjects.models import Subject
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "CREATE TABLE IF NOT EXISTS public.bench_plain_insert "
+            "(id bigserial PRIMARY KEY, at timestamptz, subject uuid, note text)"
+        )
+    force = bench_force()
+    with schema_context(force.schema_name):
+        subject_uuid = str(Subject.objects.filter(aliases__isnull=False).values_list("uuid", flat=True)[0])
+        total = Subject.objects.count()
+    use_public_schema()
+    client = officer_client(force)
+    detail = _get(client, f"/api/v1/subjects/{subject_uuid}/", HTTP_X_ACCESS_REASON=REASON)
+    bare = _bare_caller(force, subject_uuid)
+    whole, base = interleaved(ctx.rounds * 4, detail, bare)
+    metrics = [
+        Metric(
+            "api.subject_detail_overhead",
+            whole * 1000,
+            "ms",
+            baseline=base * 1000,
+            target="<= 1.5",
+            note="GET /api/v1/subjects/<uuid>/ in process (host, token, ForcePermission, restrict, consult "
+            "insert) / a bare DRF view called directly (one SELECT + prefetch, one plain INSERT, same serialiser)",
+        )
+    ]
+
+    page = {n: _get(client, f"/api/v1/subjects/?page_size={n}") for n in (5, 50, 100)}
+    five, fifty = interleaved(ctx.rounds * 2, page[5], page[50])
+    metrics.append(
+        Metric(
+            "api.subject_list_50_over_5",
+            fifty * 1000,
+            "ms",
+            baseline=five * 1000,
+            target="<= 2",
+            note=f"API list page of 50 / page of 5, {total} subjects in the force",
+        )
+    )
+    counts = {n: len(_queries(page[n])) for n in (5, 100)}
+    metrics.append(
+        Metric(
+            "api.subject_list_queries_100",
+            counts[100],
+            "queries",
+            baseline=counts[5],
+            target="<= 1",
+            note="queries for a page of 100 / a page of 5 (equal is x1.00)",
+        )
+    )
+
+    # The share of SET search_path among a request's statements, without and with the setting.
+    for label, call in (("subject_detail", detail), ("subject_list", page[50])):
+        shares = {}
+        for limit in (False, True):
+            with override_settings(TENANT_LIMIT_SET_CALLS=limit):
+                connection.close()  # a fresh connection, as a new worker would have
+                call()
+                sql = _queries(call)
+            sets = sum(1 for s in sql if s.lstrip().upper().startswith("SET SEARCH_PATH"))
+            shares[limit] = (sets, len(sql))
+        (b_sets, b_all), (a_sets, a_all) = shares[False], shares[True]
+        metrics.append(
+            Metric(
+                f"db.search_path_share.{label}",
+                a_sets / a_all,
+                "share",
+                baseline=b_sets / b_all,
+                target="<= 0.25",
+                target_on="value",
+                note=f"TENANT_LIMIT_SET_CALLS off: {b_sets} of {b_all} statements; on: {a_sets} of {a_all}; "
+                f"setting in use: {getattr(settings, 'TENANT_LIMIT_SET_CALLS', False)}",
+            )
+        )
+    return metrics

@@ -1,0 +1,243 @@
+"""National load data: the first N reference forces, each filled with bulk-inserted records.
+
+``manage.py generate_load_data`` is a thin command over :func:`generate`. Later features register
+their own step with :func:`load_step` (orders and terms, plans with 2-5 versions, two years of
+reviews, visits and breaches, grants, snapshots); each step fills one force's schema, which is
+already the connection's schema when it is called.
+
+Every Niche reference starts with the force's slug, so any response can be traced to its force.
+``bulk_create`` skips ``save()``, so the search keys are set here with ``core.normalise``.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.test.utils import override_settings
+from django_tenants.utils import schema_context
+from tqdm import tqdm
+
+from core.normalise import name_key, pnc_key
+from core.tenancy import use_public_schema
+
+MAX_FORCES = 43
+BATCH = 1000
+
+FAMILY = [
+    "Smith",
+    "Jones",
+    "Taylor",
+    "Brown",
+    "Williams",
+    "Wilson",
+    "Johnson",
+    "Davies",
+    "Robinson",
+    "Wright",
+    "Thompson",
+    "Evans",
+    "Walker",
+    "White",
+    "Roberts",
+    "Green",
+    "Hall",
+    "Wood",
+    "Jackson",
+    "Clarke",
+    "Patel",
+    "Khan",
+    "Lewis",
+    "James",
+    "Phillips",
+    "Mason",
+    "Mitchell",
+    "Rose",
+    "Davis",
+    "Rodriguez",
+    "Cox",
+    "Alexander",
+    "Morris",
+    "Begum",
+    "Hughes",
+    "Edwards",
+    "Ward",
+    "Turner",
+    "Hill",
+    "Moore",
+    "O'Brien",
+    "Ní-Bhriain",
+]
+GIVEN = [
+    "Oliver",
+    "George",
+    "Harry",
+    "Jack",
+    "Jacob",
+    "Noah",
+    "Charlie",
+    "Muhammad",
+    "Thomas",
+    "Oscar",
+    "William",
+    "James",
+    "Leo",
+    "Alfie",
+    "Henry",
+    "Amelia",
+    "Olivia",
+    "Isla",
+    "Emily",
+    "Poppy",
+    "Ava",
+    "Isabella",
+    "Jessica",
+    "Lily",
+    "Sophie",
+    "Grace",
+    "Seán",
+    "Zoë",
+    "Chloé",
+    "Aaliyah",
+]
+ALIAS = [
+    "Gaz",
+    "Baz",
+    "Daz",
+    "Shaz",
+    "Tommo",
+    "Jonno",
+    "Smithy",
+    "Big-Man",
+    "Lil-J",
+    "Ghost",
+    "Ace",
+    "Red",
+    "Mac",
+    "Doc",
+    "Jay",
+    "Kay",
+]
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    fill: Callable[[Any, random.Random, int], int]  # (force, rng, subjects per force) -> rows
+
+
+STEPS: list[Step] = []
+
+
+def load_step(name: str) -> Callable[[Callable[[Any, random.Random, int], int]], Callable[..., int]]:
+    """Register a step that fills one force's schema (the current schema) and returns rows written."""
+
+    def register(fn: Callable[[Any, random.Random, int], int]) -> Callable[..., int]:
+        STEPS.append(Step(name, fn))
+        return fn
+
+    return register
+
+
+class BadLoadSize(ValueError):
+    pass
+
+
+def check_sizes(forces: int, subjects_per_force: int) -> None:
+    if not 1 <= forces <= MAX_FORCES:
+        raise BadLoadSize(f"--forces must be between 1 and {MAX_FORCES} (got {forces}).")
+    if subjects_per_force < 0:
+        raise BadLoadSize(f"--subjects-per-force must be 0 or more (got {subjects_per_force}).")
+
+
+def pnc_for(force_index: int, n: int) -> str:
+    """A well-formed, unique PNC id: the force's index in the year digits' place, n as the number."""
+    return f"{force_index:02d}/{n:07d}{'ABCDEFGHJKLMNPQRSTUVWXYZ'[(force_index + n) % 24]}"
+
+
+@load_step("subjects")
+def fill_subjects(force: Any, rng: random.Random, count: int) -> int:
+    from subjects.models import Subject, SubjectAlias
+
+    if Subject.objects.exists():  # filled by an earlier run: generating is idempotent per force
+        return 0
+    index = int(force.pk)
+    subjects = []
+    for n in range(count):
+        family, given = rng.choice(FAMILY), f"{rng.choice(GIVEN)} {rng.choice(GIVEN)}"
+        pnc = pnc_for(index % 100, n) if rng.random() < 0.9 else ""
+        subjects.append(
+            Subject(
+                family_name=family,
+                given_names=given,
+                date_of_birth=None,
+                pnc_id=pnc,
+                niche_nominal_ref=f"{force.slug}-NOM-{n:06d}",
+                name_search=name_key(given, family),
+                pnc_search=pnc_key(pnc),
+            )
+        )
+    rows = 0
+    created: list[Subject] = []
+    for start in range(0, len(subjects), BATCH):
+        created += Subject.objects.bulk_create(subjects[start : start + BATCH])
+    rows += len(created)
+    aliases = []
+    for subject in created:
+        for _ in range(rng.choice((0, 0, 1, 1, 2))):
+            name = f"{rng.choice(ALIAS)} {subject.family_name}"
+            aliases.append(SubjectAlias(subject=subject, name=name, name_search=name_key(name)))
+    for start in range(0, len(aliases), BATCH):
+        SubjectAlias.objects.bulk_create(aliases[start : start + BATCH])
+    return rows + len(aliases)
+
+
+def generate(*, forces: int, subjects_per_force: int, seed: int = 1, progress: bool = True) -> dict[str, int]:
+    """Onboard the first ``forces`` reference forces (those missing) and fill each with every step."""
+    from tenants.models import Force
+    from tenants.services import onboard_forces, reference_forces
+
+    check_sizes(forces, subjects_per_force)
+    refs = reference_forces()[:forces]
+    totals: dict[str, int] = {step.name: 0 for step in STEPS}
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        bar = tqdm(total=len(refs), desc="onboard", unit="force", disable=not progress)
+        onboard_forces(
+            refs, admin_email_for=lambda r: f"force-admin@{r.slug}.bench", progress=lambda r: bar.update(1)
+        )
+        bar.close()
+    bar = tqdm(total=len(refs), desc="fill", unit="force", disable=not progress)
+    for ref in refs:
+        force = Force.objects.get(slug=ref.slug)
+        rng = random.Random(f"{seed}:{ref.slug}")
+        with schema_context(force.schema_name):
+            for step in STEPS:
+                totals[step.name] += step.fill(force, rng, subjects_per_force)
+        use_public_schema()
+        bar.update(1)
+    bar.close()
+    return totals
+
+
+def run(ctx: Any) -> list[Any]:
+    """The ``data`` bench topic: generate the load data and time it (43 x 3,000 should take minutes)."""
+    import time
+
+    from bench.metrics import Metric
+
+    started = time.perf_counter()
+    totals = generate(forces=ctx.forces, subjects_per_force=ctx.subjects_per_force)
+    elapsed = time.perf_counter() - started
+    rows = sum(totals.values())
+    return [
+        Metric(
+            f"data.generate_{ctx.forces}x{ctx.subjects_per_force}",
+            elapsed,
+            "s",
+            target="< 600",
+            target_on="value",
+            note=f"{rows} rows ({', '.join(f'{v} {k}' for k, v in totals.items())})",
+        )
+    ]

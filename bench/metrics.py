@@ -1,0 +1,118 @@
+"""What every benchmark topic returns, and the helpers that keep figures honest on a noisy machine.
+
+Each ``bench/<topic>.py`` exposes ``run(ctx: Context) -> list[Metric]``. A metric carries its
+absolute value and, where it has one, the baseline measured in the same run (interleaved rounds,
+medians) and the ratio to it; ``target`` is a comparison such as ``"<= 1.5"`` applied to the ratio
+when there is one and to the value otherwise (``target_on`` says which).
+"""
+
+from __future__ import annotations
+
+import operator
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+_OPS: dict[str, Callable[[float, float], bool]] = {
+    "<=": operator.le,
+    "<": operator.lt,
+    ">=": operator.ge,
+    ">": operator.gt,
+    "==": operator.eq,
+}
+
+
+@dataclass
+class Metric:
+    name: str
+    value: float
+    unit: str
+    baseline: float | None = None
+    ratio: float | None = None
+    target: str | None = None
+    target_on: str = "ratio"  # "ratio" or "value"
+    note: str = ""
+    passed: bool | None = field(default=None)
+
+    def __post_init__(self) -> None:
+        if self.ratio is None and self.baseline:
+            self.ratio = self.value / self.baseline
+        if self.target_on == "ratio" and self.ratio is None:
+            self.target_on = "value"
+        self.passed = self.check()
+
+    def check(self) -> bool | None:
+        if not self.target:
+            return None
+        op, _, limit = self.target.partition(" ")
+        subject = self.ratio if self.target_on == "ratio" else self.value
+        assert subject is not None
+        return _OPS[op](subject, float(limit))
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["pass"] = data.pop("passed")
+        for key in ("value", "baseline", "ratio"):
+            if isinstance(data[key], float):
+                data[key] = round(data[key], 6)
+        return data
+
+
+@dataclass
+class Context:
+    """What a topic may use: the scratch database's server, the run's size, shared notes."""
+
+    server: str  # "embedded" or "DATABASE_URL"
+    database: str
+    rounds: int = 15
+    forces: int = 43
+    subjects_per_force: int = 3000
+    quick: bool = False
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
+def timed(fn: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def interleaved(rounds: int, *fns: Callable[[], Any], warmup: int = 1) -> list[float]:
+    """Median seconds of each function, run in alternating rounds so that noise hits all alike."""
+    for _ in range(warmup):
+        for fn in fns:
+            fn()
+    samples: list[list[float]] = [[] for _ in fns]
+    for _ in range(rounds):
+        for i, fn in enumerate(fns):
+            samples[i].append(timed(fn))
+    return [statistics.median(s) for s in samples]
+
+
+def table(metrics: list[Metric]) -> str:
+    rows = [("metric", "value", "unit", "baseline", "ratio", "target", "pass")]
+    for m in metrics:
+        rows.append(
+            (
+                m.name,
+                _fmt(m.value),
+                m.unit,
+                _fmt(m.baseline) if m.baseline is not None else "",
+                f"x{m.ratio:.2f}" if m.ratio is not None else "",
+                f"{m.target_on} {m.target}" if m.target else "",
+                {True: "ok", False: "FAIL", None: "-"}[m.passed],
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    notes = [f"  {m.name}: {m.note}" for m in metrics if m.note]
+    return "\n".join(lines + (["", "notes:", *notes] if notes else []))
+
+
+def _fmt(value: float) -> str:
+    if value == int(value) and abs(value) >= 1:
+        return str(int(value))
+    return f"{value:.4g}"

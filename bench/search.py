@@ -1,0 +1,58 @@
+"""Subject search at load size: name and alias search against an exact PNC lookup, same run."""
+
+from __future__ import annotations
+
+from django_tenants.utils import schema_context
+
+from bench.api import bench_force
+from bench.metrics import Context, Metric, interleaved
+from core.tenancy import use_public_schema
+
+
+def run(ctx: Context) -> list[Metric]:
+    from subjects.models import Subject, SubjectAlias
+
+    force = bench_force()
+    with schema_context(force.schema_name):
+        total = Subject.objects.count()
+        pnc = Subject.objects.exclude(pnc_id="").order_by("id").values_list("pnc_id", flat=True)[total // 2]
+        alias = SubjectAlias.objects.order_by("id").values_list("name", flat=True)[0].split()[0]
+        family = Subject.objects.order_by("id").values_list("family_name", flat=True)[total // 3]
+
+        def by(text: str):  # type: ignore[no-untyped-def]
+            return lambda: list(Subject.objects.search(text)[:50])
+
+        def by_pnc() -> None:
+            list(Subject.objects.filter(pnc_search=pnc.upper())[:50])
+
+        name_t, alias_t, pnc_t = interleaved(ctx.rounds * 2, by(family[:4]), by(alias), by_pnc)
+    use_public_schema()
+    where = f"{total} subjects, {ctx.server} server"
+    scan = "name_search__contains is a sequential scan (no pg_trgm on the embedded server)"
+    return [
+        Metric(
+            "subjects.search_name",
+            name_t * 1000,
+            "ms",
+            baseline=pnc_t * 1000,
+            target="<= 3",
+            note=f"name part {family[:4]!r} / PNC lookup, {where}; {scan}",
+        ),
+        Metric(
+            "subjects.search_name_ms",
+            name_t * 1000,
+            "ms",
+            target="< 100",
+            target_on="value",
+            note=f"absolute, {where}",
+        ),
+        Metric(
+            "subjects.search_alias",
+            alias_t * 1000,
+            "ms",
+            baseline=pnc_t * 1000,
+            target="<= 3",
+            note=f"alias {alias!r} / PNC lookup, {where}",
+        ),
+        Metric("subjects.search_alias_ms", alias_t * 1000, "ms", target="< 100", target_on="value"),
+    ]
