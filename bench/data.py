@@ -157,7 +157,7 @@ def pnc_for(force_index: int, n: int) -> str:
     return f"{force_index:02d}/{n:07d}{'ABCDEFGHJKLMNPQRSTUVWXYZ'[(force_index + n) % 24]}"
 
 
-@load_step("subjects")
+@load_step("subject and alias")
 def fill_subjects(force: Any, rng: random.Random, count: int) -> int:
     from subjects.models import Subject, SubjectAlias
 
