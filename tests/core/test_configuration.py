@@ -120,7 +120,7 @@ def test_cache_url_reaches_a_real_redis_with_keys_per_schema(tmp_path):
     )
     head = "import os; os.environ['DJANGO_SETTINGS_MODULE'] = 'spmp_platform.settings'\nimport django; django.setup()\nfrom django.core.cache import caches; cache = caches['default']\n"
     writer = _python(
-        head + "cache.set('configuration-probe', 'shared', 30); print(type(cache).__name__)\n", env
+        head + "cache.set('configuration-probe', 'shared', 600); print(type(cache).__name__)\n", env
     )
     assert writer.returncode == 0, writer.stderr
     assert writer.stdout.strip() == "RedisCache"

@@ -411,6 +411,8 @@ def production_env(proxies: int = 1, **extra: str) -> dict[str, str]:
         "AUDIT_SEAL_KEY": f"soak-{uuid.uuid4()}",
         "REGISTRY_MATCH_KEY": f"soak-{uuid.uuid4()}",
         "TRUSTED_PROXY_COUNT": str(proxies),
+        # Production requires a shared cache (several workers and pods); the machine's Redis.
+        "CACHE_URL": os.environ.get("SOAK_CACHE_URL", "redis://127.0.0.1:6379/14"),
         **extra,
     }
 
