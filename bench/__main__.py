@@ -22,8 +22,7 @@ import time
 from bench.scratch import ROOT, Refused
 
 # In order: onboarding makes the forces, data fills them, the others measure them. A topic whose
-# module is missing is skipped with a line: ``soak`` (soak.demo, soak.gunicorn) arrives as
-# bench/soak.py over tests/load/soak.py, and ``load`` with the locust load test.
+# module is missing is skipped with a line: ``load`` arrives with the locust load test.
 TOPICS = ("onboarding", "data", "migrate", "api", "search", "soak", "load")
 
 
