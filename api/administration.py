@@ -27,7 +27,7 @@ from statute.models import OrderType
 from tenants import people
 from tenants.models import Membership, User, this_force
 
-from .serializers import StrictFieldsMixin
+from .serializers import StrictFieldsMixin, WholeItemSerializer
 from .viewsets import ForceModelViewSet, ForceReadOnlyViewSet
 
 # --- People ----------------------------------------------------------------------------------
@@ -301,7 +301,7 @@ class AreaViewSet(ForceModelViewSet):
         organisation.delete_area(actor=self.request.user, area=instance)
 
 
-class TeamMemberSerializer(serializers.Serializer):
+class TeamMemberSerializer(WholeItemSerializer):
     user = serializers.UUIDField(help_text="UUID of a person of this force.")
     is_lead = serializers.BooleanField(default=False, help_text="At most one member leads the team.")
 
@@ -338,8 +338,6 @@ class TeamSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         extra_kwargs: ClassVar[dict[str, Any]] = {"name": {"validators": []}}
 
     def validate_members(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        # A partial update (PATCH) skips the nested default, so a member may come without is_lead.
-        value = [{**m, "is_lead": bool(m.get("is_lead", False))} for m in value]
         leads = [m for m in value if m["is_lead"]]
         if len(leads) > 1:
             raise serializers.ValidationError("Only one member can lead the team.")
@@ -412,7 +410,7 @@ class TeamViewSet(ForceModelViewSet):
 # --- Practice settings -----------------------------------------------------------------------
 
 
-class IntervalSerializer(serializers.Serializer):
+class IntervalSerializer(WholeItemSerializer):
     every = serializers.IntegerField(
         help_text="How many units between reviews (more than zero, up to 5 years)."
     )

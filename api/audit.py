@@ -27,6 +27,7 @@ from audit.selectors import csv_lines
 from audit.services import record_log_consulted
 from core.roles import Perm
 
+from .renderers import JSONRenderer
 from .viewsets import ForceReadOnlyViewSet
 
 
@@ -99,7 +100,9 @@ class AuditEventViewSet(ForceReadOnlyViewSet):
         return filterset.describe()
 
     def audit_list(self, objects: list[Any]) -> None:
-        page = self.request.query_params.get("page") or "1"
+        # The page actually shown, never the raw ?page= text (it is free text and the log keeps it).
+        shown_page = getattr(getattr(self, "paginator", None), "page", None)
+        page = shown_page.number if shown_page is not None else 1
         record_log_consulted(
             description=f"{self._filter_description()}; page {page}",
             shown=[o.uuid for o in objects],
@@ -126,7 +129,7 @@ class AuditEventViewSet(ForceReadOnlyViewSet):
         detail=False,
         methods=["get"],
         url_path="export",
-        renderer_classes=[renderers.JSONRenderer, CSVRenderer],
+        renderer_classes=[JSONRenderer, CSVRenderer],
         pagination_class=None,
     )
     def export(self, request: Any) -> StreamingHttpResponse:

@@ -6,7 +6,9 @@ name -> the stable code of each message (DRF's ``required``, ``max_length``, ...
 from its app's ``ErrorCode`` TextChoices via ``core.forms.field_error``). Django's own
 ``ValidationError`` (raised by services) and ``IntegrityError`` (a race the services could not see)
 are mapped here too, so neither reaches the client as a 500; so are values the database refuses
-(``DataError``: 400) and bodies over Django's upload limit (413).
+(``DataError``: 400) and bodies over Django's upload limit (413). A failure that only a malformed
+input can cause (``RecursionError``, ``UnicodeError``, ``OverflowError``) is a 400 ``parse_error``
+wherever it is raised: the parser refuses these first, and this is the net behind it.
 """
 
 from __future__ import annotations
@@ -128,6 +130,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.ValidationError({"non_field_errors": ["A value is out of range or malformed."]})
     elif isinstance(exc, RequestDataTooBig):
         exc = RequestTooLarge()
+    elif isinstance(exc, (RecursionError, UnicodeError, OverflowError)):
+        exc = exceptions.ParseError("The request could not be read: a value is malformed or too large.")
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound("Not found.")
     elif isinstance(exc, DjangoPermissionDenied):

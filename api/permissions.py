@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework import exceptions, permissions
 
-from audit.services import AuditAction, RecordType, record_event
+from audit.services import AuditAction, RecordType, method_of, record_event, route_of
 from tenants.middleware import log_non_member
 
 
@@ -33,7 +33,7 @@ class HostMembership(permissions.BasePermission):
         if force is not None:
             membership = user.membership_in(force)
             if membership is None:
-                log_non_member(user=user, force=force, method=request.method, path=request.path)
+                log_non_member(user=user, force=force, request=request._request)
                 raise exceptions.NotFound("Not found.")
             request._request.membership = membership
         return True
@@ -63,26 +63,14 @@ class ForcePermission(HostMembership):
         if needed is not None and needed in held:
             return True
         model = getattr(getattr(view, "queryset", None), "model", None)
+        # The route's name and the UUIDs that parsed, never the path (it may hold a name).
+        route, ids = route_of(request._request)
         record_event(
             action=AuditAction.PERMISSION_DENIED,
             object_type=RecordType.for_model(model) if model is not None else None,
-            object_ids=[view.kwargs[view.lookup_url_kwarg or view.lookup_field]]
-            if _is_uuid(view.kwargs.get(view.lookup_url_kwarg or view.lookup_field))
-            else [],
-            justification=f"API {request.method} {request.path} ({action}) needs "
+            object_ids=ids,
+            justification=f"API {method_of(request._request)} {route} ({action}) needs "
             f"{needed or 'an undeclared permission'}",
             actor=request.user,
         )
         return False
-
-
-def _is_uuid(value: Any) -> bool:
-    import uuid
-
-    if not value:
-        return False
-    try:
-        uuid.UUID(str(value))
-    except ValueError:
-        return False
-    return True

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 
 class StrictFieldsMixin:
@@ -33,6 +34,30 @@ class StrictFieldsMixin:
             if errors:
                 raise serializers.ValidationError(errors)
         return super().to_internal_value(data)  # type: ignore[misc]
+
+
+class WholeItemSerializer(serializers.Serializer):
+    """An item nested in a list or dict field: whole even inside a PATCH.
+
+    DRF hands the root's ``partial`` down to nested serializers, so in a PATCH their required
+    fields may be missing and their defaults are not applied; the service then met an item without
+    ``user`` (a KeyError, a 500). Here each item is checked as a whole: a missing required field is
+    a field error, and defaults are filled in.
+    """
+
+    def validate(self, attrs: Any) -> Any:
+        attrs = dict(attrs)
+        missing: dict[str, list[str]] = {}
+        for name, field in self.fields.items():
+            if field.read_only or name in attrs:
+                continue
+            if field.default is not empty:
+                attrs[name] = field.default() if callable(field.default) else field.default
+            elif field.required:
+                missing[name] = [str(field.error_messages["required"])]
+        if missing:
+            raise serializers.ValidationError(missing, code="required")
+        return attrs
 
 
 class ErrorSerializer(serializers.Serializer):

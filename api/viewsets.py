@@ -47,7 +47,7 @@ from django.db import models, transaction
 from rest_framework import mixins, viewsets
 from rest_framework.response import Response
 
-from audit.services import AuditAction, RecordType, record_event
+from audit.services import AuditAction, RecordType, record_event, route_of
 from core.scoping import scoped_queryset_class
 from core.tenancy import host_force
 
@@ -180,7 +180,7 @@ class ForceViewSetMixin:
                 action=AuditAction.CONSULT,
                 object_type=self.audit_object_type(),
                 object_ids=[o.uuid for o in objects],
-                justification=f"API list {self.request.path}",
+                justification=f"API list {route_of(self.request._request)[0]}",
                 actor=self.request.user,
             )
 

@@ -20,9 +20,11 @@ __all__ = [
     "AuditedChange",
     "RecordType",
     "audited_change",
+    "method_of",
     "record_change",
     "record_event",
     "record_log_consulted",
+    "route_of",
 ]
 
 # The object type naming the log's own events when the log is read.
@@ -211,6 +213,15 @@ def route_of(request: Any) -> tuple[str, list[uuid.UUID]]:
     return match.view_name or "unnamed", ids
 
 
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
+
+
+def method_of(request: Any) -> str:
+    """The request's method as the log may say it: a client can send any token as a method."""
+    method = str(getattr(request, "method", "") or "").upper()
+    return method if method in _METHODS else "OTHER"
+
+
 def on_access_refused(
     sender: Any, *, request: Any, user: Any, permission: str, object_type: str = "", **kwargs: Any
 ) -> None:
@@ -220,6 +231,6 @@ def on_access_refused(
         action=AuditAction.PERMISSION_DENIED,
         object_type=RecordType.named(object_type) if object_type else None,
         object_ids=ids,
-        justification=f"{request.method} {route} needs the '{permission}' permission",
+        justification=f"{method_of(request)} {route} needs the '{permission}' permission",
         actor=user,
     )

@@ -246,12 +246,14 @@ def update_team(
 
 @transaction.atomic
 def delete_team(*, actor: Any, team: Team) -> None:
+    # The UUID only: a team's name is typed freely (it could be "DC Smith's team"), the log is
+    # append-only, and the creation event already names the team for whoever needs it.
     record_event(
         action=AuditAction.ERASE,
         object_type=RecordType.TEAM,
         object_ids=[team.uuid],
         actor=actor,
-        justification=f"Team '{team.name}' deleted",
+        justification="Team deleted",
     )
     team.delete()
 

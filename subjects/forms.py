@@ -88,14 +88,20 @@ class GovukDateField(forms.MultiValueField):
         self.error_parts = set(missing)
         if missing:
             raise ValidationError(f"{label} must include a {' and a '.join(missing)}", code="incomplete")
-        if not all(v.isdigit() for v in given.values()):
+        # ASCII digits only: str.isdigit() also accepts "²" and other scripts' digits.
+        if not all(v.isascii() and v.isdigit() for v in given.values()):
             raise ValidationError(f"{label} must be a real date, in numbers", code="invalid")
         if len(year) != 4:
             self.error_parts = {"year"}
             raise ValidationError("Year must include 4 numbers", code="invalid_year")
+        too_long = {key for key in ("day", "month") if len(given[key]) > 2}
+        if too_long:
+            # 25 nines as a day does not fit a C int: dt.date raised OverflowError, a 500.
+            self.error_parts = too_long
+            raise ValidationError(f"{label} must be a real date", code="invalid")
         try:
             return dt.date(int(year), int(month), int(day))
-        except ValueError:
+        except (ValueError, OverflowError):
             raise ValidationError(f"{label} must be a real date", code="invalid") from None
 
 

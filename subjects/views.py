@@ -123,6 +123,19 @@ class CaseFileMixin(ForcePageMixin):
     def record_open(self, subject: Subject, reason: str) -> None:
         services.record_case_file_opened(actor=self.request.user, subject=subject, reason=reason)
 
+    def render_to_response(self, context: dict[str, Any], **response_kwargs: Any) -> HttpResponse:
+        """Every page that shows the case file writes its consult event, whatever its status.
+
+        The audit sits here, where the page is rendered, rather than in ``get``: an invalid POST
+        to the edit page (a 400) shows the stored name again, and was read without a trace.
+        """
+        subject: Subject = self.object  # type: ignore[attr-defined]
+        reason = self.remembered_reason(subject)
+        if reason is None:  # cannot happen: get and post ask first; never show the file unasked
+            return self.ask_reason(subject)
+        self.record_open(subject, reason)
+        return super().render_to_response(context, **response_kwargs)  # type: ignore[misc]
+
 
 class SubjectDetailView(CaseFileMixin, DetailView):  # type: ignore[type-arg]
     """The case file. The first open per session asks why; every open writes a consult event."""
@@ -139,7 +152,6 @@ class SubjectDetailView(CaseFileMixin, DetailView):  # type: ignore[type-arg]
         reason = self.remembered_reason(subject)
         if reason is None:
             return self.ask_reason(subject)
-        self.record_open(subject, reason)
         return self.render_to_response(self.get_context_data(object=subject, reason=reason))
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -210,7 +222,6 @@ class SubjectEditView(CaseFileMixin, SingleObjectMixin, FormView):  # type: igno
         reason = self.remembered_reason(subject)
         if reason is None:
             return self.ask_reason(subject, then="edit")
-        self.record_open(subject, reason)
         return super().get(request, *args, **kwargs)
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

@@ -7,20 +7,22 @@ from collections.abc import Callable
 from django.http import Http404, HttpRequest, HttpResponse
 
 from audit.choices import RecordType
-from audit.services import AuditAction, record_event
+from audit.services import AuditAction, method_of, record_event, route_of
 from core import request_context
 
 
-def log_non_member(*, user: object, force: object, method: str, path: str) -> None:
+def log_non_member(*, user: object, force: object, request: HttpRequest) -> None:
     """Record, in the refused force's own log, that a non-member tried one of its pages.
 
-    The path is kept, never the query string (a search box may hold a person's name).
+    The route's name and the UUIDs that parsed from it, never the path: the log is append-only
+    for good, and ``/force-admin/people/<a name>/`` would keep the name in it.
     """
+    route, ids = route_of(request)
     record_event(
         action=AuditAction.PERMISSION_DENIED,
         object_type=RecordType.FORCE,
-        object_ids=[force.uuid],  # type: ignore[attr-defined]
-        justification=f"{method} {path}: not a member of this force",
+        object_ids=[force.uuid, *ids],  # type: ignore[attr-defined]
+        justification=f"{method_of(request)} {route}: not a member of this force",
         actor=user,
     )
 
@@ -44,7 +46,7 @@ class ForceMembershipMiddleware:
         if force is not None and not force.is_platform and user is not None and user.is_authenticated:
             membership = user.membership_in(force)
             if membership is None:
-                log_non_member(user=user, force=force, method=request.method or "", path=request.path)
+                log_non_member(user=user, force=force, request=request)
                 raise Http404("No such page.")
             request.membership = membership  # type: ignore[attr-defined]
         return self.get_response(request)

@@ -200,11 +200,14 @@ class ForceEndpointContract:
             response = self.call(session_client(outsider, force_a), action, obj)
             assert response.status_code == 404, (action, response.content)
             assert response.json()["code"] == "not_found"
-            # Nothing read or changed; only the refusal, in the refused force's own log.
+            # Nothing read or changed; only the refusal, in the refused force's own log, naming
+            # the force and the UUIDs of the route (never its path).
             events = events_since(force_a, before)
+            named = [force_a.uuid] if obj is None else [force_a.uuid, obj.uuid]
             assert [(e.action, e.actor_id, e.object_ids) for e in events] == [
-                (AuditAction.PERMISSION_DENIED, outsider.pk, [force_a.uuid])
+                (AuditAction.PERMISSION_DENIED, outsider.pk, named)
             ], action
+            assert "/" not in events[0].justification, events[0].justification
             if obj is not None:
                 assert self.exists(force_a, obj.uuid)
 

@@ -115,7 +115,11 @@ def test_force_b_user_cannot_reach_a_force_a_subject_by_uuid(force_a, force_b, c
     assert b"LINCSONLY" not in client_b.get("/subjects/").content
     assert subjects_in(force_a, uuid=subject.uuid)[0].family_name == "Lincsonly"
     assert events(force_b, object_ids__contains=[subject.uuid]) == []
-    assert events(force_a, object_ids__contains=[subject.uuid]) == []
+    # Force A's log names the subject only in the refusal of the outsider's attempt on it (the
+    # route and its UUIDs), never as a read.
+    [refusal] = events(force_a, object_ids__contains=[subject.uuid])
+    assert (refusal.action, refusal.actor_id) == (AuditAction.PERMISSION_DENIED, coordinator_b.pk)
+    assert refusal.justification == "GET subjects:subject-detail: not a member of this force"
 
 
 def test_refused_page_does_not_name_the_force(force_a, force_b, coordinator_b, client_for):
@@ -380,6 +384,22 @@ BAD_INPUTS = [
     pytest.param(
         _with(date_of_birth_month="13"), "date_of_birth", "Date of birth must be a real date", id="month-13"
     ),
+    # 25 nines overflowed a C int inside datetime.date: an OverflowError, a 500.
+    pytest.param(
+        _with(date_of_birth_day="9" * 25), "date_of_birth", "Date of birth must be a real date", id="huge-day"
+    ),
+    pytest.param(
+        _with(date_of_birth_month="9" * 25),
+        "date_of_birth",
+        "Date of birth must be a real date",
+        id="huge-month",
+    ),
+    pytest.param(
+        _with(date_of_birth_day="\u00b2"),
+        "date_of_birth",
+        "Date of birth must be a real date, in numbers",
+        id="superscript-digit",
+    ),
     pytest.param(_with(pnc_id="12345"), "pnc_id", "Enter a PNC id like 98/1234567A", id="bad-pnc"),
     pytest.param(
         _with(family_name="x" * 101),
@@ -473,18 +493,33 @@ def test_edit_needs_the_reason_then_saves_and_logs_one_alteration(force_a, coord
     assert {"family_name", "date_of_birth"} <= set(new[1].changed_fields)
 
 
-def test_bad_edit_changes_nothing(force_a, coordinator_a, client_for):
+def test_bad_edit_changes_nothing_but_logs_the_case_file_it_shows(
+    force_a, force_b, coordinator_a, client_for
+):
     make_subject(force_a, pnc_id="98/7654321B")
     subject = make_subject(force_a, family_name="Kept")
     client = client_for(coordinator_a, force_a)
-    open_case_file(client, subject)
+    open_case_file(client, subject, reason="Correcting the record")
     before = len(events(force_a))
-    for bad in (_with(family_name=""), _with(pnc_id="98/7654321b"), _with(date_of_birth_day="32")):
+    before_b = len(events(force_b))
+    bad_edits = (
+        _with(family_name=""),
+        _with(pnc_id="98/7654321b"),
+        _with(date_of_birth_day="32"),
+        _with(date_of_birth_day="9" * 25),
+    )
+    for bad in bad_edits:
         response = client.post(f"/subjects/{subject.uuid}/edit/", bad)
         assert response.status_code == 400
+        # The 400 page shows the stored name again: a read of the case file like any other.
+        assert "CHANGE KEPT" in response.content.decode().upper()
     [same] = subjects_in(force_a, uuid=subject.uuid)
     assert same.family_name == "Kept" and same.pnc_id == "" and same.date_of_birth is None
-    assert len(events(force_a)) == before
+    new = events(force_a)[before:]
+    assert [(e.action, e.object_ids, e.justification) for e in new] == [
+        (AuditAction.CONSULT, [subject.uuid], "Correcting the record")
+    ] * len(bad_edits)
+    assert len(events(force_b)) == before_b
 
 
 def test_edit_without_change_permission_is_403(force_a, client_for):

@@ -93,6 +93,6 @@ def test_a_non_members_refusal_is_logged_in_the_refused_forces_log(force_a, forc
     with schema_context(force_b.schema_name):
         event = AuditEvent.objects.get(action="permission-denied", actor_id=lincs_admin.pk)
         assert event.object_ids == [force_b.uuid]
-        assert event.justification == "GET /force-admin/people/: not a member of this force"
+        assert event.justification == "GET force_admin:people: not a member of this force"
     with schema_context(force_a.schema_name):
         assert not AuditEvent.objects.filter(action="permission-denied", actor_id=lincs_admin.pk).exists()
