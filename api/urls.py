@@ -7,8 +7,11 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from .administration import AreaViewSet, OrderTypeViewSet, PersonViewSet, PracticeSettingsViewSet, TeamViewSet
 from .audit import AuditEventViewSet
+from .order_types import OrderTypeViewSet
+from .organisation import AreaViewSet, TeamViewSet
+from .people import PersonViewSet
+from .practice import PracticeSettingsViewSet
 from .subjects import SubjectViewSet
 from .tokens import ApiTokenViewSet, IssueTokenView
 

@@ -7,13 +7,10 @@ import itertools
 from django.db import connection
 from django_tenants.utils import schema_context
 
-from api.administration import (
-    AreaViewSet,
-    OrderTypeViewSet,
-    PersonViewSet,
-    PracticeSettingsViewSet,
-    TeamViewSet,
-)
+from api.order_types import OrderTypeViewSet
+from api.organisation import AreaViewSet, TeamViewSet
+from api.people import PersonViewSet
+from api.practice import PracticeSettingsViewSet
 from core.roles import ForceRole
 from organisation.choices import TeamKind
 from organisation.models import Area, PracticeSettings, Team, TeamMember
