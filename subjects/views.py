@@ -6,6 +6,7 @@ changes go through ``subjects.services``; every read of personal data is audited
 
 from __future__ import annotations
 
+import secrets
 from typing import Any, cast
 
 from django.contrib import messages
@@ -29,6 +30,12 @@ from .models import Subject, SubjectQuerySet
 
 SUBJECTS_PER_PAGE = 25
 CASE_FILE = "subject"  # the kind of record in core.reasons keys and audit object types
+#: The reason kept for a subject its recorder has just made: the creation is why they open it.
+RECORDED_REASON = "Recorded this subject"
+#: Search terms live in the session, under an opaque key: never in a URL, so never in the
+#: browser's history or a proxy's log. The newest few are kept per session.
+SEARCHES_SESSION_KEY = "spmp_subject_searches"
+SEARCHES_KEPT = 20
 
 
 def _detail_url(subject: Subject) -> str:
@@ -46,8 +53,28 @@ class SubjectListView(ForcePageMixin, ListView):  # type: ignore[type-arg]
     context_object_name = "subjects"
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.search_form = SubjectSearchForm(request.GET or None)
+        # A search is shown by its opaque key (``?search=<key>``); the terms stay in the session.
+        self.search_key = request.GET.get("search", "")
+        query = _saved_search(request, self.search_key)
+        if query is None:
+            self.search_key = ""
+        self.search_form = SubjectSearchForm({"q": query} if query else None)
         return super().get(request, *args, **kwargs)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """The search form posts its terms here; they are kept in the session, then shown by key."""
+        self.search_key = ""
+        self.search_form = SubjectSearchForm(request.POST)
+        if not self.search_form.is_valid():
+            self.object_list = Subject.objects.none()
+            response = super().get(request, *args, **kwargs)
+            response.status_code = 400
+            return response
+        query = self.search_form.cleaned_data["q"].strip()
+        if not query:
+            return HttpResponseRedirect(reverse("subjects:subject-list"))
+        key = _save_search(request, query)
+        return HttpResponseRedirect(f"{reverse('subjects:subject-list')}?search={key}")
 
     def get_queryset(self) -> QuerySet[Subject]:
         queryset = cast(SubjectQuerySet, super().get_queryset()).with_alias_names()
@@ -66,6 +93,7 @@ class SubjectListView(ForcePageMixin, ListView):  # type: ignore[type-arg]
             {
                 "search_form": self.search_form,
                 "query": query if not self.search_form.errors else "",
+                "search_key": self.search_key,
                 "page_links": _page_links(page),
                 "can_change": Perm.CHANGE_SUBJECT
                 in self.request.user.force_permissions(  # type: ignore[union-attr]
@@ -80,6 +108,28 @@ class SubjectListView(ForcePageMixin, ListView):  # type: ignore[type-arg]
         paginator = self.get_paginator(queryset, page_size, allow_empty_first_page=True)
         page = paginator.get_page(self.request.GET.get("page"))
         return paginator, page, page.object_list, page.has_other_pages()
+
+
+def _searches_key(request: HttpRequest) -> str:
+    return f"{request.tenant.schema_name}"  # type: ignore[attr-defined]
+
+
+def _save_search(request: HttpRequest, query: str) -> str:
+    searches = dict(request.session.get(SEARCHES_SESSION_KEY) or {})
+    mine = dict(searches.get(_searches_key(request)) or {})
+    key = secrets.token_urlsafe(9)
+    mine[key] = query
+    searches[_searches_key(request)] = dict(list(mine.items())[-SEARCHES_KEPT:])
+    request.session[SEARCHES_SESSION_KEY] = searches
+    return key
+
+
+def _saved_search(request: HttpRequest, key: str) -> str | None:
+    """The terms of this session's search ``key`` on this force, or None (unknown or expired)."""
+    if not key:
+        return None
+    searches = request.session.get(SEARCHES_SESSION_KEY) or {}
+    return (searches.get(_searches_key(request)) or {}).get(key)
 
 
 def _page_links(page: Page[Subject]) -> list[int | None]:
@@ -116,6 +166,7 @@ class CaseFileMixin(ForcePageMixin):
                 "subject_uuid": subject.uuid,
                 "then": then,
                 "action": _detail_url(subject),
+                "case_data": True,  # the page can carry the subject's name (a message, the back link)
             },
             status=status,
         )
@@ -190,6 +241,8 @@ class SubjectCreateView(ForcePageMixin, FormView):  # type: ignore[type-arg]
         except ValidationError as exc:
             add_service_errors(form, exc)
             return self.form_invalid(form)
+        # The recorder opens what they have just recorded: the creation is the reason for access.
+        remember_reason(self.request, kind=CASE_FILE, record_uuid=subject.uuid, reason=RECORDED_REASON)
         messages.success(self.request, f"{subject.display_name} has been recorded.")
         return HttpResponseRedirect(_detail_url(subject))
 
@@ -252,6 +305,7 @@ class SubjectEditView(CaseFileMixin, SingleObjectMixin, FormView):  # type: igno
         context.update(
             {
                 "heading": f"Change {self.object.display_name}'s details",
+                "title": "Change a subject's details",  # names stay out of titles (browser history)
                 "submit_label": "Save changes",
                 "back_url": _detail_url(self.object),
             }

