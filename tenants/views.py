@@ -20,12 +20,12 @@ from audit.choices import RecordType
 from audit.services import AuditAction, record_event
 from core.forms import add_service_errors
 from core.hosts import force_url, regional_url
-from core.roles import ForceRole
+from core.roles import ForceRole, RegionalRoleKind
 
 from .accounts import set_password
 from .forms import OnboardForceForm, SetPasswordWithEmailForm, SignInForm
 from .invitations import accept_invitation, find_invitation
-from .models import Force, User
+from .models import Force, RegionalRole, User
 from .people import APPROVE, decide_role_grant, pending_grants_for_regions
 from .services import onboard_force
 from .sign_ins import record_failed_sign_in
@@ -169,12 +169,29 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Home: on a force host, the force's start page; on the regional host, my forces and regions."""
-    if not _is_regional_host(request):
-        return render(request, "tenants/force_home.html", {})
     user: User = request.user  # type: ignore[assignment]
+    if not _is_regional_host(request):
+        membership = user.membership_in(request.tenant)  # type: ignore[attr-defined]
+        roles = [ForceRole(r).label for r in membership.roles if r in ForceRole.values] if membership else []
+        return render(request, "tenants/force_home.html", {"my_roles": roles})
     forces = [(f, force_url(request, f)) for f in user.active_forces().order_by("name")]
     regions = list(user.administered_regions())
-    return render(request, "tenants/home.html", {"forces": forces, "regions": regions})
+    regional_roles = [
+        (RegionalRoleKind(r.role).label, r.region)
+        for r in RegionalRole.objects.filter(user=user).select_related("region").order_by("role")
+    ]
+    analysed = [region for label, region in regional_roles if label == RegionalRoleKind.REGIONAL_ANALYST.label]
+    return render(
+        request,
+        "tenants/home.html",
+        {
+            "forces": forces,
+            "regions": regions,
+            "regional_roles": regional_roles,
+            "analysed_regions": analysed,
+            "is_platform_admin": user.is_platform_admin,
+        },
+    )
 
 
 @login_required

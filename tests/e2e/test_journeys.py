@@ -86,3 +86,48 @@ def test_reason_page_is_marked(page, site: Site, committed_forces):
     assert page.get_by_test_id("marking").inner_text() == "OFFICIAL-SENSITIVE"
     no_name_outside_the_marking(page)
     clean(page, "reason-page")
+
+
+def _walk_home(page: Any, site: Site, who: str) -> list[str]:
+    """The home is not empty; every link in it answers; each page it leads to is clean."""
+    cards = page.get_by_test_id("home-cards")
+    assert cards.count() == 1 and cards.inner_text().strip(), f"{who}: empty home"
+    no_name_outside_the_marking(page)
+    clean(page, f"home-{who}")
+    home = page.url
+    links = page.eval_on_selector_all("main a[href]", "els => els.map(e => e.href)")
+    for url in dict.fromkeys(links):
+        assert page.goto(url).status < 400, f"{who}: dead link {url}"
+        if "/admin/" in url:
+            continue  # Django's own admin pages are not the service's design
+        no_name_outside_the_marking(page)
+        clean(page, f"{who}-{url.rstrip('/').rsplit('/', 1)[-1]}")
+    page.goto(home)
+    return links
+
+
+@pytest.mark.parametrize("role", list(ForceRole))
+def test_every_force_role_has_a_home_that_says_what_it_can_do(page, site: Site, committed_forces, role):
+    lincs, _notts = committed_forces
+    record_subject(lincs, None, family_name="Hartley", given_names="Dominic")
+    user = make_user(force=lincs, roles=[role], email=f"{role}@lincs.test")
+    sign_in(page, site, user.email, check=False)
+    assert page.url == site.force(lincs, "/")
+    assert ForceRole(role).label in page.get_by_test_id("my-roles").inner_text()
+    _walk_home(page, site, str(role))
+
+
+@pytest.mark.parametrize("kind", ["regional-admin", "regional-analyst", "platform-admin"])
+def test_every_regional_role_has_a_home_that_says_what_it_can_do(page, site: Site, committed_forces, kind):
+    from core.roles import RegionalRoleKind
+    from tenants.models import Region
+
+    region = None if kind == "platform-admin" else Region.objects.get(slug="east-midlands")
+    user = make_user(regional=(kind, region), email=f"{kind}@region.test")
+    sign_in(page, site, user.email, check=False)
+    assert page.url == site.regional("/")
+    assert RegionalRoleKind(kind).label in page.get_by_test_id("my-regional-roles").inner_text()
+    links = _walk_home(page, site, kind)
+    if kind == "regional-analyst":
+        assert links == []  # nothing to link to yet, and it says so
+        assert "not on the platform yet" in page.get_by_test_id("home-regional-analysis").inner_text()
