@@ -45,6 +45,7 @@ class ErrorCode:
     REQUEST_TOO_LARGE = "request_too_large"
     ACCESS_REASON_REQUIRED = "access_reason_required"
     ERASURE_REASON_REQUIRED = "erasure_reason_required"
+    POSSIBLE_DUPLICATE = "possible_duplicate"
 
 
 class AccessReasonRequired(exceptions.APIException):
@@ -84,6 +85,20 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = ErrorCode.CONFLICT
     default_detail = "The change clashes with another record; reload and try again."
+
+
+class PossibleDuplicate(Conflict):
+    """A new record matches records already held; ``matches`` (their UUIDs) go in the body."""
+
+    default_code = ErrorCode.POSSIBLE_DUPLICATE
+    default_detail = (
+        "A subject with this name (or alias) and date of birth is already recorded; see 'matches'. "
+        "Send confirm_new: true to record a new subject all the same."
+    )
+
+    def __init__(self, matches: list[Any]) -> None:
+        super().__init__()
+        self.matches = [str(m) for m in matches]
 
 
 def _code_for(exc: exceptions.APIException) -> str:
@@ -153,6 +168,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             "detail": _as_text(exc.detail),
             "fields": {exc.header: [_as_text(exc.detail)]},
         }
+    elif isinstance(exc, PossibleDuplicate):
+        response.data = {"code": _code_for(exc), "detail": _as_text(exc.detail), "matches": exc.matches}
     elif isinstance(exc, exceptions.APIException):
         response.data = {"code": _code_for(exc), "detail": _as_text(exc.detail)}
     return response

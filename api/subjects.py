@@ -16,6 +16,7 @@ from core.roles import Perm
 from subjects import services
 from subjects.models import Subject
 
+from .errors import PossibleDuplicate
 from .serializers import StrictFieldsMixin
 from .viewsets import ERASURE_REASON, ForceModelViewSet
 
@@ -38,6 +39,13 @@ class SubjectSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         max_length=MAX_ALIASES,
         help_text="Other names the subject is known by; on update, the full new list.",
     )
+    confirm_new = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        default=False,
+        help_text="On create: record the subject even though one with the same name (or alias) and "
+        "date of birth is held (otherwise 409 possible_duplicate naming the matches' UUIDs).",
+    )
 
     class Meta:
         model = Subject
@@ -49,6 +57,7 @@ class SubjectSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "pnc_id",
             "niche_nominal_ref",
             "aliases",
+            "confirm_new",
             "created_at",
             "updated_at",
         ]
@@ -111,10 +120,21 @@ class SubjectViewSet(ForceModelViewSet):
 
     # -- writes: through the services, which validate and write the audit events -------------
     def perform_create(self, serializer: Any) -> None:
-        serializer.instance = services.create_subject(actor=self.request.user, **serializer.validated_data)
+        try:
+            serializer.instance = services.create_subject(
+                actor=self.request.user, **serializer.validated_data
+            )
+        except services.PossibleDuplicate as duplicate:
+            services.record_list_viewed(
+                actor=self.request.user,
+                subjects=duplicate.matches,
+                what="API possible duplicates of a new subject",
+            )
+            raise PossibleDuplicate([m.uuid for m in duplicate.matches]) from None
 
     def perform_update(self, serializer: Any) -> None:
         changes = dict(serializer.validated_data)
+        changes.pop("confirm_new", None)  # only a create can duplicate
         aliases = changes.pop("aliases", None)
         before = _identity(serializer.instance)
         subject = services.update_subject(

@@ -32,4 +32,5 @@ def seed_subjects(force: Any) -> None:
             date_of_birth=dob,
             aliases=aliases,
             niche_nominal_ref=f"DEMO-{force.slug[:4].upper()}-{1000 + i}",
+            confirm_new=True,
         )

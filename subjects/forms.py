@@ -152,6 +152,9 @@ class SubjectForm(forms.Form):
         error_messages={"max_length": "Niche nominal reference must be %(limit_value)s characters or fewer"},
     )
 
+    #: Sent by the "Record as a new subject" button after a possible duplicate was shown.
+    confirm_new = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
     @classmethod
     def initial_for(cls, subject: Subject) -> dict[str, Any]:
         return {

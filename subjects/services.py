@@ -7,12 +7,13 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from audit.choices import RecordType
 from audit.services import AuditAction, audited_change, record_change, record_event
 from core.forms import coded, field_error, field_errors
+from core.normalise import name_key
 
 from .errors import SubjectError
 from .models import Subject, SubjectAlias
@@ -58,6 +59,36 @@ def _validate(subject: Subject) -> None:
         raise ValidationError(errors)
 
 
+class PossibleDuplicate(Exception):
+    """A new subject matches one held by name (or alias) and date of birth; ``matches`` names them.
+
+    Callers show the matches and record the subject only when the user confirms it is someone
+    else (``confirm_new=True``); showing the matches is a read of them, logged by the caller.
+    """
+
+    def __init__(self, matches: list[Subject]) -> None:
+        super().__init__("A subject with this name (or alias) and date of birth is already recorded.")
+        self.matches = matches
+
+
+def possible_duplicates(
+    *, given_names: str, family_name: str, date_of_birth: dt.date | None, aliases: Iterable[str] = ()
+) -> list[Subject]:
+    """Subjects of this force born that day whose name or an alias is the new name or an alias."""
+    if date_of_birth is None:
+        return []
+    keys = {name_key(given_names, family_name), *(name_key(a) for a in aliases)} - {""}
+    if not keys:
+        return []
+    return list(
+        Subject.objects.filter(date_of_birth=date_of_birth)
+        .filter(models.Q(name_search__in=keys) | models.Q(aliases__name_search__in=keys))
+        .distinct()
+        .prefetch_related("aliases")
+        .order_by("family_name", "given_names", "id")
+    )
+
+
 def _clean_aliases(aliases: Iterable[str]) -> list[str]:
     out: list[str] = []
     for raw in aliases:
@@ -83,8 +114,12 @@ def create_subject(
     pnc_id: str = "",
     niche_nominal_ref: str = "",
     aliases: Sequence[str] = (),
+    confirm_new: bool = False,
 ) -> Subject:
-    """Record a new subject in the current force (a collection of personal data)."""
+    """Record a new subject in the current force (a collection of personal data).
+
+    Raises ``PossibleDuplicate`` if the subject may already be held, unless ``confirm_new``.
+    """
     subject = Subject(
         family_name=(family_name or "").strip(),
         given_names=(given_names or "").strip(),
@@ -94,6 +129,15 @@ def create_subject(
     )
     alias_names = _clean_aliases(aliases)
     _validate(subject)
+    if not confirm_new:
+        matches = possible_duplicates(
+            given_names=subject.given_names,
+            family_name=subject.family_name,
+            date_of_birth=subject.date_of_birth,
+            aliases=alias_names,
+        )
+        if matches:
+            raise PossibleDuplicate(matches)
     subject.save()
     SubjectAlias.objects.bulk_create(
         [SubjectAlias(subject=subject, name=n, name_search=_alias_key(n)) for n in alias_names]

@@ -237,10 +237,22 @@ class SubjectCreateView(ForcePageMixin, FormView):  # type: ignore[type-arg]
 
     def form_valid(self, form: SubjectForm) -> HttpResponse:
         try:
-            subject = services.create_subject(actor=self.request.user, **form.service_arguments())
+            subject = services.create_subject(
+                actor=self.request.user,
+                confirm_new=form.cleaned_data["confirm_new"],
+                **form.service_arguments(),
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
             return self.form_invalid(form)
+        except services.PossibleDuplicate as duplicate:
+            # Naming the matches is a read of them: logged like any list of subjects.
+            services.record_list_viewed(
+                actor=self.request.user,
+                subjects=duplicate.matches,
+                what="possible duplicates of a new subject",
+            )
+            return self.render_to_response(self.get_context_data(form=form, duplicates=duplicate.matches))
         # The recorder opens what they have just recorded: the creation is the reason for access.
         remember_reason(self.request, kind=CASE_FILE, record_uuid=subject.uuid, reason=RECORDED_REASON)
         messages.success(self.request, f"{subject.display_name} has been recorded.")

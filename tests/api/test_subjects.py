@@ -246,3 +246,45 @@ def test_a_list_reads_aliases_from_one_prefetched_list_not_a_queryset_per_row(fo
         # What the prefetch holds is what is shown: the database is not asked again per row.
         fetched.alias_list = [SubjectAlias(name="Zed"), SubjectAlias(name="Ace")]
         assert SubjectSerializer(fetched).data["aliases"] == ["Zed", "Ace"]
+
+
+def test_a_possible_duplicate_is_a_409_naming_the_matches_unless_confirmed(force_a, force_b):
+    """Issue 9, item 4: same name (or alias) and date of birth, no PNC id to tell them apart."""
+    from subjects.services import create_subject
+
+    with schema_context(force_a.schema_name):
+        held = create_subject(
+            actor=None,
+            family_name="Hartley",
+            given_names="Dominic James",
+            date_of_birth=dt.date(1984, 3, 12),
+            aliases=["Dom Hartley"],
+        )
+    with schema_context(force_b.schema_name):  # another force's namesake is no match here
+        create_subject(
+            actor=None, family_name="Hartley", given_names="Dominic James", date_of_birth=dt.date(1984, 3, 12)
+        )
+    connection.set_schema_to_public()
+    client = token_client(_coordinator(force_a), force_a)
+    same = {"family_name": "HARTLEY", "given_names": "Dominic James", "date_of_birth": "1984-03-12"}
+    by_alias = {
+        "family_name": "Smith",
+        "given_names": "John",
+        "date_of_birth": "1984-03-12",
+        "aliases": ["Dom Hartley"],
+    }
+    for payload in (same, by_alias):
+        response = client.post("/api/v1/subjects/", payload, content_type="application/json")
+        assert response.status_code == 409, response.content
+        body = response.json()
+        assert body["code"] == "possible_duplicate" and body["matches"] == [str(held.uuid)]
+    other_day = {**same, "date_of_birth": "1984-03-13"}
+    assert client.post("/api/v1/subjects/", other_day, content_type="application/json").status_code == 201
+    confirmed = client.post(
+        "/api/v1/subjects/", {**same, "confirm_new": True}, content_type="application/json"
+    )
+    assert confirmed.status_code == 201 and "confirm_new" not in confirmed.json()
+    with schema_context(force_a.schema_name):
+        assert Subject.objects.filter(family_name__iexact="hartley").count() == 3
+    with schema_context(force_b.schema_name):
+        assert Subject.objects.count() == 1

@@ -131,3 +131,28 @@ def test_every_regional_role_has_a_home_that_says_what_it_can_do(page, site: Sit
     if kind == "regional-analyst":
         assert links == []  # nothing to link to yet, and it says so
         assert "not on the platform yet" in page.get_by_test_id("home-regional-analysis").inner_text()
+
+
+def test_recording_someone_already_held_warns_naming_the_match(page, site: Site, committed_forces):
+    import datetime as dt
+
+    lincs, _notts = committed_forces
+    coordinator = make_user(force=lincs, roles=[ForceRole.COORDINATOR], email="dup@lincs.test")
+    record_subject(
+        lincs, None, family_name="Hartley", given_names="Dominic James", date_of_birth=dt.date(1984, 3, 12)
+    )
+    sign_in(page, site, coordinator.email, check=False)
+    page.goto(site.force(lincs, "/subjects/new/"))
+    page.get_by_label("Given names").fill("Dominic James")
+    page.get_by_label("Family name").fill("HARTLEY")
+    page.get_by_label("Day").fill("12")
+    page.get_by_label("Month").fill("3")
+    page.get_by_label("Year").fill("1984")
+    page.get_by_role("button", name="Record subject").click()
+    assert "already recorded" in page.get_by_test_id("possible-duplicate").inner_text()
+    assert "HARTLEY, Dominic James, born 12 March 1984" in page.get_by_test_id("duplicate-matches").inner_text()
+    no_name_outside_the_marking(page)
+    clean(page, "possible-duplicate")
+    page.get_by_test_id("confirm-new").click()
+    page.wait_for_url(re.compile(r".*/subjects/[0-9a-f-]{36}/$"))
+    assert page.get_by_test_id("subject-name").inner_text() == "HARTLEY, Dominic James"

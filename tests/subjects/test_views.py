@@ -708,3 +708,41 @@ def test_search_terms_stay_out_of_urls_and_titles(force_a, force_b, coordinator_
     # The key means nothing to another session, nor on another force's host.
     other = client_for(make_user(force=force_a, roles=[ForceRole.COORDINATOR]), force_a)
     assert b"search results" not in other.get(posted["Location"]).content
+
+
+# --- Possible duplicates (issue 9, item 4) --------------------------------------------------------
+
+
+def test_a_possible_duplicate_is_named_and_recorded_only_when_confirmed(
+    force_a, force_b, coordinator_a, client_for
+):
+    from subjects.services import create_subject
+
+    with schema_context(force_a.schema_name):
+        held = create_subject(
+            actor=None, family_name="Hartley", given_names="Dominic James", date_of_birth=dt.date(1984, 3, 12)
+        )
+    client = client_for(coordinator_a, force_a)
+    data = _with(
+        given_names="Dominic James",
+        family_name="HARTLEY",
+        date_of_birth_day="12",
+        date_of_birth_month="3",
+        date_of_birth_year="1984",
+        pnc_id="",
+        aliases="",
+    )
+    before = len(events(force_a))
+    warned = client.post("/subjects/new/", data)
+    assert warned.status_code == 200
+    content = warned.content.decode()
+    assert 'data-testid="possible-duplicate"' in content and "HARTLEY, Dominic James" in content
+    assert "12 March 1984" in content and f"/subjects/{held.uuid}/" in content
+    assert 'data-testid="marking"' in content
+    assert len(subjects_in(force_a, family_name__iexact="hartley")) == 1
+    [shown] = events(force_a)[before:]
+    assert shown.action == AuditAction.CONSULT and shown.object_ids == [held.uuid]
+    confirmed = client.post("/subjects/new/", {**data, "confirm_new": "on"})
+    assert confirmed.status_code == 302
+    assert len(subjects_in(force_a, family_name__iexact="hartley")) == 2
+    assert subjects_in(force_b) == []
