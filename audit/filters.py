@@ -18,6 +18,8 @@ from django.core.validators import validate_email
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from core.forms import GovukFormMixin
+
 from .choices import AuditAction
 from .models import AuditEvent
 
@@ -28,7 +30,7 @@ EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2999, 12, 31)
 OBJECT_TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(GovukFormMixin, forms.Form):
     """Cross-field checks and clear wording for the log's search form."""
 
     def clean_user(self) -> str:

@@ -48,3 +48,40 @@ def field_errors(errors: dict[str, list[tuple[str, str]]]) -> ValidationError:
 def coded(message: str, code: str) -> ValidationError:
     """One message with its stable code, for lists of messages a service gathers per field."""
     return ValidationError(message, code=str(code))
+
+
+_DJANGO_REQUIRED = "This field is required."
+
+
+class GovukFormMixin:
+    """Error messages the GOV.UK way on every field of the form, its dynamic fields included.
+
+    A length limit reads "<Name> must be 100 characters or fewer" (never Django's "Ensure this
+    value has at most ..."), and an empty required field "Enter <name>" or "Choose <name>".
+    Messages a form sets itself are kept. ``error_names`` names fields whose label alone is too
+    vague in an error summary (e.g. ``{"name": "Team name"}``).
+    """
+
+    error_names: dict[str, str] = {}
+    fields: dict[str, Any]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            govuk_messages(field, self.error_names.get(name) or str(field.label or name.replace("_", " ")))
+
+
+def govuk_messages(field: Any, name: str) -> None:
+    """Give one form field GOV.UK messages for its length limits and for being left empty."""
+    from django import forms
+
+    messages = field.error_messages
+    name = name[:1].upper() + name[1:]
+    if getattr(field, "max_length", None) is not None and "max_length" not in messages:
+        messages["max_length"] = f"{name} must be {field.max_length} characters or fewer"
+    if getattr(field, "min_length", None) is not None and "min_length" not in messages:
+        messages["min_length"] = f"{name} must be {field.min_length} characters or more"
+    if messages.get("required") == _DJANGO_REQUIRED:
+        lowered = name[:1].lower() + name[1:] if not name[:2].isupper() else name
+        verb = "Choose" if isinstance(field, (forms.ChoiceField, forms.BooleanField)) else "Enter"
+        messages["required"] = f"{verb} {lowered}"

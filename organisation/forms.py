@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from core.forms import add_service_errors
+from core.forms import GovukFormMixin, add_service_errors
 from core.roles import ForceRole
 from organisation.choices import IntervalUnit, RiskLevel, SubjectCondition, TeamKind
 from organisation.models import Area, PracticeSettings, Team
@@ -17,7 +17,7 @@ from tenants.models import Membership
 NO_PLAN = ""
 
 
-class InviteForm(forms.Form):
+class InviteForm(GovukFormMixin, forms.Form):
     email = forms.EmailField(
         label="Email address",
         max_length=254,
@@ -40,11 +40,11 @@ class InviteForm(forms.Form):
     )
 
 
-class RolesForm(forms.Form):
+class RolesForm(GovukFormMixin, forms.Form):
     roles = InviteForm.base_fields["roles"]
 
 
-class RoleGrantForm(forms.Form):
+class RoleGrantForm(GovukFormMixin, forms.Form):
     """A decision on a role awaiting a second administrator's approval."""
 
     role = forms.ChoiceField(choices=ForceRole.choices, error_messages={"required": "Choose the role."})
@@ -54,7 +54,7 @@ class RoleGrantForm(forms.Form):
     )
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(GovukFormMixin, forms.Form):
     reason = forms.CharField(
         label="Reason",
         max_length=300,
@@ -63,7 +63,8 @@ class ReasonForm(forms.Form):
     )
 
 
-class PeopleFilterForm(forms.Form):
+class PeopleFilterForm(GovukFormMixin, forms.Form):
+    error_names = {"q": "Name or email"}
     role = forms.ChoiceField(label="Role", required=False, choices=[("", "Any role"), *ForceRole.choices])
     team = forms.ChoiceField(label="Team", required=False)
     status = forms.ChoiceField(
@@ -88,15 +89,22 @@ class PeopleFilterForm(forms.Form):
         ]
 
 
-class AreaForm(forms.Form):
+class AreaForm(GovukFormMixin, forms.Form):
+    error_names = {"name": "Area name", "code": "Area code", "description": "Area description"}
     name = forms.CharField(label="Name", max_length=100, required=False)
     code = forms.CharField(
         label="Code", max_length=20, required=False, help_text="A short code, e.g. LINC-C."
     )
-    description = forms.CharField(label="Description", required=False, widget=forms.Textarea)
+    description = forms.CharField(
+        label="Description",
+        required=False,
+        widget=forms.Textarea,
+        max_length=Area._meta.get_field("description").max_length,
+    )
 
 
-class TeamForm(forms.Form):
+class TeamForm(GovukFormMixin, forms.Form):
+    error_names = {"name": "Team name"}
     name = forms.CharField(label="Name", max_length=100, required=False)
     kind = forms.ChoiceField(
         label="Kind of team",
@@ -116,7 +124,7 @@ class TeamForm(forms.Form):
         self.fields["areas"].choices = [(str(a.uuid), a.name) for a in Area.objects.order_by("name")]  # type: ignore[attr-defined]
 
 
-class TeamMemberForm(forms.Form):
+class TeamMemberForm(GovukFormMixin, forms.Form):
     person = forms.ChoiceField(
         label="Person",
         error_messages={
@@ -133,7 +141,7 @@ class TeamMemberForm(forms.Form):
         ]
 
 
-class SettingsForm(forms.Form):
+class SettingsForm(GovukFormMixin, forms.Form):
     """Every practice setting on one page; built from the current settings and the order types."""
 
     def __init__(self, *args: Any, settings_row: PracticeSettings, order_types: list[Any], **kwargs: Any):
@@ -183,6 +191,35 @@ class SettingsForm(forms.Form):
         self.fields["warning_markers"] = forms.CharField(
             label="Warning markers", required=False, widget=forms.Textarea, help_text="One per line."
         )
+
+    def summary(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        """The settings as headed rows of (label, value) for those who may only read them."""
+
+        def shown(name: str) -> str:
+            field, value = self.fields[name], self[name].value()
+            if isinstance(field, forms.ChoiceField):
+                return str(dict(field.choices).get(value or "", value or "No plan needed"))  # type: ignore[arg-type]
+            return str(value if value not in (None, "") else "None")
+
+        intervals = [
+            (
+                str(every.label).replace(": review every", ""),
+                f"Every {every.value()} {dict(IntervalUnit.choices).get(unit.value(), unit.value()).lower()}",
+            )
+            for every, unit in self.interval_fields()
+        ]
+        reminders = [(str(f.label), f"{shown(f.name)} days") for f in self.reminder_fields()]
+        scope = [(str(f.label), shown(f.name)) for f in self.scope_fields()]
+        lists = [
+            (str(self.fields[name].label), ", ".join(str(self[name].value() or "").splitlines()) or "None")
+            for name in ("tactical_options", "warning_markers")
+        ]
+        return [
+            ("Review intervals by risk level", intervals),
+            ("Reminder lead times", reminders),
+            ("Which orders and subjects need a plan", scope),
+            ("Lists", lists),
+        ]
 
     def interval_fields(self) -> list[tuple[Any, Any]]:
         return [

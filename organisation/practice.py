@@ -116,14 +116,21 @@ def snapshot(settings_row: PracticeSettings) -> dict[str, Any]:
     return data
 
 
+_ENTRY_NAMES = {"tactical_options": "Tactical option", "warning_markers": "Warning marker"}
+
+
 def _clean_list(field: str, items: Iterable[str], errors: dict[str, list[str]]) -> list[str]:
     out: list[str] = []
-    for raw in items:
+    entry = _ENTRY_NAMES.get(field, "Entry")
+    for line, raw in enumerate(items, start=1):
         item = " ".join(str(raw or "").split())
         if not item:
             continue
         if len(item) > LIST_ITEM_MAX:
-            errors.setdefault(field, []).append(f"Each entry must be {LIST_ITEM_MAX} characters or fewer.")
+            # Name the entry: twelve identical errors would not say which lines to shorten.
+            errors.setdefault(field, []).append(
+                f"{entry} on line {line} (“{item[:30]}…”) must be {LIST_ITEM_MAX} characters or fewer"
+            )
             continue
         if item.casefold() not in {o.casefold() for o in out}:
             out.append(item)

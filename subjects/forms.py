@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 
 from core.reasons import REASON_MAX_LENGTH
 
-from .models import Subject
+from .models import Subject, SubjectAlias
 
 _DATE_PARTS = (("day", "Day", 2), ("month", "Month", 2), ("year", "Year", 4))
 
@@ -165,6 +165,21 @@ class SubjectForm(forms.Form):
             "pnc_id": subject.pnc_id,
             "niche_nominal_ref": subject.niche_nominal_ref,
         }
+
+    def clean_aliases(self) -> str:
+        """Each alias's length is checked with the other fields, not after they all pass."""
+        text = self.cleaned_data["aliases"]
+        limit = SubjectAlias._meta.get_field("name").max_length
+        errors = [
+            ValidationError(
+                f"The alias on line {line} must be {limit} characters or fewer", code="max_length"
+            )
+            for line, name in enumerate((text or "").splitlines(), start=1)
+            if len(name.strip()) > limit  # type: ignore[operator]
+        ]
+        if errors:
+            raise ValidationError(errors)
+        return text
 
     def service_arguments(self) -> dict[str, Any]:
         """What ``create_subject``/``update_subject`` take, from the cleaned form."""

@@ -7,12 +7,18 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 
+from core.forms import GovukFormMixin
+
 from .models import Region
 
 
-class SignInForm(AuthenticationForm):
+class SignInForm(GovukFormMixin, AuthenticationForm):
+    # Bounded here, not only in the widget: an over-long name would otherwise reach the lockout
+    # table (django-axes, 255 characters) and fail there.
     username = forms.EmailField(
-        label="Email address", widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+        label="Email address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
     error_messages = {
         "invalid_login": "Enter a correct email address and password.",
@@ -20,11 +26,26 @@ class SignInForm(AuthenticationForm):
     }
 
 
-class SetPasswordWithEmailForm(SetPasswordForm):
-    pass
+class SetPasswordWithEmailForm(GovukFormMixin, SetPasswordForm):
+    """Set a password: a weak password is wrong on the password field, a mismatch on the confirmation."""
+
+    error_names = {"new_password1": "Password", "new_password2": "Password confirmation"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].error_messages["required"] = "Enter a new password"
+        self.fields["new_password2"].error_messages["required"] = "Enter the new password again"
+        self.error_messages = {**self.error_messages, "password_mismatch": "The passwords do not match"}
+
+    def clean(self) -> dict[str, Any]:
+        self.validate_passwords("new_password1", "new_password2")
+        self.validate_password_for_user(self.user, "new_password1")
+        return self.cleaned_data
 
 
-class OnboardForceForm(forms.Form):
+class OnboardForceForm(GovukFormMixin, forms.Form):
+    error_names = {"slug": "Slug", "name": "Force name", "admin_email": "Administrator's email address"}
+
     region = forms.ModelChoiceField(
         queryset=Region.objects.none(),
         to_field_name="slug",

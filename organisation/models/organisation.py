@@ -6,12 +6,16 @@ import uuid
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils import timezone
 
 from core.roles import Perm
 from core.scoping import ForceScopedQuerySet
 from organisation.choices import TeamKind
+
+#: Every text field is bounded (issue 9): an area's description is a few sentences.
+AREA_DESCRIPTION_MAX = 2000
 
 
 class OrganisationQuerySet(ForceScopedQuerySet[Any]):
@@ -35,7 +39,18 @@ class Area(models.Model):
         unique=True,
         help_text="Short code used on lists and exports, e.g. LINC-C.",
     )
-    description = models.TextField("description", blank=True, help_text="What the area covers.")
+    description = models.TextField(
+        "description",
+        blank=True,
+        max_length=AREA_DESCRIPTION_MAX,
+        # TextField's max_length bounds forms and the API; the validator bounds the model too.
+        validators=[
+            MaxLengthValidator(
+                AREA_DESCRIPTION_MAX, f"Area description must be {AREA_DESCRIPTION_MAX} characters or fewer"
+            )
+        ],
+        help_text="What the area covers.",
+    )
     created_at = models.DateTimeField("created", default=timezone.now, editable=False)
 
     objects = OrganisationQuerySet.as_manager()

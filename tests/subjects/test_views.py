@@ -424,7 +424,7 @@ BAD_INPUTS = [
     pytest.param(
         _with(aliases="ok\n" + "y" * 251),
         "aliases",
-        "Each alias must be 250 characters or fewer",
+        "The alias on line 2 must be 250 characters or fewer",
         id="long-alias",
     ),
     pytest.param(
@@ -746,3 +746,11 @@ def test_a_possible_duplicate_is_named_and_recorded_only_when_confirmed(
     assert confirmed.status_code == 302
     assert len(subjects_in(force_a, family_name__iexact="hartley")) == 2
     assert subjects_in(force_b) == []
+
+
+def test_an_overlong_alias_is_reported_with_the_other_field_errors(force_a, coordinator_a, client_for):
+    """Issue 9, item 5: not only once every other field passes."""
+    data = _with(given_names="", aliases="ok\n" + "y" * 251)
+    content = client_for(coordinator_a, force_a).post("/subjects/new/", data).content.decode()
+    assert "Enter the subject&#x27;s given names" in content
+    assert "The alias on line 2 must be 250 characters or fewer" in content
