@@ -216,3 +216,14 @@ def test_reading_the_practice_settings_never_writes_them(force_a, force_b):  # t
         assert not PlanScopeRule.objects.exists()
     with schema_context(force_b.schema_name):
         assert list(PracticeSettings.objects.values_list("uuid", flat=True)) == [kept_b]
+
+
+def test_those_who_may_only_read_the_settings_see_a_summary_not_inputs(force_a, client_for):  # type: ignore[no-untyped-def]
+    """Issue 9, item 6."""
+    analyst = make_user(force=force_a, roles=[ForceRole.ANALYST])
+    page = client_for(analyst, force_a).get("/force-admin/settings/").content.decode()
+    assert "<input" not in page.split('id="main-content"')[1] and "<textarea" not in page
+    assert 'class="govuk-summary-list"' in page
+    assert "Every 3 months" in page and "No plan needed" not in page.split("main-content")[0]
+    admin_page = client_for(_admin(force_a), force_a).get("/force-admin/settings/").content.decode()
+    assert "<textarea" in admin_page and "Save settings" in admin_page
