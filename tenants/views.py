@@ -180,7 +180,9 @@ def home(request: HttpRequest) -> HttpResponse:
         (RegionalRoleKind(r.role).label, r.region)
         for r in RegionalRole.objects.filter(user=user).select_related("region").order_by("role")
     ]
-    analysed = [region for label, region in regional_roles if label == RegionalRoleKind.REGIONAL_ANALYST.label]
+    analysed = [
+        region for label, region in regional_roles if label == RegionalRoleKind.REGIONAL_ANALYST.label
+    ]
     return render(
         request,
         "tenants/home.html",
