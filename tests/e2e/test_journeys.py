@@ -150,9 +150,62 @@ def test_recording_someone_already_held_warns_naming_the_match(page, site: Site,
     page.get_by_label("Year").fill("1984")
     page.get_by_role("button", name="Record subject").click()
     assert "already recorded" in page.get_by_test_id("possible-duplicate").inner_text()
-    assert "HARTLEY, Dominic James, born 12 March 1984" in page.get_by_test_id("duplicate-matches").inner_text()
+    assert (
+        "HARTLEY, Dominic James, born 12 March 1984" in page.get_by_test_id("duplicate-matches").inner_text()
+    )
     no_name_outside_the_marking(page)
     clean(page, "possible-duplicate")
     page.get_by_test_id("confirm-new").click()
     page.wait_for_url(re.compile(r".*/subjects/[0-9a-f-]{36}/$"))
     assert page.get_by_test_id("subject-name").inner_text() == "HARTLEY, Dominic James"
+
+
+def test_tables_scroll_in_their_own_region_on_a_phone(page, site: Site, committed_forces):
+    """Issue 9, item 7: at 375 px no table pushes the page sideways; records show short references."""
+    from organisation.services import create_team
+
+    lincs, _notts = committed_forces
+    admin = make_user(force=lincs, roles=[ForceRole.FORCE_ADMIN], email="admin375@lincs.test")
+    auditor = make_user(force=lincs, roles=[ForceRole.AUDITOR], email="audit375@lincs.test")
+    for n in range(3):
+        make_user(
+            force=lincs,
+            roles=[ForceRole.OFFICER],
+            email=f"a-rather-long-address-{n}@lincolnshire.police.test",
+        )
+    from django_tenants.utils import schema_context
+
+    with schema_context(lincs.schema_name):
+        create_team(actor=None, name="Lincoln North neighbourhood team", kind="neighbourhood")
+    for n in range(5):
+        record_subject(lincs, auditor, family_name=f"Tabular{n}", given_names="Tess")
+    page.set_viewport_size({"width": 375, "height": 800})
+
+    def fits(name: str) -> None:
+        wide = page.evaluate(
+            "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 376"
+            " && !e.closest('[role=region]')).map(e => e.tagName + '.' + e.className).slice(0, 8)"
+        )
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375, (name, wide)
+        for table in page.locator("main table").all():
+            assert table.evaluate("t => t.closest('[role=region]') !== null"), name
+        clean(page, name)
+
+    sign_in(page, site, admin.email, check=False)
+    for path in (
+        "/force-admin/people/",
+        "/force-admin/teams/",
+        "/force-admin/areas/",
+        "/force-admin/order-types/",
+    ):
+        page.goto(site.force(lincs, path))
+        fits(path.strip("/").replace("/", "-"))
+    page.context.clear_cookies()
+    sign_in(page, site, auditor.email, check=False)
+    page.goto(site.force(lincs, "/audit/?object_type=subject"))
+    refs = page.get_by_test_id("record-ref")
+    assert refs.count() >= 5
+    texts = refs.all_inner_texts()
+    assert all(len(text.strip()) == 8 for text in texts), texts
+    assert len(refs.first.get_attribute("title")) == 36  # the full UUID on demand
+    fits("audit-results")
