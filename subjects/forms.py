@@ -213,6 +213,25 @@ class ReasonForAccessForm(forms.Form):
         return " ".join(self.cleaned_data["reason"].split())
 
 
+class EraseSubjectForm(forms.Form):
+    """Why a subject's record is erased: kept in the erasure event of the access log."""
+
+    reason = forms.CharField(
+        label="Why are you erasing this record?",
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea,
+        help_text="For example, recorded in error, or the retention period has ended. It is recorded "
+        "in the access log with your name.",
+        error_messages={
+            "required": "Enter your reason for erasing this record",
+            "max_length": "Reason must be %(limit_value)s characters or fewer",
+        },
+    )
+
+    def clean_reason(self) -> str:
+        return " ".join(self.cleaned_data["reason"].split())
+
+
 class SubjectSearchForm(forms.Form):
     q = forms.CharField(
         label="Search by name, alias or PNC id",

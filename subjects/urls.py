@@ -11,4 +11,5 @@ urlpatterns = [
     path("new/", views.SubjectCreateView.as_view(), name="subject-create"),
     path("<uuid:uuid>/", views.SubjectDetailView.as_view(), name="subject-detail"),
     path("<uuid:uuid>/edit/", views.SubjectEditView.as_view(), name="subject-edit"),
+    path("<uuid:uuid>/erase/", views.SubjectEraseView.as_view(), name="subject-erase"),
 ]

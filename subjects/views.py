@@ -25,7 +25,7 @@ from core.reasons import reason_for, remember_reason
 from core.roles import Perm
 
 from . import services
-from .forms import ReasonForAccessForm, SubjectForm, SubjectSearchForm
+from .forms import EraseSubjectForm, ReasonForAccessForm, SubjectForm, SubjectSearchForm
 from .models import Subject, SubjectQuerySet
 
 SUBJECTS_PER_PAGE = 25
@@ -213,15 +213,15 @@ class SubjectDetailView(CaseFileMixin, DetailView):  # type: ignore[type-arg]
         if not form.is_valid():
             return self.ask_reason(subject, form, then=then, status=400)
         remember_reason(request, kind=CASE_FILE, record_uuid=subject.uuid, reason=form.cleaned_data["reason"])
-        if then == "edit":
-            return HttpResponseRedirect(reverse("subjects:subject-edit", kwargs={"uuid": subject.uuid}))
+        if then in ("edit", "erase"):
+            return HttpResponseRedirect(reverse(f"subjects:subject-{then}", kwargs={"uuid": subject.uuid}))
         return HttpResponseRedirect(_detail_url(subject))
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["can_change"] = Perm.CHANGE_SUBJECT in self.request.user.force_permissions(  # type: ignore[union-attr]
-            self.request.tenant  # type: ignore[attr-defined]
-        )
+        perms = self.request.user.force_permissions(self.request.tenant)  # type: ignore[union-attr,attr-defined]
+        context["can_change"] = Perm.CHANGE_SUBJECT in perms
+        context["can_erase"] = Perm.DELETE_SUBJECT in perms
         return context
 
 
@@ -323,3 +323,47 @@ class SubjectEditView(CaseFileMixin, SingleObjectMixin, FormView):  # type: igno
             }
         )
         return context
+
+
+class SubjectEraseView(CaseFileMixin, SingleObjectMixin, FormView):  # type: ignore[type-arg]
+    """Erase a subject's record: a confirmation page naming it, with the reason for the erasure.
+
+    It shows the case file's name, so it needs the reason for access like the edit page; the
+    erasure itself goes through ``services.erase_subject``, which logs it with its own reason.
+    """
+
+    permission = Perm.DELETE_SUBJECT
+    scope_action = "delete"
+    form_class = EraseSubjectForm
+    template_name = "subjects/subject_erase.html"
+    context_object_name = "subject"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.object = subject = self.get_object()
+        reason = self.remembered_reason(subject)
+        if reason is None:
+            return self.ask_reason(subject, then="erase")
+        self.record_open(subject, reason)
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.object = subject = self.get_object()
+        if self.remembered_reason(subject) is None:
+            return self.ask_reason(subject, then="erase")
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: EraseSubjectForm) -> HttpResponse:
+        try:
+            services.erase_subject(
+                actor=self.request.user, subject=self.object, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return self.form_invalid(form)
+        messages.success(
+            self.request, "The subject's record has been erased. The erasure is in the access log."
+        )
+        return HttpResponseRedirect(reverse("subjects:subject-list"))
+
+    def form_invalid(self, form: EraseSubjectForm) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(form=form), status=400)

@@ -209,3 +209,29 @@ def test_tables_scroll_in_their_own_region_on_a_phone(page, site: Site, committe
     assert all(len(text.strip()) == 8 for text in texts), texts
     assert len(refs.first.get_attribute("title")) == 36  # the full UUID on demand
     fits("audit-results")
+
+
+def test_a_coordinator_erases_a_subject_in_the_browser(page, site: Site, committed_forces):
+    """Issue 9, item 10: from the case file, a confirmation page with the reason."""
+    lincs, _notts = committed_forces
+    coordinator = make_user(force=lincs, roles=[ForceRole.COORDINATOR], email="eraser@lincs.test")
+    subject = record_subject(lincs, coordinator, family_name="Hartley", given_names="Dominic")
+    sign_in(page, site, coordinator.email, check=False)
+    page.goto(site.force(lincs, f"/subjects/{subject.uuid}/"))
+    page.get_by_label("Why do you need to open this case file?").fill("Erasure request 77")
+    page.get_by_role("button", name="Open the case file").click()
+    page.get_by_test_id("erase-subject").click()
+    assert (
+        "Are you sure you want to erase HARTLEY, Dominic?"
+        in page.get_by_test_id("erase-heading").inner_text()
+    )
+    no_name_outside_the_marking(page)
+    clean(page, "erase-confirm")
+    page.get_by_test_id("confirm-erase").click()
+    assert "Enter your reason for erasing this record" in page.locator(".govuk-error-summary").inner_text()
+    clean(page, "erase-error")
+    page.get_by_label("Why are you erasing this record?").fill("Recorded in error")
+    page.get_by_test_id("confirm-erase").click()
+    page.wait_for_url(site.force(lincs, "/subjects/"))
+    assert "has been erased" in page.locator(".govuk-notification-banner").inner_text()
+    assert page.goto(site.force(lincs, f"/subjects/{subject.uuid}/")).status == 404

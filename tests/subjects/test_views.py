@@ -754,3 +754,46 @@ def test_an_overlong_alias_is_reported_with_the_other_field_errors(force_a, coor
     content = client_for(coordinator_a, force_a).post("/subjects/new/", data).content.decode()
     assert "Enter the subject&#x27;s given names" in content
     assert "The alias on line 2 must be 250 characters or fewer" in content
+
+
+# --- Erasing a subject in the browser (issue 9, item 10) ------------------------------------------
+
+
+def test_a_coordinator_erases_a_subject_with_a_reason_after_confirming(
+    force_a, force_b, coordinator_a, client_for
+):
+    subject = make_subject(force_a, family_name="Erasable")
+    twin = make_subject(force_b, family_name="Erasable")
+    client = client_for(coordinator_a, force_a)
+    open_case_file(client, subject)
+    assert f"/subjects/{subject.uuid}/erase/" in client.get(f"/subjects/{subject.uuid}/").content.decode()
+    confirm = client.get(f"/subjects/{subject.uuid}/erase/")
+    assert confirm.status_code == 200 and b"Are you sure you want to erase ERASABLE" in confirm.content
+    assert b'data-testid="marking"' in confirm.content
+    no_reason = client.post(f"/subjects/{subject.uuid}/erase/", {"reason": "  "})
+    assert no_reason.status_code == 400 and b"Enter your reason for erasing this record" in no_reason.content
+    assert subjects_in(force_a, family_name="Erasable") != []
+    done = client.post(f"/subjects/{subject.uuid}/erase/", {"reason": "Recorded in error"})
+    assert done.status_code == 302 and done["Location"] == "/subjects/"
+    assert subjects_in(force_a, family_name="Erasable") == []
+    assert [s.uuid for s in subjects_in(force_b, family_name="Erasable")] == [twin.uuid]
+    [erased] = events(force_a, action=AuditAction.ERASE)
+    assert erased.object_ids == [subject.uuid] and erased.justification == "Recorded in error"
+    # Another force's subject is not found here, whatever the role.
+    assert client.get(f"/subjects/{twin.uuid}/erase/").status_code == 404
+
+
+def test_erasing_asks_the_reason_for_access_first_and_needs_the_permission(
+    force_a, coordinator_a, client_for
+):
+    subject = make_subject(force_a)
+    client = client_for(coordinator_a, force_a)
+    assert b'data-testid="reason-form"' in client.get(f"/subjects/{subject.uuid}/erase/").content
+    response = client.post(f"/subjects/{subject.uuid}/", {"reason": "Checking", "then": "erase"})
+    assert response["Location"] == f"/subjects/{subject.uuid}/erase/"
+    officer = make_user(force=force_a, roles=[ForceRole.OFFICER])
+    officer_client = client_for(officer, force_a)
+    assert officer_client.post(f"/subjects/{subject.uuid}/erase/", {"reason": "x"}).status_code == 403
+    open_case_file(officer_client, subject)
+    assert b"erase-subject" not in officer_client.get(f"/subjects/{subject.uuid}/").content
+    assert subjects_in(force_a, pk=subject.pk) != []
