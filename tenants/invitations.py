@@ -20,7 +20,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from audit.services import AuditAction, record_change
+from audit.services import AuditAction, record_change, record_event
+from core.roles import ForceRole
 
 from .models import Membership, MembershipInvitation, User
 
@@ -115,3 +116,32 @@ def was_accepted(membership: Membership) -> bool:
     """Whether the person ever took up this membership (memberships made before invitations count)."""
     links = MembershipInvitation.objects.filter(membership=membership)
     return not links.exists() or links.filter(used_at__isnull=False).exists()
+
+
+@transaction.atomic
+def reissue_invitation(*, actor: Any, membership: Membership, absolute_url: Callable[[str], str]) -> bool:
+    """Email a new link to a membership still invited (earlier links stop working); logged in its force.
+
+    The link goes to the invitee only, as the first did; the caller learns only whether one was
+    sent (False: the person has already accepted, or is suspended or removed).
+    """
+    membership = Membership.objects.select_for_update().select_related("user", "force").get(pk=membership.pk)
+    if membership.status != Membership.Status.INVITED:
+        return False
+    path = issue_invitation(membership)
+    email_invitation(
+        membership=membership,
+        path=path,
+        absolute_url=absolute_url,
+        as_administrator=ForceRole.FORCE_ADMIN in membership.roles,
+    )
+    with tenant_context(membership.force):
+        record_event(
+            action=AuditAction.ALTER,
+            object_type="membership",
+            object_ids=[membership.uuid],
+            changed_fields=["invitation"],
+            justification="Invitation sent again; earlier links withdrawn",
+            actor=actor,
+        )
+    return True

@@ -24,8 +24,8 @@ from core.roles import ForceRole, RegionalRoleKind
 
 from .accounts import set_password
 from .forms import OnboardForceForm, SetPasswordWithEmailForm, SignInForm
-from .invitations import accept_invitation, find_invitation
-from .models import Force, RegionalRole, User
+from .invitations import accept_invitation, find_invitation, reissue_invitation, was_accepted
+from .models import Force, Membership, RegionalRole, User
 from .people import APPROVE, decide_role_grant, pending_grants_for_regions
 from .services import onboard_force
 from .sign_ins import record_failed_sign_in
@@ -245,6 +245,62 @@ def region_forces(request: HttpRequest) -> HttpResponse:
         "grants": [(g, ForceRole(g.role).label) for g in pending_grants_for_regions(regions)],
     }
     return render(request, "tenants/region_forces.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def region_force(request: HttpRequest, slug: str) -> HttpResponse:
+    """One force of the administrator's region, on the regional host: its administrators, whether
+    they have signed in, and a way to send an administrator who has not accepted a new invitation.
+
+    A regional administrator holds no membership, so the force's own host answers them 404: this
+    page is where they follow up a force they onboarded.
+    """
+    if not _is_regional_host(request):
+        raise Http404
+    user: User = request.user  # type: ignore[assignment]
+    regions = user.administered_regions()
+    if not regions.exists():
+        record_event(
+            action=AuditAction.PERMISSION_DENIED,
+            object_type="force",
+            justification="Regional force page without a regional administrator role",
+        )
+        raise PermissionDenied
+    force = Force.objects.filter(region__in=regions, slug=slug).select_related("region").first()
+    if force is None:
+        raise Http404
+    admins = list(
+        Membership.objects.filter(force=force, roles__contains=[ForceRole.FORCE_ADMIN])
+        .select_related("user")
+        .order_by("user__email")
+    )
+    if request.method == "POST":
+        wanted = next((m for m in admins if str(m.uuid) == request.POST.get("membership")), None)
+        if wanted is None:
+            messages.error(request, "Choose an administrator of this force who has not accepted yet.")
+        elif reissue_invitation(
+            actor=user, membership=wanted, absolute_url=lambda path: regional_url(request, path)
+        ):
+            messages.success(
+                request,
+                f"We have emailed a new invitation to {wanted.user.email}. Earlier links no longer work.",
+            )
+        else:
+            messages.error(request, f"{wanted.user.email} is no longer waiting for an invitation.")
+        return redirect("tenants:region-force", slug=force.slug)
+    rows = [
+        {
+            "membership": m,
+            "email": m.user.email,
+            "status": m.get_status_display(),
+            "invited": m.status == Membership.Status.INVITED,
+            "accepted": m.status != Membership.Status.INVITED and was_accepted(m),
+            "last_login": m.shown_last_login,
+        }
+        for m in admins
+    ]
+    context = {"force": force, "address": force_url(request, force), "admins": rows}
+    return render(request, "tenants/region_force.html", context)
 
 
 @login_required

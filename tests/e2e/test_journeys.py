@@ -235,3 +235,28 @@ def test_a_coordinator_erases_a_subject_in_the_browser(page, site: Site, committ
     page.wait_for_url(site.force(lincs, "/subjects/"))
     assert "has been erased" in page.locator(".govuk-notification-banner").inner_text()
     assert page.goto(site.force(lincs, f"/subjects/{subject.uuid}/")).status == 404
+
+
+def test_the_regional_administrator_follows_up_a_force_on_the_regional_host(
+    page, site: Site, committed_forces
+):
+    """Issue 9, item 3: no link that answers 404; a page per force with a new invitation."""
+    from core.roles import RegionalRoleKind
+    from tenants.models import Region
+    from tenants.people import invite_member
+
+    lincs, _notts = committed_forces
+    invite_member(actor=None, force=lincs, email="waiting.admin@lincs.test", roles=[ForceRole.FORCE_ADMIN])
+    admin = make_user(
+        regional=(RegionalRoleKind.REGIONAL_ADMIN, Region.objects.get(slug="east-midlands")),
+        email="ra@em.test",
+    )
+    sign_in(page, site, admin.email, check=False)
+    page.goto(site.regional("/region/forces/"))
+    page.get_by_role("link", name="Lincolnshire Police").click()
+    page.wait_for_url(site.regional(f"/region/forces/{lincs.slug}/"))
+    assert "waiting.admin@lincs.test" in page.get_by_test_id("force-admins").inner_text()
+    clean(page, "region-force")
+    page.get_by_test_id("reissue-1").click()
+    assert "emailed a new invitation" in page.locator(".govuk-notification-banner").inner_text()
+    clean(page, "region-force-reissued")
