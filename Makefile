@@ -6,10 +6,11 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo test test-fast lint bench migrate install ui chromium clean-data help
+.PHONY: demo stop test test-fast lint bench migrate install ui chromium clean-data help
 
 help:
 	@echo "make demo       run the demo region on http://spmp.localhost:$(PORT) (embedded PostgreSQL)"
+	@echo "make stop       stop the embedded PostgreSQL the demo leaves running"
 	@echo "make test       the whole test suite"
 	@echo "make test-fast  skip the slow tiers (browser, fuzzing, worker, embedded database)"
 	@echo "make lint       ruff, mypy and the import contracts (dependencies run one way)"
@@ -46,6 +47,10 @@ migrate: install
 demo: install migrate
 	$(PY) manage.py seed_demo
 	$(PY) manage.py run_demo --port $(PORT)
+
+# Stop the embedded PostgreSQL the demo leaves running for its next start (its data stays).
+stop:
+	DJANGO_SETTINGS_MODULE=spmp_platform.settings $(PY) -c 'import django; django.setup(); from django.conf import settings; from spmp_platform.embedded import stop_embedded_database; settings.EMBEDDED_DATABASE and stop_embedded_database(settings.EMBEDDED_DATABASE_DIR)'
 
 test: install chromium
 	$(PY) -m pytest $(PYTEST_ARGS)

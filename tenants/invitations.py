@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from audit.choices import RecordType
 from audit.services import AuditAction, record_change, record_event
 from core.roles import ForceRole
 
@@ -138,7 +139,7 @@ def reissue_invitation(*, actor: Any, membership: Membership, absolute_url: Call
     with tenant_context(membership.force):
         record_event(
             action=AuditAction.ALTER,
-            object_type="membership",
+            object_type=RecordType.MEMBERSHIP,
             object_ids=[membership.uuid],
             changed_fields=["invitation"],
             justification="Invitation sent again; earlier links withdrawn",

@@ -262,7 +262,7 @@ def region_force(request: HttpRequest, slug: str) -> HttpResponse:
     if not regions.exists():
         record_event(
             action=AuditAction.PERMISSION_DENIED,
-            object_type="force",
+            object_type=RecordType.FORCE,
             justification="Regional force page without a regional administrator role",
         )
         raise PermissionDenied

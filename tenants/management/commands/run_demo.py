@@ -64,12 +64,11 @@ class Command(BaseCommand):
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
             for child in (web, worker):
                 _stop(child)
-            if settings.EMBEDDED_DATABASE:
-                # Ctrl-C stops what the demo started, the embedded PostgreSQL included (data kept).
-                from spmp_platform.embedded import stop_embedded_database
-
-                self.stdout.write("Stopping the embedded PostgreSQL (its data stays under .data/pg).")
-                stop_embedded_database(settings.EMBEDDED_DATABASE_DIR)
+        if settings.EMBEDDED_DATABASE:
+            # tenants may not import spmp_platform (the import contracts): `make stop` stops it.
+            self.stdout.write(
+                "The embedded PostgreSQL is still running for the next start; `make stop` stops it."
+            )
         if web.returncode not in (0, -signal.SIGTERM, -signal.SIGINT):
             raise CommandError(f"The web server stopped with exit status {web.returncode}.")
 
