@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
-PYTEST_ARGS ?=
+# Two xdist workers: the suite is mostly waiting on PostgreSQL and subprocesses (PYTEST_ARGS= for one process).
+PYTEST_ARGS ?= -n 2
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: demo stop test test-fast lint bench migrate install ui chromium clean-data help
