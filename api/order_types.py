@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.db import models
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 
@@ -14,6 +15,10 @@ from .viewsets import ForceReadOnlyViewSet
 
 
 class OrderTypeSerializer(serializers.ModelSerializer):
+    interim_of: serializers.SlugRelatedField[OrderType] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, help_text="For an interim order type: the full type's code."
+    )
+
     class Meta:
         model = OrderType
         fields = [
@@ -28,6 +33,14 @@ class OrderTypeSerializer(serializers.ModelSerializer):
             "notification_days",
             "notification_trigger",
             "notification_notes",
+            "interim_of",
+            "maximum_duration_months",
+            "notify_on_name_change",
+            "notify_on_address_change",
+            "notify_on_no_home_address",
+            "suspended_while_registered",
+            "none_when_replacing_notified_interim",
+            "offence_codes",
             "is_active",
         ]
         read_only_fields = fields
@@ -43,3 +56,6 @@ class OrderTypeViewSet(ForceReadOnlyViewSet):
     reason_headers: ClassVar[dict[str, Any]] = {}
     filterset_fields = ["code", "is_active", "notification_required"]
     required_permissions = {"list": Perm.VIEW_SETTINGS, "retrieve": Perm.VIEW_SETTINGS}
+
+    def get_base_queryset(self) -> models.QuerySet[OrderType]:
+        return OrderType.objects.select_related("interim_of")

@@ -23,7 +23,7 @@ class OrderTypeAdmin(admin.ModelAdmin):
         "notification_trigger",
         "is_active",
     )
-    list_filter = ("notification_required", "is_active")
+    list_filter = ("notification_required", "suspended_while_registered", "is_active")
     search_fields = ("code", "name", "law")
     readonly_fields = ("uuid",)
 

@@ -16,6 +16,25 @@ class NotificationTrigger(models.TextChoices):
 
     SERVICE = "service", "Service of the order"
     MAKING = "making", "Making of the order"
+    NAME_CHANGE = "name-change", "Change of name"
+    ADDRESS_CHANGE = "address-change", "Change of home address"
+    NO_HOME_ADDRESS = "no-home-address", "No longer has a home address"
+    REGISTRATION_END = "registration-end", "End of sex offender registration"
+
+
+#: The triggers an order type's first notification period can start from (the others follow a change).
+INITIAL_TRIGGERS = (NotificationTrigger.SERVICE, NotificationTrigger.MAKING)
+
+
+class OffenceCode(models.TextChoices):
+    """What an offence code in ``OrderType.offence_codes`` is for (the keys of that mapping)."""
+
+    BREACH = "breach", "Breach of the order"
+    FAIL_TO_NOTIFY = "fail-to-notify", "Failing to notify after service or making"
+    NAME_CHANGE = "name-change", "Failing to notify a new name"
+    ADDRESS_CHANGE = "address-change", "Failing to notify a new address"
+    REFUSE_FINGERPRINTS = "refuse-fingerprints", "Refusing fingerprints or photographs"
+    FALSE_INFORMATION = "false-information", "Giving false information"
 
 
 class OrderTypeQuerySet(ForceScopedQuerySet["OrderType"]):
@@ -79,6 +98,53 @@ class OrderType(models.Model):
         blank=True,
         help_text="The event the notification period begins with.",
     )
+    interim_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="interim_types",
+        verbose_name="interim order of",
+        help_text="For an interim order: the full order type it precedes (ISPO: SPO).",
+    )
+    maximum_duration_months = models.PositiveSmallIntegerField(
+        "maximum duration (months)",
+        null=True,
+        blank=True,
+        help_text="Longest duration the order may have; empty when there is no limit.",
+    )
+    notify_on_name_change = models.BooleanField(
+        "notify a change of name", default=False, help_text="A new name must be notified within the period."
+    )
+    notify_on_address_change = models.BooleanField(
+        "notify a change of address",
+        default=False,
+        help_text="A new home address must be notified within the period.",
+    )
+    notify_on_no_home_address = models.BooleanField(
+        "notify having no home address",
+        default=False,
+        help_text="No longer having a home address must be notified within the period.",
+    )
+    suspended_while_registered = models.BooleanField(
+        "suspended while on the sex offender register",
+        default=False,
+        help_text="No notification while the subject is registered; the period starts when registration ends.",
+    )
+    none_when_replacing_notified_interim = models.BooleanField(
+        "none when replacing a notified interim order",
+        default=False,
+        help_text="No new notification when the order replaces an interim order that already carried one.",
+    )
+    offence_codes = models.JSONField(
+        "offence codes",
+        default=dict,
+        blank=True,
+        help_text=(
+            'Police record offence codes by what they are for, e.g. {"breach": "H20164", '
+            '"fail-to-notify": "H20165", "name-change": "H20166", "address-change": "H20167"}.'
+        ),
+    )
     notification_notes = models.TextField(
         "notification notes",
         blank=True,
@@ -103,3 +169,23 @@ class OrderType(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+    def notifies_on(self, trigger: str) -> bool:
+        """Whether a notification period starts from ``trigger`` under this order type."""
+        if not self.notification_required:
+            return False
+        return {
+            NotificationTrigger.SERVICE: self.notification_trigger == NotificationTrigger.SERVICE,
+            NotificationTrigger.MAKING: self.notification_trigger == NotificationTrigger.MAKING,
+            NotificationTrigger.NAME_CHANGE: self.notify_on_name_change,
+            NotificationTrigger.ADDRESS_CHANGE: self.notify_on_address_change,
+            NotificationTrigger.NO_HOME_ADDRESS: self.notify_on_no_home_address,
+            NotificationTrigger.REGISTRATION_END: self.suspended_while_registered,
+        }.get(NotificationTrigger(trigger), False)
+
+    def offence_code_for(self, trigger: str) -> str:
+        """The offence code of failing to notify after ``trigger`` (empty if none is recorded)."""
+        codes = self.offence_codes or {}
+        if trigger in (NotificationTrigger.NAME_CHANGE, NotificationTrigger.ADDRESS_CHANGE):
+            return str(codes.get(trigger) or "")
+        return str(codes.get(OffenceCode.FAIL_TO_NOTIFY) or "")

@@ -9,6 +9,41 @@ from __future__ import annotations
 
 from typing import Any
 
+_SPO_OFFENCES = {
+    "breach": "H20164",
+    "fail-to-notify": "H20165",
+    "name-change": "H20166",
+    "address-change": "H20167",
+    "refuse-fingerprints": "H20168",
+    "false-information": "H20169",
+}
+
+#: The notification rules and limits that used to be free text in ``notification_notes`` (issue 11):
+#: merged into ``ORDER_TYPES`` below, and written onto already shipped rows by migration 0003.
+#: ``interim_of`` names the full order type by code.
+STRUCTURED_RULES: dict[str, dict[str, Any]] = {
+    "SPO": {
+        "notify_on_name_change": True,
+        "notify_on_address_change": True,
+        "suspended_while_registered": True,
+        "none_when_replacing_notified_interim": True,
+        "offence_codes": _SPO_OFFENCES,
+    },
+    "ISPO": {
+        "interim_of": "SPO",
+        "notify_on_name_change": True,
+        "notify_on_address_change": True,
+        "suspended_while_registered": True,
+        "offence_codes": _SPO_OFFENCES,
+    },
+    "DAPO": {
+        "notify_on_name_change": True,
+        "notify_on_address_change": True,
+        "notify_on_no_home_address": True,
+    },
+    "SCPO": {"maximum_duration_months": 60},
+}
+
 ORDER_TYPES: list[dict[str, Any]] = [
     {
         "code": "SPO",
@@ -141,17 +176,41 @@ ORDER_TYPES: list[dict[str, Any]] = [
 ]
 
 
+def shipped_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A shipped order type's fields with its structured rules (``interim_of`` still a code)."""
+    return {**row, **STRUCTURED_RULES.get(row["code"], {})}
+
+
 def ensure_order_types(model: Any = None) -> int:
     """Create any shipped order type that is missing (by code); returns how many were created."""
     if model is None:
         from .models import OrderType as model
     created = 0
+    interims: dict[str, str] = {}
+    # A migration's historical model may predate some fields (0002 runs before 0003 adds them).
+    known = {f.name for f in model._meta.get_fields()}
     for position, row in enumerate(ORDER_TYPES, start=1):
+        fields = {k: v for k, v in shipped_row(row).items() if k in known}
+        interim_of = fields.pop("interim_of", None)
         _obj, made = model.objects.get_or_create(
-            code=row["code"], defaults={**row, "sort_order": position * 10}
+            code=row["code"], defaults={**fields, "sort_order": position * 10}
         )
+        if made and interim_of:
+            interims[row["code"]] = interim_of
         created += int(made)
+    for code, full in interims.items():
+        model.objects.filter(code=code).update(interim_of=model.objects.filter(code=full).first())
     return created
+
+
+def fill_structured_rules(model: Any) -> None:
+    """Write ``STRUCTURED_RULES`` onto the shipped rows that exist (data migration 0003)."""
+    for code, rules in STRUCTURED_RULES.items():
+        fields = dict(rules)
+        interim_of = fields.pop("interim_of", None)
+        if interim_of:
+            fields["interim_of"] = model.objects.filter(code=interim_of).first()
+        model.objects.filter(code=code).update(**fields)
 
 
 def _snapshot(order_type: Any) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.forms.models import model_to_dict
 from django_tenants.utils import schema_context
 
@@ -16,6 +18,8 @@ def _form(order_type: OrderType, **changes):  # type: ignore[no-untyped-def]
     for key in ("minimum_duration_is_statutory", "notification_required", "is_active"):
         if data.get(key) is False:
             data.pop(key)
+    if isinstance(data.get("offence_codes"), dict):  # a JSON field is typed as JSON text in the form
+        data["offence_codes"] = json.dumps(data["offence_codes"])
     data.update(changes)
     return data
 
