@@ -84,9 +84,11 @@ def _model_field_of(field: Any) -> Any:
     if model is None or not source or "." in source or source == "*":
         return None
     try:
-        return model._meta.get_field(source)
+        found = model._meta.get_field(source)
     except Exception:  # a property or method, not a model field
         return None
+    # A reverse relation (an order's nested terms) is no column: it has no blank or null of its own.
+    return None if found.auto_created and not found.concrete else found
 
 
 def strict_request_bodies(

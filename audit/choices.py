@@ -39,6 +39,10 @@ class RecordType(models.TextChoices):
     AUDIT_EVENT = "audit_event", "Access log event"
     API_TOKEN = "apitoken", "API token"
     ORDER_TYPE = "ordertype", "Order type"
+    ORDER = "order", "Protective order"
+    ORDER_TERM = "order-term", "Order term"
+    ORDER_EVENT = "order-event", "Order event"
+    NOTIFICATION_REQUIREMENT = "notification-requirement", "Notification requirement"
 
     @classmethod
     def for_model(cls, model: object) -> RecordType:
@@ -48,7 +52,14 @@ class RecordType(models.TextChoices):
     @classmethod
     def named(cls, name: str) -> RecordType:
         """The record type called ``name`` (a value, or a model name); ``LookupError`` if none."""
-        by_model = {"rolegrant": cls.ROLE_GRANT, "auditevent": cls.AUDIT_EVENT}
+        by_model = {
+            "rolegrant": cls.ROLE_GRANT,
+            "auditevent": cls.AUDIT_EVENT,
+            "protectiveorder": cls.ORDER,
+            "orderterm": cls.ORDER_TERM,
+            "orderevent": cls.ORDER_EVENT,
+            "notificationrequirement": cls.NOTIFICATION_REQUIREMENT,
+        }
         try:
             return by_model.get(name) or cls(name)
         except ValueError:

@@ -39,9 +39,18 @@ class Perm(models.TextChoices):
     MANAGE_TEAMS = "manage_teams", "Manage teams and areas"
     MANAGE_SETTINGS = "manage_settings", "Change the force's practice settings"
     VIEW_SETTINGS = "view_settings", "Read the force's practice settings"
+    VIEW_ORDER = "view_order", "See orders, their terms and notification requirements"
+    CHANGE_ORDER = "change_order", "Record and change orders, terms and notifications"
 
 
-_CASEWORK = {Perm.VIEW_SUBJECT, Perm.CHANGE_SUBJECT, Perm.VIEW_BRIEFING, Perm.VIEW_SETTINGS}
+_CASEWORK = {
+    Perm.VIEW_SUBJECT,
+    Perm.CHANGE_SUBJECT,
+    Perm.VIEW_ORDER,
+    Perm.CHANGE_ORDER,
+    Perm.VIEW_BRIEFING,
+    Perm.VIEW_SETTINGS,
+}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     ForceRole.FORCE_ADMIN: frozenset(

@@ -18,7 +18,8 @@ platform_ensured = Signal()
 #: Receivers take the person out of the force's teams; they return how many places they ended.
 membership_ended = Signal()
 
-#: A subject is about to be erased (inside the erasure transaction). kwargs: subject, actor.
+#: A subject is about to be erased (inside the erasure transaction). kwargs: subject, actor, reason.
+#: Receivers log the erasure of their own records of the subject (which the deletion cascades to).
 subject_erasing = Signal()
 
 #: A signed-in user was refused a page or endpoint (403). kwargs: request, user, permission,

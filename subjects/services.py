@@ -14,6 +14,7 @@ from audit.choices import RecordType
 from audit.services import AuditAction, audited_change, record_change, record_event
 from core.forms import coded, field_error, field_errors
 from core.normalise import name_key
+from core.signals import subject_erasing
 
 from .errors import SubjectError
 from .models import Subject, SubjectAlias
@@ -202,6 +203,8 @@ def erase_subject(*, actor: Any, subject: Subject, reason: str) -> None:
     if not (reason or "").strip():
         raise field_error("reason", "Give the reason for erasing this record.", SubjectError.REASON_REQUIRED)
     uuid = subject.uuid
+    # Apps above this one (orders) log the erasure of what goes with the subject.
+    subject_erasing.send(sender=erase_subject, subject=subject, actor=actor, reason=reason.strip())
     subject.delete()
     record_event(
         action=AuditAction.ERASE,

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.views.generic import DetailView, FormView, ListView
 from django.views.generic.detail import SingleObjectMixin
 
+from core.case_file import case_file_sections
 from core.forms import add_service_errors
 from core.pages import ForcePageMixin
 from core.reasons import reason_for, remember_reason
@@ -215,6 +216,9 @@ class SubjectDetailView(CaseFileMixin, DetailView):  # type: ignore[type-arg]
         remember_reason(request, kind=CASE_FILE, record_uuid=subject.uuid, reason=form.cleaned_data["reason"])
         if then in ("edit", "erase"):
             return HttpResponseRedirect(reverse(f"subjects:subject-{then}", kwargs={"uuid": subject.uuid}))
+        if then.startswith(_detail_url(subject)) and "//" not in then and "\\" not in then:
+            # A page inside this case file (an order, a form) asked for the reason: back to it.
+            return HttpResponseRedirect(then)
         return HttpResponseRedirect(_detail_url(subject))
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -222,6 +226,8 @@ class SubjectDetailView(CaseFileMixin, DetailView):  # type: ignore[type-arg]
         perms = self.request.user.force_permissions(self.request.tenant)  # type: ignore[union-attr,attr-defined]
         context["can_change"] = Perm.CHANGE_SUBJECT in perms
         context["can_erase"] = Perm.DELETE_SUBJECT in perms
+        # Sections of apps above this one (orders, ...), which log their own reads with the reason.
+        context["sections"] = case_file_sections(self.request, self.object, kwargs.get("reason", ""))
         return context
 
 
