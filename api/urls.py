@@ -9,6 +9,7 @@ from rest_framework.routers import SimpleRouter
 
 from .audit import AuditEventViewSet
 from .order_types import OrderTypeViewSet
+from .orders import NotificationRequirementViewSet, OrderViewSet, TermViewSet
 from .organisation import AreaViewSet, TeamViewSet
 from .people import PersonViewSet
 from .practice import PracticeSettingsViewSet
@@ -18,6 +19,11 @@ from .tokens import ApiTokenViewSet, IssueTokenView
 router = SimpleRouter()
 router.register("auth/tokens", ApiTokenViewSet, basename="api-token")
 router.register("subjects", SubjectViewSet, basename="subject")
+router.register("orders", OrderViewSet, basename="order")
+router.register("terms", TermViewSet, basename="order-term")
+router.register(
+    "notification-requirements", NotificationRequirementViewSet, basename="notification-requirement"
+)
 router.register("people", PersonViewSet, basename="person")
 router.register("teams", TeamViewSet, basename="team")
 router.register("areas", AreaViewSet, basename="area")

@@ -116,6 +116,7 @@ TENANT_APPS = [
     "jobs",
     "organisation",
     "subjects",
+    "orders",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_APPS]
 

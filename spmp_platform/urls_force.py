@@ -5,6 +5,7 @@ from django.urls import include, path
 urlpatterns = [
     path("api/v1/", include("api.urls")),
     path("subjects/", include("subjects.urls")),
+    path("subjects/<uuid:uuid>/orders/", include("orders.urls")),
     path("force-admin/", include("organisation.urls")),
     path("audit/", include("audit.urls")),
     path("", include("tenants.urls")),

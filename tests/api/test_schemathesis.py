@@ -21,6 +21,7 @@ from core.roles import ForceRole
 from tests.api.base import token_for
 from tests.factories import make_subject, make_user
 from tests.fuzzing import force_api_schema, fuzz
+from tests.orders.helpers import make_order, make_requirement, make_term
 
 pytestmark = pytest.mark.slow
 
@@ -31,6 +32,9 @@ def api_schema(force_a, force_b) -> Iterator[schemathesis.BaseSchema]:  # type: 
     fuzzer = make_user(force=force_a, roles=list(ForceRole), email="schemathesis@lincolnshire.test")
     subjects = [make_subject(force_a, family_name=f"Fuzz{n}") for n in range(3)]
     make_subject(force_b, family_name="Otherforce")
+    order = make_order(force_a, subject=subjects[0])
+    term = make_term(force_a, order)
+    requirement = make_requirement(force_a)
     secret = token_for(fuzzer, force_a)
     with force_api_schema(force_a) as (schema, base_url):
         # Random UUIDs only ever find nothing; these let the fuzzer read and change real records.
@@ -40,6 +44,13 @@ def api_schema(force_a, force_b) -> Iterator[schemathesis.BaseSchema]:  # type: 
                 "PUT": subjects[1].uuid,
                 "PATCH": subjects[1].uuid,
                 "DELETE": subjects[2].uuid,
+            },
+            "/api/v1/orders/{uuid}/": {"GET": order.uuid, "PUT": order.uuid, "PATCH": order.uuid},
+            "/api/v1/terms/{uuid}/": {"GET": term.uuid, "PUT": term.uuid, "PATCH": term.uuid},
+            "/api/v1/notification-requirements/{uuid}/": {
+                "GET": requirement.uuid,
+                "PUT": requirement.uuid,
+                "PATCH": requirement.uuid,
             },
         }
         schema.spmp_base_url = base_url

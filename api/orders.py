@@ -1,0 +1,389 @@
+"""``/api/v1/orders/``, ``/api/v1/terms/`` and ``/api/v1/notification-requirements/`` (issue 11).
+
+Writes go through ``orders.services`` (validation with coded field errors, the audit events).
+Fields fixed once a record exists (an order's subject and type, a term's order, a requirement's
+order and trigger) are read-only on update; the notification made is recorded by updating the
+requirement, not when creating it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db import models
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import serializers
+
+from audit.choices import RecordType
+from audit.services import AuditAction, record_event
+from core.roles import Perm
+from core.tenancy import host_force
+from orders import services
+from orders.models import NotificationRequirement, OrderEvent, OrderTerm, ProtectiveOrder
+from statute.models import NotificationTrigger, OrderType
+from subjects.models import Subject
+
+from .serializers import StrictFieldsMixin
+from .viewsets import ForceModelViewSet
+
+ORDER_PERMISSIONS: dict[str, str] = {
+    "list": Perm.VIEW_ORDER,
+    "retrieve": Perm.VIEW_ORDER,
+    "create": Perm.CHANGE_ORDER,
+    "update": Perm.CHANGE_ORDER,
+    "partial_update": Perm.CHANGE_ORDER,
+}
+
+
+class ScopedWritesMixin:
+    """Point related-record fields at what the caller may change, and fix fields per mode."""
+
+    context: dict[str, Any]
+    instance: Any
+    fields: Any
+    #: field -> (model, action): its queryset becomes ``model.objects.restrict(user, action, force)``.
+    scoped_relations: dict[str, tuple[type[models.Model], str]] = {}
+    #: Fields writable only when creating, and only when updating.
+    create_only: tuple[str, ...] = ()
+    update_only: tuple[str, ...] = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        request = self.context.get("request")
+        for name, (model, action) in self.scoped_relations.items():
+            if request is not None and getattr(request, "user", None) is not None:
+                self.fields[name].queryset = model.objects.restrict(  # type: ignore[attr-defined]
+                    request.user, action, force=host_force(request)
+                )
+        fixed = self.create_only if self.instance is not None else self.update_only
+        for name in fixed:
+            self.fields[name].read_only = True
+            self.fields[name].required = False
+
+
+# -- read-only summaries nested in an order --------------------------------------------------
+class TermSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrderTerm
+        fields = ["uuid", "kind", "wording", "exclusion_zone", "starts_on", "ends_on"]
+        read_only_fields = fields
+
+
+class RequirementSummarySerializer(serializers.ModelSerializer):
+    state = serializers.CharField(source="current_state", read_only=True)
+    offence_code = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = NotificationRequirement
+        fields = [
+            "uuid",
+            "trigger",
+            "trigger_date",
+            "last_day",
+            "suspended",
+            "notified_on",
+            "state",
+            "offence_code",
+        ]
+        read_only_fields = fields
+
+
+class EventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrderEvent
+        fields = ["uuid", "kind", "occurred_on", "status_from", "status_to", "notes"]
+        read_only_fields = fields
+
+
+class _ByOrder(django_filters.FilterSet):
+    order = django_filters.UUIDFilter(field_name="order__uuid", label="The order's uuid.")
+
+
+class OrderFilter(django_filters.FilterSet):
+    subject = django_filters.UUIDFilter(field_name="subject__uuid", label="The subject's uuid.")
+    order_type = django_filters.CharFilter(
+        field_name="order_type__code", max_length=16, label="Order type code."
+    )
+
+    class Meta:
+        model = ProtectiveOrder
+        fields = ["subject", "order_type", "status"]
+
+
+class TermFilter(_ByOrder):
+    class Meta:
+        model = OrderTerm
+        fields = ["order", "kind"]
+
+
+class RequirementFilter(_ByOrder):
+    class Meta:
+        model = NotificationRequirement
+        fields = ["order", "trigger", "suspended"]
+
+
+# -- orders ------------------------------------------------------------------------------------
+class OrderSerializer(ScopedWritesMixin, StrictFieldsMixin, serializers.ModelSerializer):
+    """A protective order with its terms, notification requirements and history (read-only here)."""
+
+    subject = serializers.SlugRelatedField(
+        slug_field="uuid",
+        queryset=Subject.objects.none(),
+        help_text="The subject's uuid (fixed once created).",
+    )
+    order_type = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=OrderType.objects.filter(is_active=True),
+        help_text="e.g. SPO (fixed once created).",
+    )
+    replaces = serializers.SlugRelatedField(
+        slug_field="uuid",
+        queryset=ProtectiveOrder.objects.none(),
+        allow_null=True,
+        required=False,
+        help_text="The earlier order of the same subject (e.g. the interim order) this one replaces.",
+    )
+    subject_on_register = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        help_text="The subject is on the sex offender register (suspends notification).",
+    )
+    confirm_short_duration = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        help_text="Confirm an expiry below the order type's usual (non-statutory) minimum.",
+    )
+    terms = TermSummarySerializer(many=True, read_only=True)
+    notification_requirements = RequirementSummarySerializer(many=True, read_only=True)
+    events = EventSerializer(many=True, read_only=True)
+
+    scoped_relations = {"subject": (Subject, "view"), "replaces": (ProtectiveOrder, "change")}
+    create_only = ("subject", "order_type", "replaces")
+
+    class Meta:
+        model = ProtectiveOrder
+        fields = [
+            "uuid",
+            "subject",
+            "order_type",
+            "court",
+            "case_number",
+            "applicant",
+            "applied_on",
+            "made_on",
+            "served_on",
+            "expires_on",
+            "until_further_order",
+            "status",
+            "niche_occurrence_ref",
+            "replaces",
+            "subject_on_register",
+            "confirm_short_duration",
+            "terms",
+            "notification_requirements",
+            "events",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["uuid", "created_at", "updated_at"]
+        extra_kwargs = {
+            "applied_on": {"allow_null": True},
+            "made_on": {"allow_null": True},
+            "served_on": {"allow_null": True},
+            "expires_on": {"allow_null": True},
+        }
+
+
+def _consult_unchanged(viewset: Any, instance: Any) -> None:
+    """An update that changed nothing logged nothing; the response still shows the record."""
+    record_event(
+        action=AuditAction.CONSULT,
+        object_type=RecordType.for_model(instance),
+        object_ids=[instance.uuid],
+        justification="Returned by an API update that changed nothing",
+        actor=viewset.request.user,
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List orders (logged, naming every order shown)."),
+    retrieve=extend_schema(summary="Open one order (needs X-Access-Reason; logged)."),
+    create=extend_schema(
+        summary="Record an order; its notification requirement is made from the order type."
+    ),
+    update=extend_schema(summary="Change an order (a status change must be legal)."),
+    partial_update=extend_schema(summary="Change some of an order's fields."),
+)
+class OrderViewSet(ForceModelViewSet):
+    queryset = ProtectiveOrder.objects.all()
+    serializer_class = OrderSerializer
+    filterset_class = OrderFilter
+    ordering_fields = ["made_on", "expires_on", "created_at"]
+    required_permissions = ORDER_PERMISSIONS
+
+    def get_base_queryset(self) -> models.QuerySet[ProtectiveOrder]:
+        return ProtectiveOrder.objects.select_related("subject", "order_type", "replaces").prefetch_related(
+            "terms", "notification_requirements", "events"
+        )
+
+    def _reload(self, order: ProtectiveOrder) -> ProtectiveOrder:
+        return self.get_base_queryset().get(pk=order.pk)
+
+    def perform_create(self, serializer: Any) -> None:
+        order = services.create_order(actor=self.request.user, **serializer.validated_data)
+        serializer.instance = self._reload(order)
+
+    def perform_update(self, serializer: Any) -> None:
+        changes = dict(serializer.validated_data)
+        flags = {k: changes.pop(k) for k in ("subject_on_register", "confirm_short_duration") if k in changes}
+        before = services.order_snapshot(serializer.instance)
+        order = services.update_order(actor=self.request.user, order=serializer.instance, **flags, **changes)
+        order = self._reload(order)
+        if services.order_snapshot(order) == before:
+            _consult_unchanged(self, order)
+        serializer.instance = order
+
+
+# -- terms -------------------------------------------------------------------------------------
+class TermSerializer(ScopedWritesMixin, StrictFieldsMixin, serializers.ModelSerializer):
+    order = serializers.SlugRelatedField(
+        slug_field="uuid",
+        queryset=ProtectiveOrder.objects.none(),
+        help_text="The order's uuid (fixed once created).",
+    )
+    varied_by: serializers.SlugRelatedField[OrderEvent] = serializers.SlugRelatedField(
+        slug_field="uuid", read_only=True
+    )
+
+    scoped_relations = {"order": (ProtectiveOrder, "change")}
+    create_only = ("order",)
+
+    class Meta:
+        model = OrderTerm
+        fields = [
+            "uuid",
+            "order",
+            "kind",
+            "wording",
+            "exclusion_zone",
+            "starts_on",
+            "ends_on",
+            "varied_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["uuid", "created_at", "updated_at"]
+        extra_kwargs = {"starts_on": {"allow_null": True}, "ends_on": {"allow_null": True}}
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List order terms (logged)."),
+    retrieve=extend_schema(summary="Open one term (needs X-Access-Reason; logged)."),
+    create=extend_schema(summary="Add a term to an order (its dates must fall within the order's)."),
+    update=extend_schema(summary="Change a term."),
+    partial_update=extend_schema(summary="Change some of a term's fields."),
+)
+class TermViewSet(ForceModelViewSet):
+    queryset = OrderTerm.objects.all()
+    serializer_class = TermSerializer
+    filterset_class = TermFilter
+    required_permissions = ORDER_PERMISSIONS
+
+    def get_base_queryset(self) -> models.QuerySet[OrderTerm]:
+        return OrderTerm.objects.select_related("order", "varied_by")
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.instance = services.add_term(actor=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer: Any) -> None:
+        before = services.term_snapshot(serializer.instance)
+        term = services.update_term(
+            actor=self.request.user, term=serializer.instance, **serializer.validated_data
+        )
+        if services.term_snapshot(term) == before:
+            _consult_unchanged(self, term)
+        serializer.instance = term
+
+
+# -- notification requirements -----------------------------------------------------------------
+class NotificationRequirementSerializer(ScopedWritesMixin, StrictFieldsMixin, serializers.ModelSerializer):
+    order = serializers.SlugRelatedField(
+        slug_field="uuid",
+        queryset=ProtectiveOrder.objects.none(),
+        help_text="The order's uuid (fixed once created).",
+    )
+    trigger = serializers.ChoiceField(
+        choices=[(t.value, t.label) for t in NotificationTrigger],
+        help_text="What starts the period (fixed once created).",
+    )
+    subject_on_register = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        help_text="The subject is on the sex offender register (suspends it).",
+    )
+    state = serializers.CharField(
+        source="current_state", read_only=True, help_text="met, suspended, due or overdue (today)."
+    )
+    overdue = serializers.BooleanField(source="is_overdue", read_only=True)
+    offence_code = serializers.CharField(
+        read_only=True, help_text="The offence code when overdue, e.g. H20165."
+    )
+
+    scoped_relations = {"order": (ProtectiveOrder, "change")}
+    create_only = ("order", "trigger", "subject_on_register")
+    update_only = tuple(services.NOTIFICATION_FIELDS)
+
+    class Meta:
+        model = NotificationRequirement
+        fields = [
+            "uuid",
+            "order",
+            "trigger",
+            "trigger_date",
+            "last_day",
+            "suspended",
+            "subject_on_register",
+            "state",
+            "overdue",
+            "offence_code",
+            *services.NOTIFICATION_FIELDS,
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["uuid", "last_day", "suspended", "created_at", "updated_at"]
+        extra_kwargs = {"notified_on": {"allow_null": True}}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List notification requirements (state and overdue worked out today; logged)."
+    ),
+    retrieve=extend_schema(summary="Open one notification requirement (needs X-Access-Reason; logged)."),
+    create=extend_schema(
+        summary="Record a change (of name, address, ...) that starts a new notification period."
+    ),
+    update=extend_schema(summary="Record the notification made (what, station, officer, acknowledgement)."),
+    partial_update=extend_schema(summary="Record or correct some of the notification made."),
+)
+class NotificationRequirementViewSet(ForceModelViewSet):
+    queryset = NotificationRequirement.objects.all()
+    serializer_class = NotificationRequirementSerializer
+    filterset_class = RequirementFilter
+    ordering_fields = ["last_day", "trigger_date"]
+    required_permissions = ORDER_PERMISSIONS
+
+    def get_base_queryset(self) -> models.QuerySet[NotificationRequirement]:
+        return NotificationRequirement.objects.select_related("order", "order__order_type")
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.instance = services.record_trigger(actor=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer: Any) -> None:
+        before = services.requirement_snapshot(serializer.instance)
+        requirement = services.update_requirement(
+            actor=self.request.user, requirement=serializer.instance, **serializer.validated_data
+        )
+        if services.requirement_snapshot(requirement) == before:
+            _consult_unchanged(self, requirement)
+        serializer.instance = requirement

@@ -1,0 +1,1 @@
+"""Protective orders of a force's subjects: orders, their terms and history, notification requirements."""

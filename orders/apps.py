@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+
+
+class OrdersConfig(AppConfig):
+    name = "orders"
+    verbose_name = "Protective orders"
+
+    def ready(self) -> None:
+        from core.case_file import register_case_file_section
+        from core.demo import register_demo_step
+        from core.signals import subject_erasing
+
+        from .case_file import orders_section
+        from .demo import seed_orders
+        from .services import record_orders_erased
+
+        register_demo_step("orders", seed_orders, order=40)
+        register_case_file_section("orders", orders_section, order=10)
+        subject_erasing.connect(record_orders_erased, dispatch_uid="orders-erased-with-subject")

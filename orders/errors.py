@@ -1,0 +1,26 @@
+"""Stable codes of the order services' errors (returned per field in the API's ``codes``)."""
+
+from django.db import models
+
+
+class OrderError(models.TextChoices):
+    BELOW_STATUTORY_MINIMUM = "below_statutory_minimum", "Shorter than the minimum set by law"
+    BELOW_DEFAULT_MINIMUM = "below_default_minimum", "Shorter than the usual minimum (confirm to go on)"
+    ABOVE_MAXIMUM = "above_maximum_duration", "Longer than the order type allows"
+    EXPIRY_BEFORE_MADE = "expiry_before_made", "Expires before it was made"
+    SERVED_BEFORE_MADE = "served_before_made", "Served before it was made"
+    MADE_BEFORE_APPLIED = "made_before_applied", "Made before it was applied for"
+    FUTURE_DATE = "future_date", "A date in the future"
+    EXPIRY_AND_UNTIL_FURTHER_ORDER = (
+        "expiry_and_until_further_order",
+        "Both an expiry and until further order",
+    )
+    ORDER_TYPE_NOT_IN_USE = "order_type_not_in_use", "Order type no longer in use"
+    ILLEGAL_STATUS_TRANSITION = "illegal_status_transition", "Status cannot change that way"
+    NOT_CHANGEABLE = "not_changeable", "Cannot be changed here"
+    REPLACES_OTHER_SUBJECT = "replaces_other_subject", "Replaces an order of another subject"
+    TERM_OUTSIDE_ORDER = "term_outside_order", "Term dates outside the order's"
+    TERM_ENDS_BEFORE_START = "term_ends_before_start", "Term ends before it starts"
+    TRIGGER_NOT_NOTIFIABLE = "trigger_not_notifiable", "The order type needs no notification for this"
+    NOTIFIED_BEFORE_TRIGGER = "notified_before_trigger", "Notified before the trigger day"
+    ALREADY_NOTIFIED = "already_notified", "The requirement was already met"

@@ -1,0 +1,182 @@
+"""Forms of the order pages. They parse what was typed; the services hold the rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from statute.models import NotificationTrigger, OrderType
+from subjects.forms import GovukDateField
+
+from .models import NotificationRequirement, OrderEventKind, OrderStatus, ProtectiveOrder, TermKind
+
+
+def _max(model: Any, field: str) -> int:
+    return int(model._meta.get_field(field).max_length)
+
+
+class OrderForm(forms.Form):
+    order_type = forms.ModelChoiceField(
+        label="Order type",
+        queryset=OrderType.objects.none(),
+        to_field_name="code",
+        empty_label="Choose the order type",
+        error_messages={"required": "Choose the order type", "invalid_choice": "Choose the order type"},
+    )
+    court = forms.CharField(
+        label="Court",
+        max_length=_max(ProtectiveOrder, "court"),
+        help_text="For example, Lincoln Magistrates' Court",
+        error_messages={"required": "Enter the court that made the order"},
+    )
+    case_number = forms.CharField(
+        label="Court case number", required=False, max_length=_max(ProtectiveOrder, "case_number")
+    )
+    applicant = forms.CharField(
+        label="Applicant",
+        required=False,
+        max_length=_max(ProtectiveOrder, "applicant"),
+        help_text="For example, Chief Constable of Lincolnshire Police",
+    )
+    applied_on = GovukDateField(label="Date applied for", help_text="For example, 27 3 2026")
+    made_on = GovukDateField(label="Date made", help_text="For example, 27 3 2026")
+    served_on = GovukDateField(label="Date served", help_text="Leave empty if not yet served")
+    expires_on = GovukDateField(label="Expiry date", help_text="Leave empty if until further order")
+    until_further_order = forms.BooleanField(label="The order runs until further order", required=False)
+    niche_occurrence_ref = forms.CharField(
+        label="Niche occurrence reference",
+        required=False,
+        max_length=_max(ProtectiveOrder, "niche_occurrence_ref"),
+    )
+    replaces = forms.ModelChoiceField(
+        label="Replaces an earlier order",
+        queryset=ProtectiveOrder.objects.none(),
+        to_field_name="uuid",
+        required=False,
+        empty_label="No, it replaces none",
+        help_text="For example, the interim order a full order replaces",
+    )
+    subject_on_register = forms.BooleanField(
+        label="The subject is on the sex offender register", required=False
+    )
+    confirm_short_duration = forms.BooleanField(
+        label="I confirm the court made the order shorter than usual", required=False
+    )
+
+    def __init__(self, *args: Any, subject_orders: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["order_type"]
+        field.queryset = OrderType.objects.filter(is_active=True)  # type: ignore[attr-defined]
+        field.label_from_instance = lambda ot: f"{ot.name} ({ot.code})"  # type: ignore[attr-defined]
+        replaces = self.fields["replaces"]
+        replaces.queryset = subject_orders if subject_orders is not None else ProtectiveOrder.objects.none()  # type: ignore[attr-defined]
+        replaces.label_from_instance = lambda o: f"{o.order_type.code}, made {o.made_on or 'date not known'}"  # type: ignore[attr-defined]
+
+    def service_arguments(self) -> dict[str, Any]:
+        return dict(self.cleaned_data)
+
+
+class TermForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Kind of term",
+        choices=[("", "Choose prohibition or requirement"), *TermKind.choices],
+        error_messages={"required": "Choose prohibition or requirement"},
+    )
+    wording = forms.CharField(
+        label="Wording",
+        widget=forms.Textarea,
+        max_length=5000,
+        help_text="The term as the order words it",
+        error_messages={"required": "Enter the wording of the term"},
+    )
+    exclusion_zone = forms.CharField(
+        label="Exclusion zone",
+        widget=forms.Textarea,
+        required=False,
+        max_length=5000,
+        help_text="Streets or area, if any",
+    )
+    starts_on = GovukDateField(label="Starts on", help_text="Leave empty if from the order's start")
+    ends_on = GovukDateField(label="Ends on", help_text="Leave empty if until the order ends")
+
+    def service_arguments(self) -> dict[str, Any]:
+        return dict(self.cleaned_data)
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label="New status", error_messages={"required": "Choose the new status"})
+    on = GovukDateField(label="Date of the decision", help_text="For example, 27 3 2026")
+    notes = forms.CharField(label="Notes", widget=forms.Textarea, required=False, max_length=5000)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Every status is offered: an illegal move gets the service's explanation, not a silent gap.
+        self.fields["status"].choices = [("", "Choose the new status"), *OrderStatus.choices]  # type: ignore[attr-defined]
+
+    def service_arguments(self) -> dict[str, Any]:
+        return dict(self.cleaned_data)
+
+
+class OrderEventForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="What did the court decide?",
+        choices=[
+            ("", "Choose"),
+            (OrderEventKind.VARIATION, "Variation"),
+            (OrderEventKind.RENEWAL, "Renewal"),
+        ],
+        error_messages={"required": "Choose variation or renewal"},
+    )
+    on = GovukDateField(label="Date of the decision", help_text="For example, 27 3 2026")
+    expires_on = GovukDateField(label="New expiry date", help_text="For a renewal; leave empty otherwise")
+    notes = forms.CharField(label="What changed", widget=forms.Textarea, required=False, max_length=5000)
+
+
+class TriggerForm(forms.Form):
+    trigger = forms.ChoiceField(
+        label="What happened?",
+        choices=[
+            ("", "Choose"),
+            *[
+                (t.value, t.label)
+                for t in NotificationTrigger
+                if t not in (NotificationTrigger.SERVICE, NotificationTrigger.MAKING)
+            ],
+        ],
+        error_messages={"required": "Choose what happened"},
+    )
+    trigger_date = GovukDateField(label="Date it happened", help_text="That day counts as day one")
+
+
+class NotificationForm(forms.Form):
+    notified_on = GovukDateField(label="Date notified", help_text="For example, 27 3 2026")
+    notified_what = forms.CharField(
+        label="What was notified",
+        max_length=_max(NotificationRequirement, "notified_what"),
+        help_text="For example, names and home address",
+        error_messages={"required": "Enter what was notified"},
+    )
+    station = forms.CharField(
+        label="Police station", max_length=_max(NotificationRequirement, "station"), required=False
+    )
+    officer = forms.CharField(
+        label="Officer who took it", max_length=_max(NotificationRequirement, "officer"), required=False
+    )
+    acknowledgement = forms.CharField(
+        label="Written acknowledgement reference",
+        max_length=_max(NotificationRequirement, "acknowledgement"),
+        required=False,
+    )
+    fingerprints_taken = forms.BooleanField(label="Fingerprints taken", required=False)
+    photograph_taken = forms.BooleanField(label="Photograph taken", required=False)
+    notes = forms.CharField(label="Notes", widget=forms.Textarea, required=False, max_length=5000)
+
+    def clean_notified_on(self) -> Any:
+        value = self.cleaned_data.get("notified_on")
+        if value is None:
+            raise forms.ValidationError("Enter the date the subject notified", code="required")
+        return value
+
+    def service_arguments(self) -> dict[str, Any]:
+        return dict(self.cleaned_data)

@@ -1,0 +1,235 @@
+"""Protective orders, their terms and history, and the notification requirements they bring.
+
+The statutory rules come from ``statute.OrderType`` (data, the same for every force); these rows
+live in the force's schema. Only ``orders.services`` changes them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.db import models
+from django.utils import timezone
+
+from core.roles import Perm
+from core.scoping import ForceScopedQuerySet
+from statute.models import NotificationTrigger, OrderType
+from subjects.models import Subject
+
+ORDER_SCOPES = {"view": {Perm.VIEW_ORDER}, "change": {Perm.CHANGE_ORDER}}
+
+
+class OrderStatus(models.TextChoices):
+    """Where an order is in its life (DOMAIN.md); the legal moves are ``orders.transitions``."""
+
+    APPLIED = "applied", "Applied for"
+    REFUSED = "refused", "Refused"
+    MADE = "made", "Made, not yet served"
+    ACTIVE = "active", "In force"
+    UNDER_APPEAL = "under-appeal", "Under appeal"
+    DISCHARGED = "discharged", "Discharged"
+    EXPIRED = "expired", "Expired"
+    REPLACED = "replaced", "Replaced by a later order"
+
+
+class ProtectiveOrderQuerySet(ForceScopedQuerySet["ProtectiveOrder"]):
+    scope_permissions = ORDER_SCOPES
+
+
+class ProtectiveOrder(models.Model):
+    """One order a court made (or was asked to make) against a subject."""
+
+    #: Values never copied into the audit log.
+    RESTRICTED_FIELDS = ("case_number", "niche_occurrence_ref")
+
+    uuid = models.UUIDField("public id", default=uuid.uuid4, unique=True, editable=False)
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="orders")
+    order_type = models.ForeignKey(OrderType, on_delete=models.PROTECT, related_name="+")
+    court = models.CharField("court", max_length=200, help_text="e.g. Lincoln Magistrates' Court")
+    case_number = models.CharField("court case number", max_length=50, blank=True)
+    applicant = models.CharField(
+        "applicant", max_length=200, blank=True, help_text="e.g. Chief Constable of Lincolnshire Police"
+    )
+    applied_on = models.DateField("applied for on", null=True, blank=True)
+    made_on = models.DateField("made on", null=True, blank=True)
+    served_on = models.DateField("served on", null=True, blank=True)
+    expires_on = models.DateField("expires on", null=True, blank=True)
+    until_further_order = models.BooleanField("until further order", default=False)
+    status = models.CharField(
+        "status", max_length=16, choices=OrderStatus.choices, default=OrderStatus.APPLIED
+    )
+    niche_occurrence_ref = models.CharField("Niche occurrence reference", max_length=30, blank=True)
+    replaces = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+        help_text="The earlier order (e.g. an interim order) this one replaces.",
+    )
+    created_at = models.DateTimeField("created", default=timezone.now, editable=False)
+    updated_at = models.DateTimeField("updated", auto_now=True)
+
+    objects = ProtectiveOrderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["subject_id", "-made_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order_type.code} {self.case_number or self.uuid}"
+
+    @property
+    def start_date(self) -> dt.date | None:
+        return self.made_on or self.served_on
+
+
+class OrderEventKind(models.TextChoices):
+    APPLICATION = "application", "Application"
+    MADE = "made", "Made"
+    REFUSED = "refused", "Refused"
+    SERVED = "served", "Served"
+    VARIATION = "variation", "Variation"
+    RENEWAL = "renewal", "Renewal"
+    APPEAL = "appeal", "Appeal"
+    APPEAL_DECIDED = "appeal-decided", "Appeal decided"
+    DISCHARGE = "discharge", "Discharge"
+    EXPIRY = "expiry", "Expiry"
+    REPLACED = "replaced", "Replaced"
+
+
+class OrderEventQuerySet(ForceScopedQuerySet["OrderEvent"]):
+    scope_permissions = ORDER_SCOPES
+
+
+class OrderEvent(models.Model):
+    """The order's history: each application to the court and its outcome, kept for good."""
+
+    uuid = models.UUIDField("public id", default=uuid.uuid4, unique=True, editable=False)
+    order = models.ForeignKey(ProtectiveOrder, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField("what happened", max_length=16, choices=OrderEventKind.choices)
+    occurred_on = models.DateField("date")
+    status_from = models.CharField(max_length=16, choices=OrderStatus.choices, blank=True)
+    status_to = models.CharField(max_length=16, choices=OrderStatus.choices, blank=True)
+    notes = models.TextField("notes", blank=True)
+    created_at = models.DateTimeField("recorded", default=timezone.now, editable=False)
+
+    objects = OrderEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order_id", "occurred_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.occurred_on}"
+
+
+class TermKind(models.TextChoices):
+    PROHIBITION = "prohibition", "Prohibition"
+    REQUIREMENT = "requirement", "Requirement"
+
+
+class OrderTermQuerySet(ForceScopedQuerySet["OrderTerm"]):
+    scope_permissions = ORDER_SCOPES
+
+
+class OrderTerm(models.Model):
+    """One term of an order: something forbidden or required, with its own dates."""
+
+    #: Wording and zones may name a victim or where they live: never copied into the audit log.
+    RESTRICTED_FIELDS = ("wording", "exclusion_zone")
+
+    uuid = models.UUIDField("public id", default=uuid.uuid4, unique=True, editable=False)
+    order = models.ForeignKey(ProtectiveOrder, on_delete=models.CASCADE, related_name="terms")
+    kind = models.CharField("kind", max_length=16, choices=TermKind.choices)
+    wording = models.TextField("wording", help_text="The term as the order words it.")
+    exclusion_zone = models.TextField("exclusion zone", blank=True, help_text="Streets or area, if any.")
+    starts_on = models.DateField("starts on", null=True, blank=True)
+    ends_on = models.DateField("ends on", null=True, blank=True)
+    varied_by = models.ForeignKey(
+        OrderEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="varied_terms"
+    )
+    created_at = models.DateTimeField("created", default=timezone.now, editable=False)
+    updated_at = models.DateTimeField("updated", auto_now=True)
+
+    objects = OrderTermQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.wording[:40]}"
+
+
+class RequirementState(models.TextChoices):
+    MET = "met", "Notified"
+    SUSPENDED = "suspended", "Suspended while registered"
+    DUE = "due", "Due"
+    OVERDUE = "overdue", "Overdue"
+
+
+class NotificationRequirementQuerySet(ForceScopedQuerySet["NotificationRequirement"]):
+    scope_permissions = ORDER_SCOPES
+
+
+class NotificationRequirement(models.Model):
+    """A period in which the subject must notify names and home address at a police station.
+
+    Made by the order services from the order type. The last day is the trigger day plus the
+    notification period less one (the trigger day is day one). Whether it is overdue is worked
+    out when read, from today's date, never stored.
+    """
+
+    RESTRICTED_FIELDS = ("notes",)
+
+    uuid = models.UUIDField("public id", default=uuid.uuid4, unique=True, editable=False)
+    order = models.ForeignKey(
+        ProtectiveOrder, on_delete=models.CASCADE, related_name="notification_requirements"
+    )
+    trigger = models.CharField("trigger", max_length=16, choices=NotificationTrigger.choices)
+    trigger_date = models.DateField("trigger day")
+    last_day = models.DateField("last day to notify")
+    suspended = models.BooleanField(
+        "suspended", default=False, help_text="Suspended while the subject is on the sex offender register."
+    )
+    notified_on = models.DateField("notified on", null=True, blank=True)
+    notified_what = models.CharField("what was notified", max_length=200, blank=True)
+    station = models.CharField("police station", max_length=120, blank=True)
+    officer = models.CharField("officer who took it", max_length=120, blank=True)
+    acknowledgement = models.CharField("written acknowledgement reference", max_length=60, blank=True)
+    fingerprints_taken = models.BooleanField("fingerprints taken", default=False)
+    photograph_taken = models.BooleanField("photograph taken", default=False)
+    notes = models.TextField("notes", blank=True)
+    created_at = models.DateTimeField("created", default=timezone.now, editable=False)
+    updated_at = models.DateTimeField("updated", auto_now=True)
+
+    objects = NotificationRequirementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order_id", "last_day", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_trigger_display()} by {self.last_day}"
+
+    def state(self, today: dt.date | None = None) -> RequirementState:
+        if self.notified_on:
+            return RequirementState.MET
+        if self.suspended:
+            return RequirementState.SUSPENDED
+        if (today or timezone.localdate()) > self.last_day:
+            return RequirementState.OVERDUE
+        return RequirementState.DUE
+
+    @property
+    def current_state(self) -> RequirementState:
+        return self.state()
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.state() == RequirementState.OVERDUE
+
+    @property
+    def offence_code(self) -> str:
+        """The offence code of failing to notify, when overdue (empty otherwise)."""
+        if not self.is_overdue:
+            return ""
+        return self.order.order_type.offence_code_for(self.trigger)

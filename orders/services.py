@@ -1,0 +1,647 @@
+"""Order services: the only code that changes orders, terms and notification requirements.
+
+Every change is logged through ``audit.services.audited_change`` (or a collection event for a new
+record); every error is a field error with a stable code (``orders.errors.OrderError``).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from audit.choices import RecordType
+from audit.services import AuditAction, audited_change, record_change, record_event
+from core.forms import coded, field_error, field_errors
+from statute.models import INITIAL_TRIGGERS, NotificationTrigger, OrderType
+from subjects.models import Subject
+
+from .errors import OrderError
+from .models import (
+    NotificationRequirement,
+    OrderEvent,
+    OrderEventKind,
+    OrderStatus,
+    OrderTerm,
+    ProtectiveOrder,
+)
+from .transitions import EVENT_FOR_STATUS, can_move
+
+ORDER_FIELDS = (
+    "court",
+    "case_number",
+    "applicant",
+    "applied_on",
+    "made_on",
+    "served_on",
+    "expires_on",
+    "until_further_order",
+    "status",
+    "niche_occurrence_ref",
+)
+TERM_FIELDS = ("kind", "wording", "exclusion_zone", "starts_on", "ends_on")
+NOTIFICATION_FIELDS = (
+    "notified_on",
+    "notified_what",
+    "station",
+    "officer",
+    "acknowledgement",
+    "fingerprints_taken",
+    "photograph_taken",
+    "notes",
+)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` plus whole calendar months (the 31st becomes the month's last day)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def last_day_for(order_type: OrderType, trigger_date: dt.date) -> dt.date:
+    """The last day of a notification period: the trigger day counts as day one."""
+    return trigger_date + dt.timedelta(days=(order_type.notification_days or 1) - 1)
+
+
+# -- snapshots for the audit log ---------------------------------------------------------------
+def order_snapshot(order: ProtectiveOrder) -> dict[str, Any]:
+    data: dict[str, Any] = {f: getattr(order, f) for f in ORDER_FIELDS}
+    data["order_type"] = order.order_type.code
+    data["subject"] = order.subject.uuid
+    data["replaces"] = order.replaces.uuid if order.replaces_id else None  # type: ignore[union-attr]
+    return data
+
+
+def term_snapshot(term: OrderTerm) -> dict[str, Any]:
+    data: dict[str, Any] = {f: getattr(term, f) for f in TERM_FIELDS}
+    data["order"] = term.order.uuid
+    data["varied_by"] = term.varied_by.uuid if term.varied_by_id else None  # type: ignore[union-attr]
+    return data
+
+
+def requirement_snapshot(req: NotificationRequirement) -> dict[str, Any]:
+    data: dict[str, Any] = {f: getattr(req, f) for f in NOTIFICATION_FIELDS}
+    data.update(
+        order=req.order.uuid,
+        trigger=req.trigger,
+        trigger_date=req.trigger_date,
+        last_day=req.last_day,
+        suspended=req.suspended,
+    )
+    return data
+
+
+# -- orders ------------------------------------------------------------------------------------
+def _clean_text(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _validate_order(order: ProtectiveOrder, *, confirm_short_duration: bool) -> None:
+    errors: dict[str, list[ValidationError]] = {}
+    try:
+        order.full_clean(exclude=["subject", "order_type", "replaces"], validate_unique=False)
+    except ValidationError as exc:
+        errors.update(exc.error_dict)
+
+    def add(field: str, message: str, code: str) -> None:
+        errors.setdefault(field, []).append(coded(message, code))
+
+    today = timezone.localdate()
+    for field, label in (("applied_on", "applied for"), ("made_on", "made"), ("served_on", "served")):
+        value = getattr(order, field)
+        if value and value > today:
+            add(
+                field, f"The date the order was {label} must be today or in the past.", OrderError.FUTURE_DATE
+            )
+    if order.applied_on and order.made_on and order.made_on < order.applied_on:
+        add("made_on", "The order cannot be made before it was applied for.", OrderError.MADE_BEFORE_APPLIED)
+    if order.made_on and order.served_on and order.served_on < order.made_on:
+        add("served_on", "The order cannot be served before it was made.", OrderError.SERVED_BEFORE_MADE)
+    start = order.start_date
+    if order.expires_on and order.until_further_order:
+        add(
+            "expires_on",
+            "Give an expiry date or 'until further order', not both.",
+            OrderError.EXPIRY_AND_UNTIL_FURTHER_ORDER,
+        )
+    if order.expires_on and start and order.expires_on < start:
+        add("expires_on", "The order cannot expire before it was made.", OrderError.EXPIRY_BEFORE_MADE)
+    elif order.expires_on and start and "expires_on" not in errors:
+        order_type = order.order_type
+        minimum, maximum = order_type.minimum_duration_months, order_type.maximum_duration_months
+        if minimum and order.expires_on < add_months(start, minimum):
+            if order_type.minimum_duration_is_statutory:
+                add(
+                    "expires_on",
+                    f"A {order_type.code} must last at least {minimum} months by law: "
+                    f"it cannot expire before {add_months(start, minimum):%-d %B %Y}.",
+                    OrderError.BELOW_STATUTORY_MINIMUM,
+                )
+            elif not confirm_short_duration:
+                add(
+                    "expires_on",
+                    f"A {order_type.code} usually lasts at least {minimum} months. Check the date, "
+                    "or confirm that the court made it shorter.",
+                    OrderError.BELOW_DEFAULT_MINIMUM,
+                )
+        if maximum and order.expires_on > add_months(start, maximum):
+            add(
+                "expires_on",
+                f"A {order_type.code} can last at most {maximum} months.",
+                OrderError.ABOVE_MAXIMUM,
+            )
+    if order.replaces_id and order.replaces.subject_id != order.subject_id:  # type: ignore[union-attr]
+        add(
+            "replaces", "The order replaced must be one of this subject's.", OrderError.REPLACES_OTHER_SUBJECT
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+def _initial_status(made_on: dt.date | None, served_on: dt.date | None) -> str:
+    if served_on:
+        return OrderStatus.ACTIVE
+    if made_on:
+        return OrderStatus.MADE
+    return OrderStatus.APPLIED
+
+
+@transaction.atomic
+def create_order(
+    *,
+    actor: Any,
+    subject: Subject,
+    order_type: OrderType,
+    court: str,
+    case_number: str = "",
+    applicant: str = "",
+    applied_on: dt.date | None = None,
+    made_on: dt.date | None = None,
+    served_on: dt.date | None = None,
+    expires_on: dt.date | None = None,
+    until_further_order: bool = False,
+    status: str | None = None,
+    niche_occurrence_ref: str = "",
+    replaces: ProtectiveOrder | None = None,
+    subject_on_register: bool = False,
+    confirm_short_duration: bool = False,
+) -> ProtectiveOrder:
+    """Record an order (a collection); with the notification requirement its type brings."""
+    if not order_type.is_active:
+        raise field_error(
+            "order_type", "This order type is no longer in use.", OrderError.ORDER_TYPE_NOT_IN_USE
+        )
+    order = ProtectiveOrder(
+        subject=subject,
+        order_type=order_type,
+        court=_clean_text(court or ""),
+        case_number=_clean_text(case_number or ""),
+        applicant=_clean_text(applicant or ""),
+        applied_on=applied_on,
+        made_on=made_on,
+        served_on=served_on,
+        expires_on=expires_on,
+        until_further_order=bool(until_further_order),
+        status=status or _initial_status(made_on, served_on),
+        niche_occurrence_ref=_clean_text(niche_occurrence_ref or ""),
+        replaces=replaces,
+    )
+    _validate_order(order, confirm_short_duration=confirm_short_duration)
+    order.save()
+    record_change(
+        action=AuditAction.COLLECT,
+        instance=order,
+        before=None,
+        after=order_snapshot(order),
+        restricted=ProtectiveOrder.RESTRICTED_FIELDS,
+        actor=actor,
+    )
+    for kind, day in (
+        (OrderEventKind.APPLICATION, applied_on),
+        (OrderEventKind.MADE, made_on),
+        (OrderEventKind.SERVED, served_on),
+    ):
+        if day:
+            OrderEvent.objects.create(order=order, kind=kind, occurred_on=day, status_to=order.status)
+    if replaces is not None and replaces.status != OrderStatus.REPLACED:
+        change_status(
+            actor=actor,
+            order=replaces,
+            status=OrderStatus.REPLACED,
+            on=made_on or served_on or timezone.localdate(),
+            notes=f"Replaced by order {order.uuid}",
+        )
+    _ensure_initial_requirement(actor=actor, order=order, subject_on_register=subject_on_register)
+    return order
+
+
+def _move_status(order: ProtectiveOrder, status: str, *, on: dt.date, notes: str = "") -> None:
+    """Check ``status`` is a legal move (a field error if not) and write its history event."""
+    if status == order.status:
+        return
+    if not can_move(order.status, status):
+        raise field_error(
+            "status",
+            f"An order that is {OrderStatus(order.status).label.lower()} cannot become "
+            f"{OrderStatus(status).label.lower()}.",
+            OrderError.ILLEGAL_STATUS_TRANSITION,
+        )
+    kind = (
+        OrderEventKind.APPEAL_DECIDED
+        if order.status == OrderStatus.UNDER_APPEAL
+        else EVENT_FOR_STATUS.get(status, OrderEventKind.VARIATION)
+    )
+    OrderEvent.objects.create(
+        order=order, kind=kind, occurred_on=on, status_from=order.status, status_to=status, notes=notes
+    )
+    order.status = status
+
+
+@transaction.atomic
+def update_order(
+    *,
+    actor: Any,
+    order: ProtectiveOrder,
+    subject_on_register: bool = False,
+    confirm_short_duration: bool = False,
+    **changes: Any,
+) -> ProtectiveOrder:
+    """Change an order's fields; a status change must be legal and goes into the history."""
+    unknown = set(changes) - set(ORDER_FIELDS)
+    if unknown:
+        raise field_errors(
+            {k: [("This field cannot be changed here.", OrderError.NOT_CHANGEABLE)] for k in sorted(unknown)}
+        )
+    order = (
+        ProtectiveOrder.objects.select_related("order_type", "subject", "replaces")
+        .select_for_update(of=("self",))
+        .get(pk=order.pk)
+    )
+    with audited_change(order, order_snapshot, restricted=ProtectiveOrder.RESTRICTED_FIELDS, actor=actor):
+        status = changes.pop("status", None)
+        for field, value in changes.items():
+            setattr(order, field, _clean_text(value))
+        if status is not None:
+            _move_status(order, status, on=timezone.localdate())
+        if order.served_on and order.status in (OrderStatus.APPLIED, OrderStatus.MADE):
+            _move_status(order, OrderStatus.ACTIVE, on=order.served_on)
+        _validate_order(order, confirm_short_duration=confirm_short_duration)
+        order.save()
+    _ensure_initial_requirement(actor=actor, order=order, subject_on_register=subject_on_register)
+    return order
+
+
+@transaction.atomic
+def change_status(
+    *, actor: Any, order: ProtectiveOrder, status: str, on: dt.date | None = None, notes: str = ""
+) -> ProtectiveOrder:
+    """A court's decision or the order's end: move the status (legally) and keep the history."""
+    if status not in OrderStatus.values:
+        raise field_error("status", "Choose a status.", "invalid_choice")
+    on = on or timezone.localdate()
+    if on > timezone.localdate():
+        raise field_error("on", "The date must be today or in the past.", OrderError.FUTURE_DATE)
+    order = (
+        ProtectiveOrder.objects.select_related("order_type", "subject", "replaces")
+        .select_for_update(of=("self",))
+        .get(pk=order.pk)
+    )
+    with audited_change(order, order_snapshot, restricted=ProtectiveOrder.RESTRICTED_FIELDS, actor=actor):
+        _move_status(order, status, on=on, notes=(notes or "").strip())
+        order.save()
+    return order
+
+
+@transaction.atomic
+def record_order_event(
+    *,
+    actor: Any,
+    order: ProtectiveOrder,
+    kind: str,
+    on: dt.date,
+    notes: str = "",
+    expires_on: dt.date | None = None,
+) -> OrderEvent:
+    """A variation or renewal (the order stays in force); a renewal may set a new expiry."""
+    if kind not in (OrderEventKind.VARIATION, OrderEventKind.RENEWAL):
+        raise field_error("kind", "Record a variation or a renewal here.", "invalid_choice")
+    if on > timezone.localdate():
+        raise field_error("on", "The date must be today or in the past.", OrderError.FUTURE_DATE)
+    order = ProtectiveOrder.objects.select_related("order_type", "subject", "replaces").get(pk=order.pk)
+    with audited_change(
+        order, order_snapshot, restricted=ProtectiveOrder.RESTRICTED_FIELDS, actor=actor, always=True
+    ) as change:
+        change.justification = f"{OrderEventKind(kind).label} recorded"
+        event = OrderEvent.objects.create(
+            order=order,
+            kind=kind,
+            occurred_on=on,
+            status_from=order.status,
+            status_to=order.status,
+            notes=notes,
+        )
+        if expires_on is not None:
+            order.expires_on = expires_on
+            _validate_order(order, confirm_short_duration=True)
+            order.save()
+    return event
+
+
+# -- terms -------------------------------------------------------------------------------------
+def _validate_term(term: OrderTerm) -> None:
+    errors: dict[str, list[ValidationError]] = {}
+    try:
+        term.full_clean(exclude=["order", "varied_by"], validate_unique=False)
+    except ValidationError as exc:
+        errors.update(exc.error_dict)
+    order = term.order
+    start, end = order.start_date, (None if order.until_further_order else order.expires_on)
+    outside = "This term's dates must fall within the order's"
+    span = f" ({start:%-d %B %Y} to {end:%-d %B %Y})" if start and end else ""
+    for field in ("starts_on", "ends_on"):
+        value = getattr(term, field)
+        if value and ((start and value < start) or (end and value > end)):
+            errors.setdefault(field, []).append(coded(outside + span + ".", OrderError.TERM_OUTSIDE_ORDER))
+    if term.starts_on and term.ends_on and term.ends_on < term.starts_on and "ends_on" not in errors:
+        errors["ends_on"] = [coded("A term cannot end before it starts.", OrderError.TERM_ENDS_BEFORE_START)]
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def add_term(
+    *,
+    actor: Any,
+    order: ProtectiveOrder,
+    kind: str,
+    wording: str,
+    exclusion_zone: str = "",
+    starts_on: dt.date | None = None,
+    ends_on: dt.date | None = None,
+) -> OrderTerm:
+    """Record one term of an order (a collection)."""
+    term = OrderTerm(
+        order=order,
+        kind=kind,
+        wording=(wording or "").strip(),
+        exclusion_zone=(exclusion_zone or "").strip(),
+        starts_on=starts_on,
+        ends_on=ends_on,
+    )
+    _validate_term(term)
+    term.save()
+    record_change(
+        action=AuditAction.COLLECT,
+        instance=term,
+        before=None,
+        after=term_snapshot(term),
+        restricted=OrderTerm.RESTRICTED_FIELDS,
+        actor=actor,
+    )
+    return term
+
+
+@transaction.atomic
+def update_term(
+    *, actor: Any, term: OrderTerm, varied_by: OrderEvent | None = None, **changes: Any
+) -> OrderTerm:
+    """Change a term (e.g. after a variation, named by ``varied_by``)."""
+    unknown = set(changes) - set(TERM_FIELDS)
+    if unknown:
+        raise field_errors(
+            {k: [("This field cannot be changed here.", OrderError.NOT_CHANGEABLE)] for k in sorted(unknown)}
+        )
+    term = OrderTerm.objects.select_related("order", "order__order_type", "varied_by").get(pk=term.pk)
+    with audited_change(term, term_snapshot, restricted=OrderTerm.RESTRICTED_FIELDS, actor=actor):
+        for field, value in changes.items():
+            setattr(term, field, _clean_text(value))
+        if varied_by is not None:
+            term.varied_by = varied_by
+        _validate_term(term)
+        term.save()
+    return term
+
+
+# -- notification requirements -----------------------------------------------------------------
+def _new_requirement(
+    *, actor: Any, order: ProtectiveOrder, trigger: str, trigger_date: dt.date, suspended: bool
+) -> NotificationRequirement:
+    requirement = NotificationRequirement.objects.create(
+        order=order,
+        trigger=trigger,
+        trigger_date=trigger_date,
+        last_day=last_day_for(order.order_type, trigger_date),
+        suspended=suspended,
+    )
+    record_change(
+        action=AuditAction.COLLECT,
+        instance=requirement,
+        before=None,
+        after=requirement_snapshot(requirement),
+        restricted=NotificationRequirement.RESTRICTED_FIELDS,
+        actor=actor,
+    )
+    return requirement
+
+
+def _carried_by_interim(order: ProtectiveOrder) -> bool:
+    """Whether the order replaces an interim order of its type that already carried a requirement."""
+    replaced = order.replaces
+    return bool(
+        order.order_type.none_when_replacing_notified_interim
+        and replaced is not None
+        and replaced.order_type.interim_of_id == order.order_type_id
+        and replaced.notification_requirements.exists()
+    )
+
+
+def _ensure_initial_requirement(
+    *, actor: Any, order: ProtectiveOrder, subject_on_register: bool
+) -> NotificationRequirement | None:
+    """The requirement the order type brings on service or making, made once."""
+    order_type = order.order_type
+    if not order_type.notification_required or order.status not in (OrderStatus.MADE, OrderStatus.ACTIVE):
+        return None
+    day = order.served_on if order_type.notification_trigger == NotificationTrigger.SERVICE else order.made_on
+    if day is None or order.notification_requirements.filter(trigger__in=INITIAL_TRIGGERS).exists():
+        return None
+    if _carried_by_interim(order):
+        return None
+    return _new_requirement(
+        actor=actor,
+        order=order,
+        trigger=order_type.notification_trigger,
+        trigger_date=day,
+        suspended=order_type.suspended_while_registered and subject_on_register,
+    )
+
+
+@transaction.atomic
+def record_trigger(
+    *,
+    actor: Any,
+    order: ProtectiveOrder,
+    trigger: str,
+    trigger_date: dt.date,
+    subject_on_register: bool = False,
+) -> NotificationRequirement:
+    """A new notification period from a change (of name, of address, ...) under ``order``."""
+    order_type = order.order_type
+    if trigger not in NotificationTrigger.values or not order_type.notifies_on(trigger):
+        raise field_error(
+            "trigger",
+            f"A {order_type.code} needs no notification after this.",
+            OrderError.TRIGGER_NOT_NOTIFIABLE,
+        )
+    if trigger_date > timezone.localdate():
+        raise field_error(
+            "trigger_date", "The trigger day must be today or in the past.", OrderError.FUTURE_DATE
+        )
+    start = order.start_date
+    if start and trigger_date < start:
+        raise field_error(
+            "trigger_date",
+            "The trigger day cannot be before the order was made.",
+            OrderError.TERM_OUTSIDE_ORDER,
+        )
+    return _new_requirement(
+        actor=actor,
+        order=order,
+        trigger=trigger,
+        trigger_date=trigger_date,
+        suspended=order_type.suspended_while_registered
+        and subject_on_register
+        and trigger != NotificationTrigger.REGISTRATION_END,
+    )
+
+
+def _validate_notification(req: NotificationRequirement) -> None:
+    errors: dict[str, list[ValidationError]] = {}
+    try:
+        req.full_clean(exclude=["order"], validate_unique=False)
+    except ValidationError as exc:
+        errors.update(exc.error_dict)
+    if req.notified_on:
+        if req.notified_on > timezone.localdate():
+            errors.setdefault("notified_on", []).append(
+                coded("The notification date must be today or in the past.", OrderError.FUTURE_DATE)
+            )
+        elif req.notified_on < req.trigger_date:
+            errors.setdefault("notified_on", []).append(
+                coded(
+                    f"The notification cannot be before the trigger day ({req.trigger_date:%-d %B %Y}).",
+                    OrderError.NOTIFIED_BEFORE_TRIGGER,
+                )
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def update_requirement(
+    *, actor: Any, requirement: NotificationRequirement, **changes: Any
+) -> NotificationRequirement:
+    """Record the notification made (what, where, who, the acknowledgement) or correct it."""
+    allowed = set(NOTIFICATION_FIELDS) | {"trigger_date"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise field_errors(
+            {k: [("This field cannot be changed here.", OrderError.NOT_CHANGEABLE)] for k in sorted(unknown)}
+        )
+    requirement = NotificationRequirement.objects.select_related("order", "order__order_type").get(
+        pk=requirement.pk
+    )
+    with audited_change(
+        requirement,
+        requirement_snapshot,
+        restricted=NotificationRequirement.RESTRICTED_FIELDS,
+        actor=actor,
+    ):
+        for field, value in changes.items():
+            setattr(requirement, field, _clean_text(value))
+        requirement.last_day = last_day_for(requirement.order.order_type, requirement.trigger_date)
+        _validate_notification(requirement)
+        requirement.save()
+    return requirement
+
+
+def record_notification(
+    *, actor: Any, requirement: NotificationRequirement, notified_on: dt.date, **details: Any
+) -> NotificationRequirement:
+    """The subject attended and notified: the requirement is met."""
+    if requirement.notified_on:
+        raise field_error(
+            "notified_on", "This notification was already recorded.", OrderError.ALREADY_NOTIFIED
+        )
+    if not notified_on:
+        raise field_error("notified_on", "Enter the date the subject notified.", "required")
+    return update_requirement(actor=actor, requirement=requirement, notified_on=notified_on, **details)
+
+
+@transaction.atomic
+def end_registration(
+    *, actor: Any, order: ProtectiveOrder, ended_on: dt.date
+) -> list[NotificationRequirement]:
+    """Sex offender registration ended: every suspended requirement of the order restarts from that day."""
+    restarted = []
+    for requirement in order.notification_requirements.select_related("order__order_type").filter(
+        suspended=True, notified_on__isnull=True
+    ):
+        with audited_change(
+            requirement,
+            requirement_snapshot,
+            restricted=NotificationRequirement.RESTRICTED_FIELDS,
+            actor=actor,
+            justification="Sex offender registration ended",
+        ):
+            requirement.suspended = False
+            requirement.trigger = NotificationTrigger.REGISTRATION_END
+            requirement.trigger_date = ended_on
+            requirement.last_day = last_day_for(order.order_type, ended_on)
+            requirement.save()
+        restarted.append(requirement)
+    return restarted
+
+
+# -- reads -------------------------------------------------------------------------------------
+def record_consulted(*, actor: Any, records: Iterable[Any], reason: str) -> None:
+    """One consult event per record type naming every record shown, with the reason for access."""
+    by_type: dict[RecordType, list[Any]] = {}
+    for record in records:
+        by_type.setdefault(RecordType.for_model(record), []).append(record.uuid)
+    for object_type, ids in by_type.items():
+        record_event(
+            action=AuditAction.CONSULT,
+            object_type=object_type,
+            object_ids=ids,
+            justification=reason,
+            actor=actor,
+        )
+
+
+def record_orders_erased(*, subject: Any, actor: Any, reason: str = "", **_: Any) -> None:
+    """The subject is being erased: log the erasure of its orders, terms and requirements (one event
+    per record type, naming every record), before the deletion cascades to them."""
+    orders = list(ProtectiveOrder.objects.filter(subject=subject))
+    records: list[Any] = [
+        *orders,
+        *OrderTerm.objects.filter(order__in=orders),
+        *NotificationRequirement.objects.filter(order__in=orders),
+    ]
+    by_type: dict[RecordType, list[Any]] = {}
+    for record in records:
+        by_type.setdefault(RecordType.for_model(record), []).append(record.uuid)
+    for object_type, ids in by_type.items():
+        record_event(
+            action=AuditAction.ERASE,
+            object_type=object_type,
+            object_ids=ids,
+            justification=reason,
+            actor=actor,
+        )
