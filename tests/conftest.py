@@ -12,6 +12,8 @@ from tests.factories import PASSWORD, make_user
 from tests.forces import drop_test_forces, ensure_test_forces, reset_test_forces
 
 DOMAIN = "spmp.localhost"
+# The locust load test (run by `python -m bench`): importing locust monkey-patches with gevent.
+collect_ignore = ["load/locustfile.py"]
 
 
 def _flush_with_cascade() -> None:
