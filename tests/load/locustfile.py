@@ -9,24 +9,28 @@ configuration; by hand, against a server whose forces each have the officer ``LO
 Not collected by pytest (its name is not ``test_*``, and tests/conftest.py ignores it; importing
 locust monkey-patches the standard library with gevent).
 
-Each simulated officer signs in once on the regional host, then works on its force's host: pages
-of the subject list, name searches (the list's search form is a GET), the API's list and search,
-and case files opened with a reason, both through the API (``X-Access-Reason``) and through the web
-reason form (asked once per session and case file, then the page). Every answer is checked against
-the host's force: the load data's Niche references start with the force's slug
-(``bench/data.py``), so a reference with another prefix is a response served from another force's
-schema, reported as a failure whose message starts with ``wrong force:``. A page of the list or of
-the API with no reference at all (the load data has thousands) is a failure too.
+Each simulated officer signs in once on the regional host (or adopts a session made beforehand),
+then works on its force's host: pages of the subject list, name searches (the list's search form is
+a GET), the API's list and search, and case files opened with a reason, both through the API
+(``X-Access-Reason``) and through the web reason form (asked once per session and case file, then
+the page). Every answer is checked against the host's force: the load data's Niche references start
+with the force's slug (``bench/data.py``), so a reference with another prefix is a response served
+from another force's schema, reported as a failure whose message starts with ``wrong force:``. A
+list page, API page or case file with no reference at all (the load data has thousands) is a
+failure too.
 
 Rate limits: the API has no throttling and the only documented limit is ``AXES_FAILURE_LIMIT`` on
 failed sign-ins; every officer signs in once with the right password, then pauses 0.5 to 1.5 s
 between actions (far quicker than anyone at a desk).
 
-Environment: ``LOAD_SESSIONS`` (optional: a JSON file of signed-in sessions' cookies by
-``<slug>:<officer number>``, each with the client address it was made from), ``LOAD_FORCES`` (comma-separated slugs; simulated officers are spread over them in
+Environment: ``LOAD_FORCES`` (comma-separated slugs; simulated officers are spread over them in
 turn), ``LOAD_PASSWORD``, ``LOAD_EMAIL`` (``{slug}`` is replaced; default
 ``load-officer@{slug}.bench``), ``LOAD_DOMAIN`` (default ``spmp.localhost``), ``LOAD_BEHIND_PROXY``
-(``1``: add the ingress's ``X-Forwarded-For`` / ``X-Forwarded-Proto: https``, as production expects).
+(``1``, the default: add the ingress's ``X-Forwarded-For`` / ``X-Forwarded-Proto: https``, as
+production expects), ``LOAD_SESSIONS`` (optional: a JSON file of signed-in sessions by
+``<slug>:<officer number>``, each ``{"address": ..., "cookies": {...}}``), ``LOAD_RESULTS``
+(optional: where to write the run's answer times from the moment every officer is signed in, and
+its failures, as JSON).
 """
 
 from __future__ import annotations
