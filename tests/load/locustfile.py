@@ -10,8 +10,8 @@ Not collected by pytest (its name is not ``test_*``, and tests/conftest.py ignor
 locust monkey-patches the standard library with gevent).
 
 Each simulated officer signs in once on the regional host (or adopts a session made beforehand),
-then works on its force's host: pages of the subject list, name searches (the list's search form is
-a GET), the API's list and search, and case files opened with a reason, both through the API
+then works on its force's host: pages of the subject list, name searches (the list's search form posts the
+terms, kept in the session, then shows the results under an opaque key), the API's list and search, and case files opened with a reason, both through the API
 (``X-Access-Reason``) and through the web reason form (asked once per session and case file, then
 the page). Every answer is checked against the host's force: the load data's Niche references start
 with the force's slug (``bench/data.py``), so a reference with another prefix is a response served
@@ -156,6 +156,7 @@ class Officer(HttpUser):
         self.cookies: dict[str, str] = {}
         self.case_files: list[str] = []
         self.pages = 1
+        self.csrf: str | None = None  # the list page's search form token
         self.rng = random.Random(number)
         session = SESSIONS.get(f"{self.slug}:{number}")
         if session is not None:  # signed in beforehand by bench/load.py, from that address
@@ -256,13 +257,28 @@ class Officer(HttpUser):
             text = self.check(r, min_refs=1)
         if text:
             self.remember(CASE_FILE_LINK.findall(text))
+            token = CSRF.search(text)
+            self.csrf = token.group(1) if token else self.csrf
             numbers = [int(n) for n in PAGE_LINK.findall(text)]
             self.pages = max([self.pages, *numbers])
 
     @task(2)
     def search_page(self) -> None:
-        query = self.rng.choice(SEARCHES)
-        with self.send("GET", self.force_host, f"/subjects/?q={query}", name="/subjects/?q=NAME") as r:
+        """The list's search form: the terms are posted (kept in the session, never in a URL),
+        then the results are shown under an opaque key (``/subjects/?search=<key>``)."""
+        if self.csrf is None:
+            return self.subject_list_page()
+        form = {"csrfmiddlewaretoken": self.csrf, "q": self.rng.choice(SEARCHES)}
+        with self.send("POST", self.force_host, "/subjects/", name="/subjects/ search", data=form) as r:
+            self.check(r, expect=302)
+            where = urlsplit(r.headers.get("Location", ""))
+            if r.status_code == 302 and not where.query.startswith("search="):
+                r.failure(f"search: redirected to {r.headers.get('Location')!r}")
+                return
+        if r.status_code != 302:
+            return
+        results = f"{where.path}?{where.query}"
+        with self.send("GET", self.force_host, results, name="/subjects/?search=KEY") as r:
             text = self.check(r, min_refs=1)
         if text:
             self.remember(CASE_FILE_LINK.findall(text))
