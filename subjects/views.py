@@ -197,7 +197,7 @@ class SubjectDetailView(CaseFileMixin, DetailView):  # type: ignore[type-arg]
     context_object_name = "subject"
 
     def get_queryset(self) -> QuerySet[Subject]:
-        return super().get_queryset().prefetch_related("aliases")
+        return cast(SubjectQuerySet, super().get_queryset()).with_profile()
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.object = subject = self.get_object()
