@@ -18,6 +18,7 @@ from subjects.models import (
     Subject,
     SubjectAddress,
     SubjectDevice,
+    SubjectPhoto,
     SubjectQuerySet,
     SubjectSocialAccount,
     SubjectVehicle,
@@ -65,6 +66,15 @@ def _records(serializer_class: Any, help_text: str) -> Any:
     return serializer_class(many=True, required=False, max_length=services.MAX_RECORDS, help_text=help_text)
 
 
+class PhotoSerializer(serializers.ModelSerializer):
+    """A photograph's details; the picture itself is served only by the case-file page, logged."""
+
+    class Meta:
+        model = SubjectPhoto
+        fields = ["uuid", "caption", "taken_on", "width", "height", "content_type", "added_at"]
+        read_only_fields = fields
+
+
 AddressSerializer = _record_serializer(SubjectAddress)
 DeviceSerializer = _record_serializer(SubjectDevice)
 SocialAccountSerializer = _record_serializer(SubjectSocialAccount)
@@ -104,6 +114,9 @@ class SubjectSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     addresses = _records(AddressSerializer, "Addresses: kind home, other or nfa (no fixed abode).")
     devices = _records(DeviceSerializer, "Electronic devices; an IMEI must pass its Luhn check digit.")
     social_accounts = _records(SocialAccountSerializer, "Social media accounts (handle or profile URL).")
+    photos = PhotoSerializer(
+        many=True, read_only=True, help_text="Photographs (added on the case-file page)."
+    )
     vehicles = _records(VehicleSerializer, "Vehicles; a VRM must look like a GB or NI registration mark.")
 
     class Meta:
@@ -131,6 +144,7 @@ class SubjectSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "devices",
             "social_accounts",
             "vehicles",
+            "photos",
             "created_at",
             "updated_at",
         ]

@@ -23,3 +23,5 @@ class SubjectError(models.TextChoices):
     IMPLAUSIBLE_VRM = "implausible_vrm", "Not a plausible vehicle registration mark"
     INVALID_RECORD = "invalid", "A profile record is incomplete or malformed"
     TOO_MANY_RECORDS = "too_many_records", "Too many records in one list"
+    INVALID_IMAGE = "invalid_image", "Not a JPEG or PNG photograph that can be read"
+    IMAGE_TOO_LARGE = "image_too_large", "The photograph is too large"

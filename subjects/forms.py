@@ -432,6 +432,33 @@ class SubjectForm(forms.Form):
         }
 
 
+class PhotoForm(forms.Form):
+    """A photograph of the subject; the service checks it and strips its metadata."""
+
+    photo = forms.FileField(
+        label="Upload a photograph",
+        help_text="A JPEG or PNG, smaller than 10 MB. Its metadata (camera, time, location) is removed.",
+        error_messages={"required": "Select a photograph", "empty": "The selected file is empty"},
+    )
+    caption = forms.CharField(
+        label="Caption",
+        required=False,
+        max_length=200,
+        help_text="For example, custody photograph",
+        error_messages={"max_length": "Caption must be %(limit_value)s characters or fewer"},
+    )
+    taken_on = GovukDateField(label="Date taken", help_text="For example, 27 3 2024")
+
+    def service_arguments(self) -> dict[str, Any]:
+        upload = self.cleaned_data["photo"]
+        data = upload.read(10 * 1024 * 1024 + 1)  # one byte over the limit is enough to refuse it
+        return {
+            "data": data,
+            "caption": self.cleaned_data["caption"],
+            "taken_on": self.cleaned_data["taken_on"],
+        }
+
+
 class ReasonForAccessForm(forms.Form):
     """Why the officer is opening this case file: kept in the consult event of the access log."""
 

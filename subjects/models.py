@@ -68,7 +68,7 @@ class SubjectQuerySet(ForceScopedQuerySet["Subject"]):
         return (
             self.with_alias_names()
             .select_related("area", "managing_team", "lead_officer")
-            .prefetch_related("addresses", "devices", "social_accounts", "vehicles")
+            .prefetch_related("addresses", "devices", "social_accounts", "vehicles", "photos")
         )
 
 
@@ -101,6 +101,7 @@ class Subject(models.Model):
         "devices",
         "social_accounts",
         "vehicles",
+        "photos",
     )
 
     uuid = models.UUIDField("public id", default=uuid.uuid4, unique=True, editable=False)
@@ -363,3 +364,36 @@ class SubjectVehicle(ProfileRecord):
 
     def set_keys(self) -> None:
         self.vrm_key = vrm_key(self.vrm)
+
+
+def _photo_path(instance: SubjectPhoto, filename: str) -> str:
+    """A name that says nothing about the subject: the schema and a random UUID."""
+    from core.tenancy import current_schema
+
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
+    return f"subject-photos/{current_schema()}/{uuid.uuid4()}.{extension}"
+
+
+class SubjectPhoto(ProfileRecord):
+    """A photograph of the subject, re-encoded without its metadata (EXIF) when uploaded.
+
+    Kept in ``STORAGES["default"]`` under a random name; served only by the case-file view
+    ``subjects:subject-photo``, which asks the reason for access and logs every view.
+    """
+
+    FIELDS = ("caption", "taken_on")
+
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField("photograph", upload_to=_photo_path, max_length=200)
+    content_type = models.CharField(max_length=30, editable=False, default="image/jpeg")
+    width = models.PositiveIntegerField(editable=False, default=0)
+    height = models.PositiveIntegerField(editable=False, default=0)
+    caption = models.CharField("caption", max_length=200, blank=True)
+    taken_on = models.DateField("taken on", null=True, blank=True)
+    added_at = models.DateTimeField("added", default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-added_at", "id"]
+
+    def __str__(self) -> str:
+        return self.caption or f"Photograph {self.uuid}"

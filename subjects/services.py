@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import uuid as uuid_module
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -27,6 +29,7 @@ from .models import (
     SubjectAddress,
     SubjectAlias,
     SubjectDevice,
+    SubjectPhoto,
     SubjectSocialAccount,
     SubjectVehicle,
 )
@@ -76,6 +79,8 @@ def snapshot(subject: Subject) -> dict[str, Any]:
     for name in PROFILE_LISTS:
         records = getattr(subject, name).all() if subject.pk else []
         data[name] = sorted((_record_snapshot(r) for r in records), key=repr)
+    photos = subject.photos.all() if subject.pk else []
+    data["photos"] = sorted((str(p.uuid), p.caption, str(p.taken_on)) for p in photos)
     return data
 
 
@@ -503,9 +508,11 @@ def erase_subject(*, actor: Any, subject: Subject, reason: str) -> None:
     if not (reason or "").strip():
         raise field_error("reason", "Give the reason for erasing this record.", SubjectError.REASON_REQUIRED)
     uuid = subject.uuid
+    files: list[str | None] = [photo.image.name for photo in subject.photos.all()]
     # Apps above this one (orders) log the erasure of what goes with the subject.
     subject_erasing.send(sender=erase_subject, subject=subject, actor=actor, reason=reason.strip())
     subject.delete()
+    transaction.on_commit(lambda: _delete_files(files))
     record_event(
         action=AuditAction.ERASE,
         object_type=RecordType.SUBJECT,
@@ -537,3 +544,114 @@ def record_list_viewed(*, actor: Any, subjects: Iterable[Subject], what: str = "
             justification=what,
             actor=actor,
         )
+
+
+# -- photographs ---------------------------------------------------------------------------------
+
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_PHOTO_PIXELS = 40_000_000  # refused before decoding: a small file can claim a huge picture
+PHOTO_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png")}
+
+
+def clean_photo(data: bytes) -> tuple[bytes, str, str, int, int]:
+    """Check an uploaded photograph with Pillow and re-encode it without metadata.
+
+    Returns (bytes, content type, extension, width, height). The picture is turned upright from
+    its EXIF orientation, then written afresh: EXIF (camera, time, GPS position), XMP, comments and
+    text chunks are not copied. Anything Pillow cannot verify, or not JPEG or PNG, is refused.
+    """
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    def refuse(message: str, code: str) -> ValidationError:
+        return field_error("photo", message, code)
+
+    if len(data) > MAX_PHOTO_BYTES:
+        raise refuse("The photograph must be smaller than 10 MB.", SubjectError.IMAGE_TOO_LARGE)
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            kind = probe.format or ""
+            if kind not in PHOTO_FORMATS:
+                raise refuse("The photograph must be a JPEG or PNG.", SubjectError.INVALID_IMAGE)
+            if probe.width * probe.height > MAX_PHOTO_PIXELS:
+                raise refuse(
+                    "The photograph has too many pixels (40 million at most).", SubjectError.IMAGE_TOO_LARGE
+                )
+            probe.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            upright = ImageOps.exif_transpose(image)
+            out = io.BytesIO()
+            if kind == "JPEG":
+                upright.convert("RGB").save(out, "JPEG", quality=90, optimize=True)
+            else:
+                upright.save(out, "PNG", optimize=True)
+    except ValidationError:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
+        raise refuse(
+            "The file is not a photograph that can be read (JPEG or PNG).", SubjectError.INVALID_IMAGE
+        ) from None
+    content_type, extension = PHOTO_FORMATS[kind]
+    return out.getvalue(), content_type, extension, upright.width, upright.height
+
+
+def _delete_files(names: Iterable[str | None]) -> None:
+    from django.core.files.storage import default_storage
+
+    for name in names:
+        if name:
+            default_storage.delete(name)
+
+
+@transaction.atomic
+def add_subject_photo(
+    *, actor: Any, subject: Subject, data: bytes, caption: str = "", taken_on: dt.date | None = None
+) -> SubjectPhoto:
+    """Add a photograph (checked, metadata stripped) to the subject: one audited alteration."""
+    errors: dict[str, list[ValidationError]] = {}
+    photo = SubjectPhoto(subject=subject, caption=(caption or "").strip(), taken_on=taken_on)
+    if taken_on and taken_on > timezone.localdate():
+        errors["taken_on"] = [coded("The date taken must not be in the future.", SubjectError.FUTURE_DATE)]
+    try:
+        content, content_type, extension, width, height = clean_photo(data)
+    except ValidationError as exc:
+        errors.update(exc.error_dict)
+    try:
+        photo.full_clean(exclude=["subject", "image"], validate_unique=False)
+    except ValidationError as exc:
+        for key, messages in exc.error_dict.items():
+            errors.setdefault(key, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    subject = Subject.objects.select_for_update().get(pk=subject.pk)
+    photo.subject = subject
+    photo.content_type, photo.width, photo.height = content_type, width, height
+    with audited_change(subject, snapshot, restricted=_AUDIT_RESTRICTED, actor=actor):
+        photo.image.save(f"photo.{extension}", ContentFile(content), save=False)
+        try:
+            photo.save()
+        except Exception:
+            _delete_files([photo.image.name])
+            raise
+    return photo
+
+
+@transaction.atomic
+def remove_subject_photo(*, actor: Any, subject: Subject, photo: SubjectPhoto) -> None:
+    """Remove one photograph from the subject (the file goes once the change is committed)."""
+    subject = Subject.objects.select_for_update().get(pk=subject.pk)
+    name = photo.image.name
+    with audited_change(subject, snapshot, restricted=_AUDIT_RESTRICTED, actor=actor):
+        SubjectPhoto.objects.filter(pk=photo.pk, subject=subject).delete()
+    transaction.on_commit(lambda: _delete_files([name]))
+
+
+def record_photo_viewed(*, actor: Any, subject: Subject, photo: SubjectPhoto, reason: str) -> None:
+    """A consultation of one photograph of the subject, with the case file's reason for access."""
+    record_event(
+        action=AuditAction.CONSULT,
+        object_type=RecordType.SUBJECT,
+        object_ids=[subject.uuid, photo.uuid],
+        justification=reason,
+        actor=actor,
+    )
