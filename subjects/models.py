@@ -53,11 +53,13 @@ class SubjectQuerySet(ForceScopedQuerySet["Subject"]):
             | models.Q(aliases__name_search__contains=key)
             | models.Q(pnc_search=pnc_key(text))
         )
-        if vrm := vrm_key(text):
+        # Only what could be one: a VRM has 2-7 letters and digits, an IMEI 15 digits (14 without
+        # its check digit), a handle no spaces. Each is an indexed lookup on its normalised key.
+        if 2 <= len(vrm := vrm_key(text)) <= 7:
             found |= models.Q(pk__in=SubjectVehicle.objects.filter(vrm_key=vrm).values("subject_id"))
         if len(imei := imei_key(text)) >= 14:
             found |= models.Q(pk__in=SubjectDevice.objects.filter(imei_key=imei).values("subject_id"))
-        if handle := handle_key(text):
+        if " " not in text.strip() and (handle := handle_key(text)):
             found |= models.Q(
                 pk__in=SubjectSocialAccount.objects.filter(handle_key=handle).values("subject_id")
             )
