@@ -11,10 +11,18 @@ from rest_framework import serializers
 
 from audit.choices import RecordType
 from audit.services import AuditAction, record_event
-from core.normalise import pnc_key
+from core.normalise import handle_key, imei_key, pnc_key, vrm_key
 from core.roles import Perm
 from subjects import services
-from subjects.models import Subject
+from subjects.models import (
+    Subject,
+    SubjectAddress,
+    SubjectDevice,
+    SubjectPhoto,
+    SubjectQuerySet,
+    SubjectSocialAccount,
+    SubjectVehicle,
+)
 
 from .errors import PossibleDuplicate
 from .serializers import StrictFieldsMixin
@@ -30,8 +38,52 @@ class AliasNamesField(serializers.ListField):
         return instance.alias_names
 
 
+class RelatedUUIDField(serializers.UUIDField):
+    """A related record of this force (area, team, officer) named by its UUID; checked by the service."""
+
+    def to_representation(self, value: Any) -> str | None:  # type: ignore[override]
+        return str(value.uuid) if value is not None else None
+
+
+def _record_serializer(record_model: Any) -> type[serializers.ModelSerializer]:
+    """A profile record's serializer: its own fields and known-from/to; checked by the service."""
+
+    class Meta:
+        model = record_model
+        fields = [*record_model.FIELDS, "known_from", "known_to"]
+        extra_kwargs = {"known_from": {"allow_null": True}, "known_to": {"allow_null": True}}
+
+    name = f"{record_model.__name__}Serializer"
+    return type(
+        name,
+        (StrictFieldsMixin, serializers.ModelSerializer),
+        {"Meta": Meta, "__doc__": record_model.__doc__},
+    )
+
+
+def _records(serializer_class: Any, help_text: str) -> Any:
+    """A nested list of profile records, replaced whole by a write that gives it."""
+    return serializer_class(many=True, required=False, max_length=services.MAX_RECORDS, help_text=help_text)
+
+
+class PhotoSerializer(serializers.ModelSerializer):
+    """A photograph's details; the picture itself is served only by the case-file page, logged."""
+
+    class Meta:
+        model = SubjectPhoto
+        fields = ["uuid", "caption", "taken_on", "width", "height", "content_type", "added_at"]
+        read_only_fields = fields
+
+
+AddressSerializer = _record_serializer(SubjectAddress)
+DeviceSerializer = _record_serializer(SubjectDevice)
+SocialAccountSerializer = _record_serializer(SubjectSocialAccount)
+VehicleSerializer = _record_serializer(SubjectVehicle)
+
+
 class SubjectSerializer(StrictFieldsMixin, serializers.ModelSerializer):
-    """A subject's core identity. Aliases are a list of names; a write replaces the whole list."""
+    """A subject's identity and profile. Each nested list (aliases, addresses, devices, social media
+    accounts, vehicles) is replaced whole by a write that gives it; nothing is saved unless all is right."""
 
     aliases = AliasNamesField(
         child=serializers.CharField(max_length=250, allow_blank=False),
@@ -46,6 +98,26 @@ class SubjectSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         help_text="On create: record the subject even though one with the same name (or alias) and "
         "date of birth is held (otherwise 409 possible_duplicate naming the matches' UUIDs).",
     )
+    area = RelatedUUIDField(required=False, allow_null=True, help_text="UUID of an area of this force.")
+    managing_team = RelatedUUIDField(
+        required=False, allow_null=True, help_text="UUID of an ancillary order unit (a team of kind aou)."
+    )
+    lead_officer = RelatedUUIDField(
+        required=False, allow_null=True, help_text="UUID of a person with a membership of this force."
+    )
+    warning_markers = serializers.ListField(
+        child=serializers.CharField(max_length=120),
+        required=False,
+        max_length=services.MAX_RECORDS,
+        help_text="From the force's practice settings (warning_markers).",
+    )
+    addresses = _records(AddressSerializer, "Addresses: kind home, other or nfa (no fixed abode).")
+    devices = _records(DeviceSerializer, "Electronic devices; an IMEI must pass its Luhn check digit.")
+    social_accounts = _records(SocialAccountSerializer, "Social media accounts (handle or profile URL).")
+    photos = PhotoSerializer(
+        many=True, read_only=True, help_text="Photographs (added on the case-file page)."
+    )
+    vehicles = _records(VehicleSerializer, "Vehicles; a VRM must look like a GB or NI registration mark.")
 
     class Meta:
         model = Subject
@@ -58,29 +130,67 @@ class SubjectSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "niche_nominal_ref",
             "aliases",
             "confirm_new",
+            "gender",
+            "area",
+            "managing_team",
+            "lead_officer",
+            "warning_markers",
+            "registered_sex_offender",
+            "registered_from",
+            "registered_until",
+            "retention_group",
+            "next_review_date",
+            "addresses",
+            "devices",
+            "social_accounts",
+            "vehicles",
+            "photos",
             "created_at",
             "updated_at",
         ]
         read_only_fields = ["uuid", "created_at", "updated_at"]
-        extra_kwargs = {"date_of_birth": {"allow_null": True}}
+        extra_kwargs = {
+            "date_of_birth": {"allow_null": True},
+            "registered_from": {"allow_null": True},
+            "registered_until": {"allow_null": True},
+            "next_review_date": {"allow_null": True},
+        }
 
 
 class SubjectFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(
-        method="filter_search", max_length=200, label="Name, alias or PNC id (any part of a name)."
+        method="filter_search",
+        max_length=200,
+        label="Name or alias (any part), or exactly a PNC id, VRM, IMEI or social media handle.",
+    )
+    vrm = django_filters.CharFilter(
+        method="filter_vrm", max_length=20, label="Vehicle registration mark, exactly."
+    )
+    imei = django_filters.CharFilter(method="filter_imei", max_length=30, label="Device IMEI, exactly.")
+    handle = django_filters.CharFilter(
+        method="filter_handle", max_length=300, label="Social media handle or profile URL, exactly."
     )
     pnc_id = django_filters.CharFilter(method="filter_pnc", max_length=13, label="PNC id, exactly.")
     date_of_birth = django_filters.DateFilter(field_name="date_of_birth", label="Date of birth.")
 
     class Meta:
         model = Subject
-        fields = ["search", "pnc_id", "date_of_birth"]
+        fields = ["search", "pnc_id", "date_of_birth", "vrm", "imei", "handle"]
 
     def filter_search(self, queryset: Any, name: str, value: str) -> Any:
         return queryset.search(value)
 
     def filter_pnc(self, queryset: Any, name: str, value: str) -> Any:
         return queryset.filter(pnc_search=pnc_key(value))
+
+    def filter_vrm(self, queryset: SubjectQuerySet, name: str, value: str) -> Any:
+        return queryset.filter(vehicles__vrm_key=vrm_key(value)).distinct()
+
+    def filter_imei(self, queryset: SubjectQuerySet, name: str, value: str) -> Any:
+        return queryset.filter(devices__imei_key=imei_key(value)).distinct()
+
+    def filter_handle(self, queryset: SubjectQuerySet, name: str, value: str) -> Any:
+        return queryset.filter(social_accounts__handle_key=handle_key(value)).distinct()
 
 
 @extend_schema_view(
@@ -109,7 +219,7 @@ class SubjectViewSet(ForceModelViewSet):
     reason_headers = {**ForceModelViewSet.reason_headers, "destroy": ERASURE_REASON}
 
     def get_base_queryset(self) -> models.QuerySet[Subject]:
-        return Subject.objects.with_alias_names()
+        return Subject.objects.with_profile()
 
     # -- audit: the subject services' own consult records ------------------------------------
     def audit_retrieve(self, instance: Subject, reason: str) -> None:
@@ -135,13 +245,10 @@ class SubjectViewSet(ForceModelViewSet):
     def perform_update(self, serializer: Any) -> None:
         changes = dict(serializer.validated_data)
         changes.pop("confirm_new", None)  # only a create can duplicate
-        aliases = changes.pop("aliases", None)
-        before = _identity(serializer.instance)
-        subject = services.update_subject(
-            actor=self.request.user, subject=serializer.instance, aliases=aliases, **changes
-        )
-        subject = Subject.objects.with_alias_names().get(pk=subject.pk)
-        if _identity(subject) == before:
+        before = services.snapshot(serializer.instance)
+        subject = services.update_subject(actor=self.request.user, subject=serializer.instance, **changes)
+        subject = Subject.objects.with_profile().get(pk=subject.pk)
+        if services.snapshot(subject) == before:
             # Nothing changed, so the service logged nothing; but the response still shows the
             # record, and every read of personal data is logged.
             record_event(
@@ -155,8 +262,3 @@ class SubjectViewSet(ForceModelViewSet):
 
     def perform_erase(self, instance: Subject, reason: str) -> None:
         services.erase_subject(actor=self.request.user, subject=instance, reason=reason)
-
-
-def _identity(subject: Subject) -> tuple[Any, ...]:
-    fields = tuple(getattr(subject, f) for f in services.SUBJECT_FIELDS)
-    return (*fields, subject.alias_names)

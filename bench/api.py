@@ -54,7 +54,7 @@ class BareSubjectView(APIView):
         from api.subjects import SubjectSerializer
         from subjects.models import Subject
 
-        subject = Subject.objects.prefetch_related("aliases").get(uuid=uuid)
+        subject = Subject.objects.with_profile().get(uuid=uuid)
         with connection.cursor() as cur:
             cur.execute(
                 "INSERT INTO public.bench_plain_insert (at, subject, note) VALUES (now(), %s, %s)",
@@ -88,6 +88,30 @@ def _queries(call: Any) -> list[str]:
     with CaptureQueriesContext(connection) as ctx:
         call()
     return [q["sql"] for q in ctx.captured_queries]
+
+
+def _profile_pair(force: Any) -> tuple[str, str]:
+    """Two subjects made through the service: one with no profile records, one with ten."""
+    from django_tenants.utils import schema_context
+
+    from bench.data import luhn_imei
+    from subjects import services
+    from tenants.models import User
+
+    actor = User.objects.get(email=f"bench-officer@{force.slug}.bench")
+    with schema_context(force.schema_name):
+        plain = services.create_subject(actor=actor, family_name="Plain", given_names="Bench")
+        rich = services.create_subject(
+            actor=actor,
+            family_name="Profiled",
+            given_names="Bench",
+            vehicles=[{"vrm": f"BN{10 + i} XYZ", "make": "Ford"} for i in range(3)],
+            devices=[{"kind": "Mobile phone", "imei": luhn_imei(99_000_000 + i)} for i in range(3)],
+            social_accounts=[{"platform": "X", "handle": f"@bench_profile_{i}"} for i in range(2)],
+            addresses=[{"address": f"{i + 1} Bench Road", "postcode": "LN1 1AA"} for i in range(2)],
+        )
+    use_public_schema()
+    return str(plain.uuid), str(rich.uuid)
 
 
 def run(ctx: Context) -> list[Metric]:
@@ -142,6 +166,24 @@ def run(ctx: Context) -> list[Metric]:
             baseline=counts[5],
             target="<= 1",
             note="queries for a page of 100 / a page of 5 (equal is x1.00)",
+        )
+    )
+
+    # The case file with ten profile records (issue 11) against one with none, same run.
+    plain_uuid, rich_uuid = _profile_pair(force)
+    plain, rich = interleaved(
+        ctx.rounds * 4,
+        _get(client, f"/api/v1/subjects/{plain_uuid}/", HTTP_X_ACCESS_REASON=REASON),
+        _get(client, f"/api/v1/subjects/{rich_uuid}/", HTTP_X_ACCESS_REASON=REASON),
+    )
+    metrics.append(
+        Metric(
+            "api.subject_detail_10_profile_records",
+            rich * 1000,
+            "ms",
+            baseline=plain * 1000,
+            target="<= 1.3",
+            note="GET of a subject with 3 vehicles, 3 devices, 2 accounts and 2 addresses / one with none",
         )
     )
 

@@ -20,7 +20,7 @@ from django.test.utils import override_settings
 from django_tenants.utils import schema_context
 from tqdm import tqdm
 
-from core.normalise import name_key, pnc_key
+from core.normalise import handle_key, imei_key, name_key, pnc_key, vrm_key
 from core.tenancy import use_public_schema
 
 MAX_FORCES = 43
@@ -192,6 +192,58 @@ def fill_subjects(force: Any, rng: random.Random, count: int) -> int:
     for start in range(0, len(aliases), BATCH):
         SubjectAlias.objects.bulk_create(aliases[start : start + BATCH])
     return rows + len(aliases)
+
+
+def luhn_imei(n: int) -> str:
+    """A 15-digit IMEI whose last digit is its Luhn check digit (``n`` makes it unique)."""
+    body = f"35{n % 10**12:012d}"
+    total = 0
+    for i, ch in enumerate(reversed(body)):
+        d = int(ch) * (2 if i % 2 == 0 else 1)
+        total += d - 9 if d > 9 else d
+    return body + str((10 - total % 10) % 10)
+
+
+def vrm_for(force_index: int, n: int) -> str:
+    """A current-style GB registration mark, unique within the force: AB12 CDE."""
+    letters = "ABCDEFGHJKLMNOPRSTUVWXYZ"
+    return (
+        f"{letters[force_index % 24]}{letters[n // 5760 % 24]}{n % 90 + 10:02d} "
+        f"{letters[n // 90 % 24]}{letters[n // 2160 % 24]}{letters[n % 24]}"
+    )
+
+
+@load_step("vehicle, device and account")
+def fill_profile_records(force: Any, rng: random.Random, count: int) -> int:
+    """One vehicle, device and social media account for most subjects (bulk: keys set here)."""
+    from subjects.models import Subject, SubjectDevice, SubjectSocialAccount, SubjectVehicle
+
+    if SubjectVehicle.objects.exists():
+        return 0
+    index = int(force.pk)
+    vehicles: list[SubjectVehicle] = []
+    devices: list[SubjectDevice] = []
+    accounts: list[SubjectSocialAccount] = []
+    for n, pk in enumerate(Subject.objects.order_by("id").values_list("id", flat=True)):
+        if rng.random() < 0.8:
+            vrm = vrm_for(index, n)
+            vehicles.append(SubjectVehicle(subject_id=pk, vrm=vrm, vrm_key=vrm_key(vrm), make="Ford"))
+        if rng.random() < 0.8:
+            imei = luhn_imei(index * 10**7 + n)
+            devices.append(
+                SubjectDevice(subject_id=pk, kind="Mobile phone", imei=imei, imei_key=imei_key(imei))
+            )
+        if rng.random() < 0.6:
+            handle = f"@{force.slug[:6]}_{n}"
+            accounts.append(
+                SubjectSocialAccount(
+                    subject_id=pk, platform="X", handle=handle, handle_key=handle_key(handle)
+                )
+            )
+    SubjectVehicle.objects.bulk_create(vehicles, batch_size=BATCH)
+    SubjectDevice.objects.bulk_create(devices, batch_size=BATCH)
+    SubjectSocialAccount.objects.bulk_create(accounts, batch_size=BATCH)
+    return len(vehicles) + len(devices) + len(accounts)
 
 
 def generate(*, forces: int, subjects_per_force: int, seed: int = 1, progress: bool = True) -> dict[str, int]:

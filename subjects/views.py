@@ -13,10 +13,17 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseForbidden,
+    HttpResponseRedirect,
+)
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.generic import DetailView, FormView, ListView
+from django.views.generic import DetailView, FormView, ListView, View
 from django.views.generic.detail import SingleObjectMixin
 
 from core.case_file import case_file_sections
@@ -26,8 +33,8 @@ from core.reasons import reason_for, remember_reason
 from core.roles import Perm
 
 from . import services
-from .forms import EraseSubjectForm, ReasonForAccessForm, SubjectForm, SubjectSearchForm
-from .models import Subject, SubjectQuerySet
+from .forms import EraseSubjectForm, PhotoForm, ReasonForAccessForm, SubjectForm, SubjectSearchForm
+from .models import Subject, SubjectPhoto, SubjectQuerySet
 
 SUBJECTS_PER_PAGE = 25
 CASE_FILE = "subject"  # the kind of record in core.reasons keys and audit object types
@@ -197,7 +204,7 @@ class SubjectDetailView(CaseFileMixin, DetailView):  # type: ignore[type-arg]
     context_object_name = "subject"
 
     def get_queryset(self) -> QuerySet[Subject]:
-        return super().get_queryset().prefetch_related("aliases")
+        return cast(SubjectQuerySet, super().get_queryset()).with_profile()
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.object = subject = self.get_object()
@@ -219,6 +226,8 @@ class SubjectDetailView(CaseFileMixin, DetailView):  # type: ignore[type-arg]
         if then.startswith(_detail_url(subject)) and "//" not in then and "\\" not in then:
             # A page inside this case file (an order, a form) asked for the reason: back to it.
             return HttpResponseRedirect(then)
+        if then == "photo":
+            return HttpResponseRedirect(reverse("subjects:subject-photo-add", kwargs={"uuid": subject.uuid}))
         return HttpResponseRedirect(_detail_url(subject))
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -373,3 +382,86 @@ class SubjectEraseView(CaseFileMixin, SingleObjectMixin, FormView):  # type: ign
 
     def form_invalid(self, form: EraseSubjectForm) -> HttpResponse:
         return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+# -- photographs: uploaded through the case file, served only by it (each view logged) ----------
+
+
+class SubjectPhotoView(CaseFileMixin, SingleObjectMixin, View):
+    """One photograph, only to someone who gave a reason for opening this case file; logged."""
+
+    permission = Perm.VIEW_SUBJECT
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse | FileResponse:
+        subject = self.get_object()
+        photo = SubjectPhoto.objects.filter(subject=subject, uuid=kwargs["photo_uuid"]).first()
+        if photo is None:
+            raise Http404
+        reason = self.remembered_reason(subject)
+        if reason is None:
+            return HttpResponseForbidden("Open the case file and give your reason for access first.")
+        services.record_photo_viewed(actor=request.user, subject=subject, photo=photo, reason=reason)
+        response = FileResponse(photo.image.open("rb"), content_type=photo.content_type)
+        response["Cache-Control"] = "private, no-store"
+        response["Content-Disposition"] = "inline"
+        return response
+
+
+class SubjectPhotoAddView(CaseFileMixin, SingleObjectMixin, FormView):  # type: ignore[type-arg]
+    """Add a photograph: checked and stripped of its metadata by the service; an audited alteration."""
+
+    permission = Perm.CHANGE_SUBJECT
+    scope_action = "change"
+    form_class = PhotoForm
+    template_name = "subjects/photo_form.html"
+    context_object_name = "subject"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.object = subject = self.get_object()
+        if self.remembered_reason(subject) is None:
+            return self.ask_reason(subject, then="photo")
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.object = subject = self.get_object()
+        if self.remembered_reason(subject) is None:
+            return self.ask_reason(subject, then="photo")
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: PhotoForm) -> HttpResponse:
+        try:
+            services.add_subject_photo(
+                actor=self.request.user, subject=self.object, **form.service_arguments()
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, "The photograph has been added.")
+        return HttpResponseRedirect(_detail_url(self.object))
+
+    def form_invalid(self, form: PhotoForm) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["back_url"] = _detail_url(self.object)
+        return context
+
+
+class SubjectPhotoRemoveView(CaseFileMixin, SingleObjectMixin, View):
+    """Remove a photograph (POST only, from the case file)."""
+
+    permission = Perm.CHANGE_SUBJECT
+    scope_action = "change"
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        subject = self.get_object()
+        photo = SubjectPhoto.objects.filter(subject=subject, uuid=kwargs["photo_uuid"]).first()
+        if photo is None:
+            raise Http404
+        if self.remembered_reason(subject) is None:
+            return self.ask_reason(subject)
+        services.remove_subject_photo(actor=request.user, subject=subject, photo=photo)
+        messages.success(request, "The photograph has been removed.")
+        return HttpResponseRedirect(_detail_url(subject))
