@@ -68,6 +68,22 @@ class Force(TenantMixin):
     auto_create_schema = True
     auto_drop_schema = False
 
+    def create_schema(
+        self, check_if_exists: bool = False, sync_schema: bool = True, verbosity: int = 1
+    ) -> bool:
+        """Clone the template without re-creating the clone function or replaying migrations (cloning.py)."""
+        from django_tenants.postgresql_backend.base import _check_schema_name
+        from django_tenants.utils import schema_exists
+
+        from .cloning import clone_template
+
+        _check_schema_name(self.schema_name)
+        if check_if_exists and schema_exists(self.schema_name):
+            return False
+        if sync_schema and clone_template(self.schema_name, verbosity=verbosity):
+            return True
+        return bool(super().create_schema(check_if_exists, sync_schema, verbosity))
+
     class Meta:
         ordering = ["name"]
 

@@ -74,16 +74,14 @@ def test_bad_input_is_refused_with_a_field_error_and_nothing_created(forces, ove
 
 def test_a_failure_half_way_through_the_clone_leaves_nothing_behind(forces, monkeypatch):
     """The clone really runs (tables are created), then fails: everything must roll back."""
-    from django_tenants.clone import CloneSchema
+    from tenants import cloning
 
-    real_clone = CloneSchema.clone_schema
-
-    def clone_then_fail(self, base, new, *args, **kwargs):
-        real_clone(self, base, new, *args, **kwargs)
-        assert schema_exists(new)  # the schema and its tables exist at this point
+    def cloned_then_fail(schema):
+        assert schema_exists(schema)  # the schema and its tables exist at this point
         raise RuntimeError("disk full while cloning")
 
-    monkeypatch.setattr(CloneSchema, "clone_schema", clone_then_fail)
+    # Runs right after the clone's statements (tenants/cloning.py), before the schema is used.
+    monkeypatch.setattr(cloning, "missing_migrations", cloned_then_fail)
     users_before = User.objects.count()
     with pytest.raises(RuntimeError):
         _onboard()
