@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import re
 from functools import cache
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -28,6 +29,8 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django_tenants.clone import CLONE_SCHEMA_FUNCTION, CloneSchema
 from django_tenants.utils import schema_exists
+
+from core.tenancy import use_public_schema
 
 FUNCTION = "public.clone_schema(text, text, public.cloneparms[])"
 MARKER = "spmp clone_schema " + hashlib.sha256(CLONE_SCHEMA_FUNCTION.encode()).hexdigest()[:16]
@@ -88,7 +91,9 @@ FROM pg_namespace s WHERE s.nspname = %s
 
 def _fast_clone_ddl(template: str, schema: str) -> list[str] | None:
     """The statements that build ``schema`` as a copy of ``template``; None if the template has more."""
-    connection.set_schema(template)  # definitions come out unqualified where they name the template
+    cast(Any, connection).set_schema(
+        template
+    )  # definitions come out unqualified where they name the template
     with connection.cursor() as cur:
         cur.execute(_UNSUPPORTED, [template])
         if cur.fetchone()[0]:
@@ -172,18 +177,18 @@ def clone_template(schema: str, *, verbosity: int = 0) -> bool:
     template = getattr(settings, "TENANT_BASE_SCHEMA", None)
     if not template or not schema_exists(template):
         return False
-    connection.set_schema_to_public()
+    use_public_schema()
     if schema_exists(schema, case_sensitive=False):
         raise ValidationError("New schema name already exists")
     ddl = _fast_clone_ddl(template, schema)
-    connection.set_schema_to_public()
+    use_public_schema()
     with transaction.atomic(), connection.cursor() as cur:
         if ddl is not None:
             cur.execute(";\n".join(ddl))
         else:
             ensure_clone_function()
             cur.execute("SELECT public.clone_schema(%s, %s, 'DATA')", [template, schema])
-    connection.set_schema_to_public()
+    use_public_schema()
     if missing_migrations(schema):
         call_command(
             "migrate_schemas",
@@ -193,5 +198,5 @@ def clone_template(schema: str, *, verbosity: int = 0) -> bool:
             interactive=False,
             verbosity=verbosity,
         )
-    connection.set_schema_to_public()
+    use_public_schema()
     return True
