@@ -147,7 +147,7 @@ GUARDIAN_MONKEY_PATCH_USER = False
 LOGIN_URL = "tenants:sign-in"
 
 MIDDLEWARE = [
-    "django_tenants.middleware.main.TenantMainMiddleware",
+    "tenants.middleware.HostTenantMiddleware",
     "spmp_platform.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

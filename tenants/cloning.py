@@ -40,8 +40,10 @@ def ensure_clone_function() -> bool:
     """Create ``clone_schema()`` if it is missing or another version; True when it was (re)created."""
     with connection.cursor() as cur:
         cur.execute(
-            "SELECT obj_description(to_regprocedure(%s), 'pg_proc')",
-            [FUNCTION],
+            "SELECT obj_description(p.oid, 'pg_proc') FROM pg_proc p JOIN pg_namespace n "
+            "ON n.oid = p.pronamespace WHERE n.nspname = 'public' AND p.proname = 'clone_schema' "
+            "AND obj_description(p.oid, 'pg_proc') = %s",
+            [MARKER],
         )
         row = cur.fetchone()
         if row and row[0] == MARKER:

@@ -181,11 +181,13 @@ def test_pagination_and_query_count_flat_with_page_size(force_a, auditor_a, clie
     for _ in range(5):
         _event(force_a, object_type=object_type)
     client.get("/audit/", {"object_type": object_type})  # warm the session and caches
+    connection.set_schema_to_public()  # both counts from the same connection state (search path)
     with CaptureQueriesContext(connection) as few:
         response = client.get("/audit/", {"object_type": object_type})
     assert response.content.decode().count('data-event="') == 5
     for _ in range(60):
         _event(force_a, object_type=object_type)
+    connection.set_schema_to_public()
     with CaptureQueriesContext(connection) as many:
         response = client.get("/audit/", {"object_type": object_type})
     body = response.content.decode()

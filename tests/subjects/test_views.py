@@ -223,6 +223,7 @@ def test_overlong_search_is_a_field_error(force_a, coordinator_a, client_for):
 
 
 def _list_queries(client: Any) -> int:
+    connection.set_schema_to_public()  # every count from the same connection state (search path)
     with CaptureQueriesContext(connection) as ctx:
         assert client.get("/subjects/").status_code == 200
     return len(ctx.captured_queries)
