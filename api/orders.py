@@ -15,8 +15,6 @@ from django.db import models
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 
-from audit.choices import RecordType
-from audit.services import AuditAction, record_event
 from core.roles import Perm
 from core.tenancy import host_force
 from orders import services
@@ -195,17 +193,6 @@ class OrderSerializer(ScopedWritesMixin, StrictFieldsMixin, serializers.ModelSer
         }
 
 
-def _consult_unchanged(viewset: Any, instance: Any) -> None:
-    """An update that changed nothing logged nothing; the response still shows the record."""
-    record_event(
-        action=AuditAction.CONSULT,
-        object_type=RecordType.for_model(instance),
-        object_ids=[instance.uuid],
-        justification="Returned by an API update that changed nothing",
-        actor=viewset.request.user,
-    )
-
-
 @extend_schema_view(
     list=extend_schema(summary="List orders (logged, naming every order shown)."),
     retrieve=extend_schema(summary="Open one order (needs X-Access-Reason; logged)."),
@@ -237,12 +224,13 @@ class OrderViewSet(ForceModelViewSet):
     def perform_update(self, serializer: Any) -> None:
         changes = dict(serializer.validated_data)
         flags = {k: changes.pop(k) for k in ("subject_on_register", "confirm_short_duration") if k in changes}
-        before = services.order_snapshot(serializer.instance)
-        order = services.update_order(actor=self.request.user, order=serializer.instance, **flags, **changes)
-        order = self._reload(order)
-        if services.order_snapshot(order) == before:
-            _consult_unchanged(self, order)
-        serializer.instance = order
+        self.update_through(
+            serializer,
+            lambda order: self._reload(
+                services.update_order(actor=self.request.user, order=order, **flags, **changes)
+            ),
+            services.order_snapshot,
+        )
 
 
 # -- terms -------------------------------------------------------------------------------------
@@ -297,13 +285,13 @@ class TermViewSet(ForceModelViewSet):
         serializer.instance = services.add_term(actor=self.request.user, **serializer.validated_data)
 
     def perform_update(self, serializer: Any) -> None:
-        before = services.term_snapshot(serializer.instance)
-        term = services.update_term(
-            actor=self.request.user, term=serializer.instance, **serializer.validated_data
+        self.update_through(
+            serializer,
+            lambda term: services.update_term(
+                actor=self.request.user, term=term, **serializer.validated_data
+            ),
+            services.term_snapshot,
         )
-        if services.term_snapshot(term) == before:
-            _consult_unchanged(self, term)
-        serializer.instance = term
 
 
 # -- notification requirements -----------------------------------------------------------------
@@ -380,10 +368,10 @@ class NotificationRequirementViewSet(ForceModelViewSet):
         serializer.instance = services.record_trigger(actor=self.request.user, **serializer.validated_data)
 
     def perform_update(self, serializer: Any) -> None:
-        before = services.requirement_snapshot(serializer.instance)
-        requirement = services.update_requirement(
-            actor=self.request.user, requirement=serializer.instance, **serializer.validated_data
+        self.update_through(
+            serializer,
+            lambda requirement: services.update_requirement(
+                actor=self.request.user, requirement=requirement, **serializer.validated_data
+            ),
+            services.requirement_snapshot,
         )
-        if services.requirement_snapshot(requirement) == before:
-            _consult_unchanged(self, requirement)
-        serializer.instance = requirement

@@ -9,8 +9,6 @@ from django.db import models
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 
-from audit.choices import RecordType
-from audit.services import AuditAction, record_event
 from core.normalise import handle_key, imei_key, pnc_key, vrm_key
 from core.roles import Perm
 from subjects import services
@@ -245,20 +243,13 @@ class SubjectViewSet(ForceModelViewSet):
     def perform_update(self, serializer: Any) -> None:
         changes = dict(serializer.validated_data)
         changes.pop("confirm_new", None)  # only a create can duplicate
-        before = services.snapshot(serializer.instance)
-        subject = services.update_subject(actor=self.request.user, subject=serializer.instance, **changes)
-        subject = Subject.objects.with_profile().get(pk=subject.pk)
-        if services.snapshot(subject) == before:
-            # Nothing changed, so the service logged nothing; but the response still shows the
-            # record, and every read of personal data is logged.
-            record_event(
-                action=AuditAction.CONSULT,
-                object_type=RecordType.SUBJECT,
-                object_ids=[subject.uuid],
-                justification="Returned by an API update that changed nothing",
-                actor=self.request.user,
-            )
-        serializer.instance = subject
+        self.update_through(
+            serializer,
+            lambda subject: Subject.objects.with_profile().get(
+                pk=services.update_subject(actor=self.request.user, subject=subject, **changes).pk
+            ),
+            services.snapshot,
+        )
 
     def perform_erase(self, instance: Subject, reason: str) -> None:
         services.erase_subject(actor=self.request.user, subject=instance, reason=reason)

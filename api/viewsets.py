@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import contextlib
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -162,6 +163,29 @@ class ForceViewSetMixin:
 
     def audit_object_type(self) -> RecordType:
         return RecordType.for_model(self.queryset.model)
+
+    def update_through(
+        self,
+        serializer: Any,
+        update: Callable[[Any], Any],
+        snapshot: Callable[[Any], Any],
+    ) -> None:
+        """Save an update through its service, ``update(instance) -> instance``.
+
+        The service logs an alteration only when ``snapshot`` changed; an update that changed
+        nothing logged nothing, yet the response still shows the record, so it logs one consult.
+        """
+        before = snapshot(serializer.instance)
+        instance = update(serializer.instance)
+        if snapshot(instance) == before:
+            record_event(
+                action=AuditAction.CONSULT,
+                object_type=self.audit_object_type(),
+                object_ids=[instance.uuid],
+                justification="Returned by an API update that changed nothing",
+                actor=self.request.user,
+            )
+        serializer.instance = instance
 
     def audit_retrieve(self, instance: Any, reason: str) -> None:
         """One consult event for opening one record, with the reason given."""
