@@ -21,6 +21,7 @@ __all__ = [
     "RecordType",
     "audited_change",
     "method_of",
+    "record_by_type",
     "record_change",
     "record_event",
     "record_log_consulted",
@@ -70,6 +71,20 @@ def record_event(
         actor_force=force_slug(),
         **_actor_fields(actor),
     )
+
+
+def record_by_type(
+    *, action: AuditAction, records: Iterable[Any], justification: str, actor: Any = None
+) -> None:
+    """One event per record type naming every record of that type (e.g. a page showing orders and
+    their terms, or an erasure cascading to them)."""
+    by_type: dict[RecordType, list[Any]] = {}
+    for record in records:
+        by_type.setdefault(RecordType.for_model(record), []).append(record.uuid)
+    for object_type, ids in by_type.items():
+        record_event(
+            action=action, object_type=object_type, object_ids=ids, justification=justification, actor=actor
+        )
 
 
 def record_change(

@@ -15,8 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from audit.choices import RecordType
-from audit.services import AuditAction, audited_change, record_change, record_event
+from audit.services import AuditAction, audited_change, record_by_type, record_change
 from core.forms import coded, field_error, field_errors
 from statute.models import INITIAL_TRIGGERS, NotificationTrigger, OrderType
 from subjects.models import Subject
@@ -612,17 +611,7 @@ def end_registration(
 # -- reads -------------------------------------------------------------------------------------
 def record_consulted(*, actor: Any, records: Iterable[Any], reason: str) -> None:
     """One consult event per record type naming every record shown, with the reason for access."""
-    by_type: dict[RecordType, list[Any]] = {}
-    for record in records:
-        by_type.setdefault(RecordType.for_model(record), []).append(record.uuid)
-    for object_type, ids in by_type.items():
-        record_event(
-            action=AuditAction.CONSULT,
-            object_type=object_type,
-            object_ids=ids,
-            justification=reason,
-            actor=actor,
-        )
+    record_by_type(action=AuditAction.CONSULT, records=records, justification=reason, actor=actor)
 
 
 def record_orders_erased(*, subject: Any, actor: Any, reason: str = "", **_: Any) -> None:
@@ -634,14 +623,4 @@ def record_orders_erased(*, subject: Any, actor: Any, reason: str = "", **_: Any
         *OrderTerm.objects.filter(order__in=orders),
         *NotificationRequirement.objects.filter(order__in=orders),
     ]
-    by_type: dict[RecordType, list[Any]] = {}
-    for record in records:
-        by_type.setdefault(RecordType.for_model(record), []).append(record.uuid)
-    for object_type, ids in by_type.items():
-        record_event(
-            action=AuditAction.ERASE,
-            object_type=object_type,
-            object_ids=ids,
-            justification=reason,
-            actor=actor,
-        )
+    record_by_type(action=AuditAction.ERASE, records=records, justification=reason, actor=actor)
