@@ -43,6 +43,9 @@ class RecordType(models.TextChoices):
     ORDER_TERM = "order-term", "Order term"
     ORDER_EVENT = "order-event", "Order event"
     NOTIFICATION_REQUIREMENT = "notification-requirement", "Notification requirement"
+    PLAN = "plan", "Plan"
+    PLAN_VERSION = "plan-version", "Plan version"
+    BRIEFING = "briefing", "Briefing"
 
     @classmethod
     def for_model(cls, model: object) -> RecordType:
@@ -59,6 +62,7 @@ class RecordType(models.TextChoices):
             "orderterm": cls.ORDER_TERM,
             "orderevent": cls.ORDER_EVENT,
             "notificationrequirement": cls.NOTIFICATION_REQUIREMENT,
+            "planversion": cls.PLAN_VERSION,
         }
         try:
             return by_model.get(name) or cls(name)

@@ -41,6 +41,9 @@ class Perm(models.TextChoices):
     VIEW_SETTINGS = "view_settings", "Read the force's practice settings"
     VIEW_ORDER = "view_order", "See orders, their terms and notification requirements"
     CHANGE_ORDER = "change_order", "Record and change orders, terms and notifications"
+    VIEW_PLAN = "view_plan", "Read subject profile management plans and their versions"
+    CHANGE_PLAN = "change_plan", "Draft, revise and submit plans; close a plan"
+    APPROVE_PLAN = "approve_plan", "Approve or send back a submitted plan version (not one's own)"
 
 
 _CASEWORK = {
@@ -52,17 +55,20 @@ _CASEWORK = {
     Perm.VIEW_SETTINGS,
 }
 
+#: Plans (issue 12): every case worker reads and drafts them; only a supervisor approves.
+_PLAN_WORK = {Perm.VIEW_PLAN, Perm.CHANGE_PLAN}
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     ForceRole.FORCE_ADMIN: frozenset(
         {Perm.MANAGE_PEOPLE, Perm.MANAGE_TEAMS, Perm.MANAGE_SETTINGS, Perm.VIEW_SETTINGS}
     ),
-    ForceRole.COORDINATOR: frozenset(_CASEWORK | {Perm.DELETE_SUBJECT, Perm.MANAGE_TEAMS}),
-    ForceRole.OFFICER: frozenset(_CASEWORK),
-    ForceRole.SUPERVISOR: frozenset(_CASEWORK),
+    ForceRole.COORDINATOR: frozenset(_CASEWORK | _PLAN_WORK | {Perm.DELETE_SUBJECT, Perm.MANAGE_TEAMS}),
+    ForceRole.OFFICER: frozenset(_CASEWORK | _PLAN_WORK),
+    ForceRole.SUPERVISOR: frozenset(_CASEWORK | _PLAN_WORK | {Perm.APPROVE_PLAN}),
     ForceRole.VISITING_OFFICER: frozenset({Perm.VIEW_BRIEFING, Perm.VIEW_SETTINGS}),
     ForceRole.VIEWER: frozenset({Perm.VIEW_BRIEFING}),
     ForceRole.ANALYST: frozenset({Perm.VIEW_SETTINGS}),
-    ForceRole.DISCLOSURE_OFFICER: frozenset({Perm.VIEW_SUBJECT, Perm.VIEW_BRIEFING}),
+    ForceRole.DISCLOSURE_OFFICER: frozenset({Perm.VIEW_SUBJECT, Perm.VIEW_BRIEFING, Perm.VIEW_PLAN}),
     ForceRole.AUDITOR: frozenset({Perm.VIEW_AUDIT}),
 }
 

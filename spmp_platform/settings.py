@@ -117,6 +117,7 @@ TENANT_APPS = [
     "organisation",
     "subjects",
     "orders",
+    "plans",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_APPS]
 
