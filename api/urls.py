@@ -12,6 +12,7 @@ from .order_types import OrderTypeViewSet
 from .orders import NotificationRequirementViewSet, OrderViewSet, TermViewSet
 from .organisation import AreaViewSet, TeamViewSet
 from .people import PersonViewSet
+from .plans import BriefingViewSet, PlanVersionViewSet, PlanViewSet
 from .practice import PracticeSettingsViewSet
 from .subjects import SubjectViewSet
 from .tokens import ApiTokenViewSet, IssueTokenView
@@ -24,6 +25,9 @@ router.register("terms", TermViewSet, basename="order-term")
 router.register(
     "notification-requirements", NotificationRequirementViewSet, basename="notification-requirement"
 )
+router.register("plans", PlanViewSet, basename="plan")
+router.register("plan-versions", PlanVersionViewSet, basename="plan-version")
+router.register("briefings", BriefingViewSet, basename="briefing")
 router.register("people", PersonViewSet, basename="person")
 router.register("teams", TeamViewSet, basename="team")
 router.register("areas", AreaViewSet, basename="area")

@@ -226,10 +226,16 @@ class PlanRow(models.Model):
         return f"{type(self)._meta.verbose_name} {self.position}"
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            f: (getattr(self, f).isoformat() if hasattr(getattr(self, f), "isoformat") else getattr(self, f))
-            for f in self.FIELDS
-        }
+        """The row's fields as JSON-ready values (dates as ISO text, UUIDs as text)."""
+        out: dict[str, Any] = {}
+        for field in self.FIELDS:
+            value = getattr(self, field)
+            if isinstance(value, uuid.UUID):
+                value = str(value)
+            elif hasattr(value, "isoformat"):
+                value = value.isoformat()
+            out[field] = value
+        return out
 
 
 class PlanInvestigation(PlanRow):

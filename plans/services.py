@@ -364,14 +364,15 @@ def _clean_sdash(value: Any) -> tuple[list[str], list[ValidationError]]:
 
 @transaction.atomic
 def save_part(
-    *, actor: Any, version: PlanVersion, part: str, data: Mapping[str, Any], revision: int | None
+    *, actor: Any, version: PlanVersion, part: str | None, data: Mapping[str, Any], revision: int | None
 ) -> PlanVersion:
-    """Save one part of a draft (fields not given keep their values). All or nothing.
+    """Save one part of a draft (``part`` None: fields of any part, as the API sends them); fields
+    not given keep their values. All or nothing.
 
     ``revision`` is the one the caller read; a stale one is a ``PlanConflict`` naming the fields
     changed since. A version that is not a draft is a ``PlanConflict`` too.
     """
-    if part not in PART_FIELDS:
+    if part is not None and part not in PART_FIELDS:
         raise field_error("part", "Choose a part of the plan.", PlanError.NOT_CHANGEABLE)
     version = _locked(version)
     if not version.is_draft:
@@ -380,7 +381,7 @@ def save_part(
             "Start a new draft to revise the plan."
         )
     _check_revision(version, revision)
-    allowed = PART_FIELDS[part]
+    allowed = PART_FIELDS[part] if part is not None else CONTENT_FIELDS
     unknown = set(data) - set(allowed)
     if unknown:
         raise field_errors(
@@ -425,7 +426,7 @@ def save_part(
     with audited_change(
         version, version_snapshot, restricted=PlanVersion.RESTRICTED_FIELDS, actor=actor
     ) as change:
-        change.justification = f"Saved {PlanPart(part).label}"
+        change.justification = f"Saved {PlanPart(part).label}" if part else "Saved the draft"
         before = content(version)
         for field, value in scalars.items():
             setattr(version, field, value)

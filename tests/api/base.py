@@ -22,6 +22,8 @@ the role table rather than restating it. ``list_query_counts`` checks the list s
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import pytest
@@ -46,6 +48,27 @@ SUCCESS_STATUS = {
     "destroy": 204,
 }
 ALL_ACTIONS = tuple(SUCCESS_STATUS)
+
+
+@dataclass(frozen=True)
+class ExtraAction:
+    """An ``@action`` of the viewset the contract checks too (401 / 403 logged / 404 / success).
+
+    ``make(contract, force)`` gives the record to act on (in the state the action needs), ``body``
+    the JSON to send (POST), ``events`` the audit actions the success writes, in order, each naming
+    the record (``object_types`` say of which type when it writes about more than one record).
+    """
+
+    name: str
+    method: str = "post"
+    status: int = 200
+    events: tuple[str, ...] = ()
+    make: Callable[[Any, Any], Any] | None = None
+    body: Callable[[Any], dict[str, Any]] = field(default=lambda obj: {})
+    url_name: str = ""
+
+    def path(self, endpoint: str, obj: Any) -> str:
+        return f"{endpoint}{obj.uuid}/{self.url_name or self.name.replace('_', '-')}/"
 
 
 # -- helpers usable by any API test ---------------------------------------------------------------
@@ -121,6 +144,8 @@ class ForceEndpointContract:
         "destroy": AuditAction.ERASE,
     }
     reason = "Reviewing the case before a planned visit"
+    #: The viewset's ``@action``s, each checked like the standard actions (see ``ExtraAction``).
+    extra_actions: ClassVar[tuple[ExtraAction, ...]] = ()
 
     # -- to fill in ------------------------------------------------------------------------
     def make_object(self, force: Force) -> Any:
@@ -320,6 +345,69 @@ class ForceEndpointContract:
         baseline = baseline_for_endpoint(basename)
         assert baseline is not None, f"{BASELINES_FILE.name} has no row {basename}-list"
         assert large <= baseline, f"page of 50: {large} queries, baseline {baseline} ({basename}-list)"
+
+    # -- extra actions ---------------------------------------------------------------------------
+    def call_extra(self, client: HostClient, extra: ExtraAction, obj: Any) -> Any:
+        headers = self.reason_headers(extra.name)
+        path = extra.path(self.endpoint, obj)
+        if extra.method == "get":
+            return client.get(path, **headers)
+        return client.post(path, extra.body(obj), content_type="application/json", **headers)
+
+    def extra_object(self, extra: ExtraAction, force: Force) -> Any:
+        return extra.make(self, force) if extra.make is not None else self.make_object(force)
+
+    def test_every_extra_action_is_declared_with_a_permission_and_a_scope(self) -> None:
+        declared = {name for name in dir(self.viewset) if hasattr(getattr(self.viewset, name), "mapping")}
+        assert declared == {e.name for e in self.extra_actions}, "list every @action in extra_actions"
+        for extra in self.extra_actions:
+            assert extra.name in self.viewset.required_permissions, extra.name
+            assert extra.name in self.viewset.action_scopes, extra.name
+
+    def test_extra_actions_refuse_the_anonymous_the_unpermitted_and_other_forces(
+        self, force_a: Force, force_b: Force
+    ) -> None:
+        for extra in self.extra_actions:
+            obj = self.extra_object(extra, force_a)
+            response = self.call_extra(session_client(None, force_a), extra, obj)
+            assert response.status_code == 401, (extra.name, response.content)
+
+            user = self.member(force_a, role_without(self.viewset.required_permissions[extra.name]))
+            before = last_event_id(force_a)
+            response = self.call_extra(token_client(user, force_a), extra, obj)
+            assert response.status_code == 403, (extra.name, response.content)
+            assert response.json()["code"] == "permission_denied"
+            events = [e for e in events_since(force_a, before) if e.action != AuditAction.SIGN_IN]
+            assert [(e.action, e.object_ids) for e in events] == [(AuditAction.PERMISSION_DENIED, [obj.uuid])]
+
+            outsider = self.member(force_b, role_with(self.viewset.required_permissions[extra.name]))
+            before_b = last_event_id(force_b)
+            response = self.call_extra(session_client(outsider, force_a), extra, obj)
+            assert response.status_code == 404, (extra.name, response.content)
+            # Even with the token of their own force on their own host, the record is not there.
+            response = self.call_extra(token_client(outsider, force_b), extra, obj)
+            assert response.status_code == 404, (extra.name, response.content)
+            assert [
+                e.action for e in events_since(force_b, before_b) if e.action != AuditAction.SIGN_IN
+            ] == []
+
+    def test_extra_actions_succeed_for_the_permitted_writing_exactly_the_expected_events(
+        self, force_a: Force, force_b: Force
+    ) -> None:
+        for extra in self.extra_actions:
+            obj = self.extra_object(extra, force_a)
+            user = self.member(force_a, role_with(self.viewset.required_permissions[extra.name]))
+            client = token_client(user, force_a)
+            before_a, before_b = last_event_id(force_a), last_event_id(force_b)
+            response = self.call_extra(client, extra, obj)
+            assert response.status_code == extra.status, (extra.name, response.content)
+            events = events_since(force_a, before_a)
+            assert [e.action for e in events] == list(extra.events), (extra.name, events)
+            assert all(e.actor_id == user.pk for e in events)
+            assert events[0].object_ids == [obj.uuid]
+            if extra.name in self.viewset.reason_headers:
+                assert events[0].justification.startswith(self.reason)
+            assert events_since(force_b, before_b) == []
 
 
 def api_router() -> Any:
