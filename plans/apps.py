@@ -6,8 +6,12 @@ class PlansConfig(AppConfig):
     verbose_name = "Subject profile management plans"
 
     def ready(self) -> None:
+        from core.case_file import register_case_file_section
         from core.signals import subject_erasing
 
         from .services import record_plans_erased
+        from .views import plan_section
+
+        register_case_file_section("plan", plan_section, order=5)
 
         subject_erasing.connect(record_plans_erased, dispatch_uid="plans-erased-with-subject")

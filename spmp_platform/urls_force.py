@@ -6,6 +6,7 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
     path("subjects/", include("subjects.urls")),
     path("subjects/<uuid:uuid>/orders/", include("orders.urls")),
+    path("subjects/<uuid:uuid>/plan/", include("plans.urls")),
     path("force-admin/", include("organisation.urls")),
     path("audit/", include("audit.urls")),
     path("", include("tenants.urls")),
