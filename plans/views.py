@@ -8,25 +8,29 @@ on the form, a stale save (409) says which fields changed since the page was ope
 
 from __future__ import annotations
 
+import uuid as uuid_module
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views import View
+from django.views.generic import DetailView, ListView
 from django.views.generic.detail import SingleObjectMixin
 
 from core.forms import add_service_errors
+from core.pages import ForcePageMixin
 from core.roles import Perm
 from core.tenancy import host_force, permissions_in
+from organisation.models import Area
 from organisation.practice import get_practice_settings
 from subjects.models import Subject
 from subjects.views import CaseFileMixin
 
-from . import exports, services
+from . import briefings, exports, services
 from .choices import PlanPart, VersionStatus
 from .errors import OwnPlan, PlanConflict
 from .forms import PART_FORMS, SendBackForm
@@ -486,3 +490,85 @@ def plan_section(request: Any, subject: Any, reason: str) -> tuple[str, dict[str
             "can_change_plan": Perm.CHANGE_PLAN in held,
         },
     )
+
+
+# -- briefings: the workforce's view of subjects with an active plan ------------------------------
+class BriefingListView(ForcePageMixin, ListView):  # type: ignore[type-arg]
+    """Briefings of the force's active plans, filterable by area; one consult event per page."""
+
+    model = Plan
+    permission = Perm.VIEW_BRIEFING
+    scope_action = "brief"
+    case_data = True
+    paginate_by = briefings.BRIEFINGS_PER_PAGE
+    template_name = "plans/briefing_list.html"
+
+    def get_queryset(self) -> Any:
+        queryset = briefings.briefing_queryset(super().get_queryset())
+        area = self.request.GET.get("area", "")
+        if area:
+            try:
+                queryset = queryset.filter(subject__area__uuid=uuid_module.UUID(area))
+            except ValueError:
+                queryset = queryset.none()
+        return queryset
+
+    def paginate_queryset(self, queryset: Any, page_size: int) -> Any:
+        paginator = self.get_paginator(queryset, page_size, allow_empty_first_page=True)
+        page = paginator.get_page(self.request.GET.get("page"))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        plans = list(context["page_obj"].object_list)
+        briefings.record_briefings_read(actor=self.request.user, plans=plans, what="Briefings list")
+        context.update(
+            briefings=[briefings.briefing(p) for p in plans],
+            # The filter's choices: the areas of the subjects whose briefings this reader may see.
+            areas=list(
+                Area.objects.filter(
+                    pk__in=super().get_queryset().filter(status="active").values("subject__area")
+                ).order_by("name")
+            ),
+            area=self.request.GET.get("area", ""),
+        )
+        return context
+
+
+class BriefingDetailView(ForcePageMixin, DetailView):  # type: ignore[type-arg]
+    """One printable briefing: no name in the title, no protected persons, no Part 4."""
+
+    model = Plan
+    permission = Perm.VIEW_BRIEFING
+    scope_action = "brief"
+    case_data = True
+    slug_field = slug_url_kwarg = "uuid"
+    template_name = "plans/briefing_detail.html"
+
+    def get_queryset(self) -> Any:
+        return briefings.briefing_queryset(super().get_queryset())
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        briefings.record_briefings_read(actor=self.request.user, plans=[self.object], what="Briefing")
+        context["b"] = briefings.briefing(self.object)
+        return context
+
+
+class BriefingPhotoView(ForcePageMixin, DetailView):  # type: ignore[type-arg]
+    """The briefing's photograph (the subject's latest), to those who may read briefings; logged."""
+
+    model = Plan
+    permission = Perm.VIEW_BRIEFING
+    scope_action = "brief"
+    slug_field = slug_url_kwarg = "uuid"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        plan = self.get_object()
+        photo = plan.subject.photos.first() if plan.status == "active" else None
+        if photo is None:
+            raise Http404
+        briefings.record_briefings_read(actor=request.user, plans=[plan], what="Briefing photograph")
+        response = FileResponse(photo.image.open("rb"), content_type=photo.content_type)
+        response["Cache-Control"] = "private, no-store"
+        return response

@@ -7,6 +7,7 @@ urlpatterns = [
     path("subjects/", include("subjects.urls")),
     path("subjects/<uuid:uuid>/orders/", include("orders.urls")),
     path("subjects/<uuid:uuid>/plan/", include("plans.urls")),
+    path("briefings/", include("plans.urls_briefings")),
     path("force-admin/", include("organisation.urls")),
     path("audit/", include("audit.urls")),
     path("", include("tenants.urls")),

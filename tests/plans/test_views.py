@@ -159,3 +159,58 @@ def test_roles_without_the_permission_and_other_forces_are_refused(force_a, forc
         _client(outsider, force_b, subject).get(f"{_base(subject)}versions/{version.uuid}/").status_code
         == 404
     )
+
+
+def test_briefings_list_and_print_without_protected_persons_or_part_4_one_event_per_page(force_a, force_b):
+    from organisation.models import Area
+
+    with schema_context(force_a.schema_name):
+        north = Area.objects.create(name="North", code="N")
+        south = Area.objects.create(name="South", code="S")
+    connection.set_schema_to_public()
+    in_north = active(force_a, subject=make_subject(force_a, area_id=north.pk))
+    active(force_a, subject=make_subject(force_a, area_id=south.pk))
+    viewer = make_user(force=force_a, roles=[ForceRole.VIEWER])
+    client = session_client(viewer, force_a)
+    before = last_event_id(force_a)
+    page = client.get("/briefings/")
+    assert page.status_code == 200 and len(page.context["briefings"]) == 2
+    events = events_since(force_a, before)
+    assert [(e.action, e.object_type, len(e.object_ids)) for e in events] == [
+        (AuditAction.CONSULT, "briefing", 2)
+    ]
+    north_only = client.get("/briefings/", {"area": str(north.uuid)})
+    assert [b["plan"] for b in north_only.context["briefings"]] == [str(in_north.plan.uuid)]
+    detail = client.get(f"/briefings/{in_north.plan.uuid}/")
+    text = detail.content.decode()
+    assert detail.status_code == 200 and "OFFICIAL-SENSITIVE" in text
+    title = text.split("<title>")[1].split("</title>")[0]
+    assert "Surname" not in title and "Given" not in title
+    assert "Arrest for breach" in text and "Not to contact the victim." in text
+    for secret in ("Vicky Victim", "Serious harm", "Pat Partner", "Followed the victim home"):
+        assert secret not in text and secret not in page.content.decode()
+    # Another force's reader sees none of them.
+    other = session_client(make_user(force=force_b, roles=[ForceRole.VIEWER]), force_b)
+    assert other.get("/briefings/").context["briefings"] == []
+    assert other.get(f"/briefings/{in_north.plan.uuid}/").status_code == 404
+
+
+def test_a_page_of_50_briefings_costs_the_queries_of_a_page_of_5(force_a):
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(6):
+        active(force_a)
+    client = session_client(make_user(force=force_a, roles=[ForceRole.VIEWER]), force_a)
+    client.get("/briefings/")
+    counts = []
+    for size in (2, 6):
+        from plans import views
+
+        views.BriefingListView.paginate_by = size
+        try:
+            with CaptureQueriesContext(connection) as ctx:
+                assert len(client.get("/briefings/").context["briefings"]) == size
+        finally:
+            views.BriefingListView.paginate_by = 25
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1], counts

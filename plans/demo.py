@@ -1,0 +1,77 @@
+"""Demo plans: one per demo subject, in every state, some with two or three versions (issue 12, item 7).
+
+Written by nobody in particular (``actor=None``), so the demo's supervisors can approve what is
+waiting. Safe to run again: a force that has plans gets no more.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from subjects.models import Subject
+
+from . import services
+from .choices import PlanPart
+from .models import Plan
+
+_PART_1 = {
+    "offending_summary": "Repeated unwanted contact with a former partner after the relationship ended: "
+    "messages, calls and waiting outside her workplace (demo).",
+    "safeguarding_options": "Panic alarm, target hardening of the home, a Claire's Law review (demo).",
+}
+_PART_3 = {
+    "risk_rationale": "Contact has escalated from messages to loitering; no violence recorded (demo).",
+    "risk_factors": "Fixation, recent job loss (demo).",
+    "protective_factors": "Engaging with probation (demo).",
+    "on_contact": "Check for breach of the exclusion zone; arrest if in breach; inform the AOU (demo).",
+    "tactical_options": [
+        {"pillar": "supervision", "option": "Home visit (unannounced)", "detail": "Monthly"},
+        {"pillar": "monitoring-and-control", "option": "ANPR marker", "detail": ""},
+        {"pillar": "victim-safety-planning", "option": "Victim safety measures", "detail": ""},
+    ],
+    "victim_risks": [{"person": "The former partner (demo)", "risk": "Serious harm if contact resumes."}],
+}
+
+
+def _draft(subject: Subject, risk: str, summary: str = "") -> Any:
+    version = services.start_draft(actor=None, subject=subject)
+    version = services.save_part(
+        actor=None,
+        version=version,
+        part=PlanPart.OFFENDING,
+        data={**_PART_1, **({"offending_summary": summary} if summary else {})},
+        revision=version.revision,
+    )
+    return services.save_part(
+        actor=None,
+        version=version,
+        part=PlanPart.RISK,
+        data={**_PART_3, "risk_level": risk},
+        revision=version.revision,
+    )
+
+
+def _approved(subject: Subject, risk: str, summary: str = "") -> Any:
+    version = services.submit_version(actor=None, version=_draft(subject, risk, summary))
+    return services.approve_version(version=version, approver=None)
+
+
+def seed_plans(force: Any) -> None:
+    if Plan.objects.exists():
+        return
+    subjects = list(Subject.objects.order_by("id")[:4])
+    if len(subjects) < 4:
+        return
+    a, b, c, d = subjects
+    # Three versions: two approved (the first superseded), a revision in draft.
+    _approved(a, "medium")
+    _approved(a, "high", "Contact escalated after the order was served (demo).")
+    _draft(a, "very-high")
+    # Waiting for a supervisor.
+    services.submit_version(actor=None, version=_draft(b, "high"))
+    # A first draft.
+    _draft(c, "low")
+    # Active; closed if every order of the subject has ended.
+    version = _approved(d, "low")
+    if services.ready_to_close(version.plan):
+        services.close_plan(actor=None, plan=version.plan, reason="Every order has ended (demo)")
