@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import django_filters
 from django.db import models
@@ -122,7 +122,7 @@ class RowsField(serializers.ListField):
     """A version's list of rows, replaced whole by a write that gives it."""
 
     def get_attribute(self, instance: PlanVersion) -> Any:
-        return [row.as_dict() for row in getattr(instance, self.field_name).all()]
+        return [row.as_dict() for row in getattr(instance, self.field_name or "").all()]
 
     def to_representation(self, data: Any) -> Any:
         return data
@@ -474,7 +474,7 @@ class BriefingViewSet(ForceReadOnlyViewSet):
     filterset_class = BriefingFilter
     required_permissions = {"list": Perm.VIEW_BRIEFING, "retrieve": Perm.VIEW_BRIEFING}
     action_scopes = {"list": "brief", "retrieve": "brief"}
-    reason_headers: dict[str, Any] = {}
+    reason_headers: ClassVar[dict[str, Any]] = {}
 
     def get_base_queryset(self) -> models.QuerySet[Plan]:
         return briefings.briefing_queryset(Plan.objects.all())

@@ -27,7 +27,7 @@ def briefing_queryset(plans: QuerySet[Plan]) -> QuerySet[Plan]:
     return (
         plans.filter(status=PlanStatus.ACTIVE)
         .select_related("subject", "subject__area")
-        .prefetch_related(
+        .prefetch_related(  # type: ignore[type-var]
             Prefetch(
                 "versions",
                 queryset=PlanVersion.objects.filter(status=VersionStatus.ACTIVE).only(

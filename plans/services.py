@@ -53,7 +53,7 @@ from .models import (
 )
 
 #: The lists of rows of a version (each replaced whole on save): model and the word for errors.
-ROW_LISTS: dict[str, tuple[type[PlanRow], str]] = {
+ROW_LISTS: dict[str, tuple[type[Any], str]] = {
     "investigations": (PlanInvestigation, "Investigation"),
     "tactical_options": (PlanTacticalOption, "Tactical option"),
     "victim_risks": (PlanVictimRisk, "Risk to a protected person"),
@@ -197,6 +197,11 @@ def start_draft(*, actor: Any, subject: Subject) -> PlanVersion:
     return version
 
 
+def _field(model: Any, name: str) -> Any:
+    """A model field (typed loosely: the plan's fields are all concrete)."""
+    return model._meta.get_field(name)
+
+
 def _is_user(actor: Any) -> bool:
     return actor is not None and getattr(actor, "is_authenticated", False)
 
@@ -226,7 +231,7 @@ def _check_revision(version: PlanVersion, revision: int | None) -> None:
 def _label(field: str) -> str:
     if field in ROW_LISTS:
         return ROW_LISTS[field][1].lower() + "s"
-    return str(PlanVersion._meta.get_field(field).verbose_name)
+    return str(_field(PlanVersion, field).verbose_name)
 
 
 def _text(value: Any) -> str:
@@ -282,7 +287,7 @@ def _clean_rows(
             continue
         values: dict[str, Any] = {}
         for field in model.FIELDS:
-            f = model._meta.get_field(field)
+            f = _field(model, field)
             value = raw.get(field)
             if f.get_internal_type() == "DateField":
                 values[field] = _date(value, str(f.verbose_name), where, today, problems)
@@ -686,7 +691,7 @@ def _display(field: str, value: Any) -> str:
                 v = row.get(key)
                 if v in (None, ""):
                     continue
-                f = model._meta.get_field(key)
+                f = _field(model, key)
                 shown = dict(f.choices).get(v, v) if f.choices else v
                 parts.append(f"{f.verbose_name}: {shown}")
             lines.append("; ".join(parts))
@@ -697,7 +702,7 @@ def _display(field: str, value: Any) -> str:
             f"{q} {SdashAnswer(a).label if a else 'Not answered'}"
             for q, a in zip(SDASH_QUESTIONS, answers, strict=False)
         )
-    f = PlanVersion._meta.get_field(field)
+    f = _field(PlanVersion, field)
     if f.choices and value:
         return str(dict(f.choices).get(value, value))
     return str(value or "")

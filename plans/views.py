@@ -9,12 +9,13 @@ on the form, a stale save (409) says which fields changed since the page was ope
 from __future__ import annotations
 
 import uuid as uuid_module
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.views import View
@@ -34,7 +35,7 @@ from . import briefings, exports, services
 from .choices import PlanPart, VersionStatus
 from .errors import OwnPlan, PlanConflict
 from .forms import PART_FORMS, SendBackForm
-from .models import Plan, PlanVersion
+from .models import Plan, PlanVersion, PlanVersionQuerySet
 
 #: Where a service's field name shows on a part's form.
 FIELD_FOR = {"tactical_options": "pillar_supervision", "sdash_answers": "sdash_1"}
@@ -83,10 +84,11 @@ class SubjectPlanMixin(CaseFileMixin, SingleObjectMixin, View):  # type: ignore[
 
     def the_version(self, action: str | None = None, uuid: Any = None) -> PlanVersion:
         try:
+            scoped = PlanVersion.objects.restrict(
+                self.request.user, action or self.plan_action, force=host_force(self.request)
+            )
             return (
-                PlanVersion.objects.restrict(
-                    self.request.user, action or self.plan_action, force=host_force(self.request)
-                )
+                cast(PlanVersionQuerySet, scoped)
                 .with_parts()
                 .get(plan__subject=self.subject, uuid=uuid or self.kwargs["version"])  # type: ignore[attr-defined]
             )
@@ -563,7 +565,7 @@ class BriefingPhotoView(ForcePageMixin, DetailView):  # type: ignore[type-arg]
     scope_action = "brief"
     slug_field = slug_url_kwarg = "uuid"
 
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:  # type: ignore[override]
         plan = self.get_object()
         photo = plan.subject.photos.first() if plan.status == "active" else None
         if photo is None:
