@@ -46,6 +46,37 @@ AUDIT_CHAIN_HEAD_PATH = os.environ.get("AUDIT_CHAIN_HEAD_PATH", "").strip()
 JOB_RUN_TIMEOUT_SECONDS = float(os.environ.get("JOB_RUN_TIMEOUT_SECONDS", "3600"))
 # Keys the pseudonymous match keys of the cross-force registry.
 REGISTRY_MATCH_KEY = _require("REGISTRY_MATCH_KEY", "dev-only-registry-match-key")
+
+
+def _fernet_keys(name: str, dev_default: str) -> list[str]:
+    """Comma-separated Fernet keys (url-safe base64 of 32 bytes), newest first; checked here so a
+    mistyped key stops the process at start rather than at the first protected person read."""
+    import base64
+    import binascii
+
+    keys = [k.strip() for k in _require(name, dev_default).split(",") if k.strip()]
+    for position, key in enumerate(keys, start=1):
+        try:
+            raw = base64.urlsafe_b64decode(key.encode("ascii"))
+        except (binascii.Error, UnicodeEncodeError, ValueError):
+            raw = b""
+        if len(raw) != 32:
+            raise ImproperlyConfigured(
+                f"{name}: key {position} is not a Fernet key (url-safe base64 of 32 bytes; make one "
+                'with python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())").'
+            )
+    if not keys:
+        raise ImproperlyConfigured(f"{name} names no key.")
+    return keys
+
+
+# Keys of the encrypted columns (protected persons' contact and safety details, core/encryption.py):
+# the first encrypts, every one decrypts, so a new key goes first and an old one stays until
+# `manage.py reencrypt_protected_data` has rewritten every row with the new one.
+FIELD_ENCRYPTION_KEYS = _fernet_keys(
+    "FIELD_ENCRYPTION_KEYS",
+    "c3BtcC1kZXYtb25seS1maWVsZC1rZXktMzJieXRlcyE=",  # dev and tests only
+)
 # Off unless asked for: the debug 404 page lists every URL pattern, which the demo must not show.
 DEBUG = _bool("DEBUG", default=False)
 

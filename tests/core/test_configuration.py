@@ -138,7 +138,7 @@ def test_cache_url_reaches_a_real_redis_with_keys_per_schema(tmp_path):
 
 
 _READS = re.compile(
-    r"""(?:os\.environ\.get|os\.getenv|_require|_bool)\(\s*["']([A-Z][A-Z0-9_]+)["']"""
+    r"""(?:os\.environ\.get|os\.getenv|_require|_bool|_fernet_keys)\(\s*["']([A-Z][A-Z0-9_]+)["']"""
     r"""|os\.environ\[\s*["']([A-Z][A-Z0-9_]+)["']\s*\](?!\s*=[^=])"""
 )
 _SKIP = {".venv", "node_modules", ".data", ".git", "migrations"}

@@ -13,6 +13,7 @@ cookies are kept by hand (one session cookie, scoped to the whole domain, covers
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import http.client
 import os
@@ -410,6 +411,7 @@ def production_env(proxies: int = 1, **extra: str) -> dict[str, str]:
         "SECRET_KEY": f"soak-{uuid.uuid4()}",
         "AUDIT_SEAL_KEY": f"soak-{uuid.uuid4()}",
         "REGISTRY_MATCH_KEY": f"soak-{uuid.uuid4()}",
+        "FIELD_ENCRYPTION_KEYS": base64.urlsafe_b64encode(os.urandom(32)).decode(),
         "TRUSTED_PROXY_COUNT": str(proxies),
         # Production requires a shared cache (several workers and pods); the machine's Redis.
         "CACHE_URL": os.environ.get("SOAK_CACHE_URL", "redis://127.0.0.1:6379/14"),

@@ -117,13 +117,16 @@ def test_database_url_names_the_server_and_no_embedded_server_starts(tmp_path):
     assert not (tmp_path / "pg").exists()
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "AUDIT_SEAL_KEY", "DATABASE_URL", "CACHE_URL"])
+@pytest.mark.parametrize(
+    "missing", ["SECRET_KEY", "AUDIT_SEAL_KEY", "FIELD_ENCRYPTION_KEYS", "DATABASE_URL", "CACHE_URL"]
+)
 def test_production_refuses_to_start_without_a_secret(missing, tmp_path):
     env = _env(
         DJANGO_ENV="production",
         SECRET_KEY="s" * 50,
         AUDIT_SEAL_KEY="a" * 40,
         REGISTRY_MATCH_KEY="r" * 40,
+        FIELD_ENCRYPTION_KEYS="c3BtcC10ZXN0LW9ubHktZmllbGQta2V5LTMyYnl0ZXM=",
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres",
         CACHE_URL="redis://127.0.0.1:6379/6",
         SPMP_DATA_DIR=str(tmp_path),

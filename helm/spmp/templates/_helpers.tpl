@@ -7,7 +7,7 @@
   value: spmp_platform.settings
 - name: TRUSTED_PROXY_COUNT
   value: {{ .Values.trustedProxyCount | quote }}
-{{- range $key := list "SECRET_KEY" "AUDIT_SEAL_KEY" "REGISTRY_MATCH_KEY" "DATABASE_URL" "CELERY_BROKER_URL" "CACHE_URL" }}
+{{- range $key := list "SECRET_KEY" "AUDIT_SEAL_KEY" "REGISTRY_MATCH_KEY" "FIELD_ENCRYPTION_KEYS" "DATABASE_URL" "CELERY_BROKER_URL" "CACHE_URL" }}
 - name: {{ $key }}
   valueFrom:
     secretKeyRef:
