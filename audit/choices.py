@@ -46,6 +46,8 @@ class RecordType(models.TextChoices):
     PLAN = "plan", "Plan"
     PLAN_VERSION = "plan-version", "Plan version"
     BRIEFING = "briefing", "Briefing"
+    PROTECTED_PERSON = "protected-person", "Protected person"
+    CONTACT_LOG_ENTRY = "contact-log-entry", "Protected person contact"
 
     @classmethod
     def for_model(cls, model: object) -> RecordType:
@@ -63,6 +65,8 @@ class RecordType(models.TextChoices):
             "orderevent": cls.ORDER_EVENT,
             "notificationrequirement": cls.NOTIFICATION_REQUIREMENT,
             "planversion": cls.PLAN_VERSION,
+            "protectedperson": cls.PROTECTED_PERSON,
+            "contactlogentry": cls.CONTACT_LOG_ENTRY,
         }
         try:
             return by_model.get(name) or cls(name)

@@ -44,6 +44,18 @@ class Perm(models.TextChoices):
     VIEW_PLAN = "view_plan", "Read subject profile management plans and their versions"
     CHANGE_PLAN = "change_plan", "Draft, revise and submit plans; close a plan"
     APPROVE_PLAN = "approve_plan", "Approve or send back a submitted plan version (not one's own)"
+    VIEW_PROTECTED_PERSON = (
+        "view_protected_person",
+        "See the protected persons of subjects one's team manages, and their contact log",
+    )
+    VIEW_ANY_PROTECTED_PERSON = (
+        "view_any_protected_person",
+        "See the protected persons of every subject of the force",
+    )
+    CHANGE_PROTECTED_PERSON = (
+        "change_protected_person",
+        "Record, change and remove protected persons of subjects one's team manages; log contacts",
+    )
 
 
 _CASEWORK = {
@@ -53,6 +65,9 @@ _CASEWORK = {
     Perm.CHANGE_ORDER,
     Perm.VIEW_BRIEFING,
     Perm.VIEW_SETTINGS,
+    # Narrowed by a row rule to subjects whose managing team holds the person (orders.models).
+    Perm.VIEW_PROTECTED_PERSON,
+    Perm.CHANGE_PROTECTED_PERSON,
 }
 
 #: Plans (issue 12): every case worker reads and drafts them; only a supervisor approves.
@@ -64,7 +79,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     ),
     ForceRole.COORDINATOR: frozenset(_CASEWORK | _PLAN_WORK | {Perm.DELETE_SUBJECT, Perm.MANAGE_TEAMS}),
     ForceRole.OFFICER: frozenset(_CASEWORK | _PLAN_WORK),
-    ForceRole.SUPERVISOR: frozenset(_CASEWORK | _PLAN_WORK | {Perm.APPROVE_PLAN}),
+    ForceRole.SUPERVISOR: frozenset(_CASEWORK | _PLAN_WORK | {Perm.APPROVE_PLAN, Perm.VIEW_ANY_PROTECTED_PERSON}),
     ForceRole.VISITING_OFFICER: frozenset({Perm.VIEW_BRIEFING, Perm.VIEW_SETTINGS}),
     ForceRole.VIEWER: frozenset({Perm.VIEW_BRIEFING}),
     ForceRole.ANALYST: frozenset({Perm.VIEW_SETTINGS}),

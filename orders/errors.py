@@ -24,3 +24,6 @@ class OrderError(models.TextChoices):
     TRIGGER_NOT_NOTIFIABLE = "trigger_not_notifiable", "The order type needs no notification for this"
     NOTIFIED_BEFORE_TRIGGER = "notified_before_trigger", "Notified before the trigger day"
     ALREADY_NOTIFIED = "already_notified", "The requirement was already met"
+    ORDER_OF_ANOTHER_SUBJECT = "order_of_another_subject", "An order of another subject"
+    NOT_FORCE_MEMBER = "not_force_member", "Not a member of this force"
+    REASON_REQUIRED = "reason_required", "A reason is required"

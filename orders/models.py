@@ -1,4 +1,5 @@
-"""Protective orders, their terms and history, and the notification requirements they bring.
+"""Protective orders, their terms and history, the notification requirements they bring, and the
+people they protect (with the log of contacts with them).
 
 The statutory rules come from ``statute.OrderType`` (data, the same for every force); these rows
 live in the force's schema. Only ``orders.services`` changes them.
@@ -8,12 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
+from django.conf import settings
+from django.core.validators import EmailValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 
+from core.encryption import EncryptedTextField
 from core.roles import Perm
 from core.scoping import ForceScopedQuerySet
+from core.tenancy import ForceLike, permissions_in
 from statute.models import NotificationTrigger, OrderType
 from subjects.models import Subject
 
@@ -233,3 +239,202 @@ class NotificationRequirement(models.Model):
         if not self.is_overdue:
             return ""
         return self.order.order_type.offence_code_for(self.trigger)
+
+
+# -- protected persons -------------------------------------------------------------------------
+class Relationship(models.TextChoices):
+    """How the protected person knows the subject (kept in clear: the outcome figures count by it)."""
+
+    CURRENT_PARTNER = "partner", "Current partner"
+    FORMER_PARTNER = "former-partner", "Former partner"
+    FAMILY = "family", "Family member"
+    ACQUAINTANCE = "acquaintance", "Acquaintance or friend"
+    COLLEAGUE = "colleague", "Colleague"
+    STRANGER = "stranger", "Stranger"
+    OTHER = "other", "Other"
+
+
+#: Who may know that a subject has protected persons, without any detail of them (DOMAIN.md:
+#: "others see only that one exists"): whoever may read the subject, its orders or its briefing.
+KNOW_OF_PROTECTED_PERSONS = {
+    Perm.VIEW_SUBJECT,
+    Perm.VIEW_ORDER,
+    Perm.VIEW_BRIEFING,
+    Perm.VIEW_PROTECTED_PERSON,
+}
+
+
+def _managing_team_rule(queryset: Any, user: Any, action: str, *, force: ForceLike, subject_path: str) -> Any:
+    """The row rule of protected persons and their contact log: the rows of subjects whose managing
+    team has ``user`` as a member; ``VIEW_ANY_PROTECTED_PERSON`` lifts it for reading; ``know_of``
+    (a count, never a detail) is not narrowed."""
+    if action == "know_of":
+        return queryset
+    if action == "view" and Perm.VIEW_ANY_PROTECTED_PERSON in permissions_in(user, force):
+        return queryset
+    return queryset.filter(**{f"{subject_path}__managing_team__team_members__user": user})
+
+
+def subjects_open_to_protected_persons(user: Any, *, force: ForceLike | None) -> Any:
+    """The subjects whose protected persons ``user`` may record: with the permission, those whose
+    managing team has them as a member (the row rule of ``change``, for a person not yet made)."""
+    if Perm.CHANGE_PROTECTED_PERSON not in permissions_in(user, force):
+        return Subject.objects.none()
+    return Subject.objects.restrict(user, "view", force=force).filter(managing_team__team_members__user=user)
+
+
+class ProtectedPersonQuerySet(ForceScopedQuerySet["ProtectedPerson"]):
+    """Read by the subject's managing team (and supervisors of the force); counted by anyone who
+    may read the subject, its orders or its briefing."""
+
+    scope_permissions = {
+        "view": {Perm.VIEW_PROTECTED_PERSON, Perm.VIEW_ANY_PROTECTED_PERSON},
+        "change": {Perm.CHANGE_PROTECTED_PERSON},
+        "delete": {Perm.CHANGE_PROTECTED_PERSON},
+        "know_of": KNOW_OF_PROTECTED_PERSONS,
+    }
+
+    def narrow(self, user: Any, action: str, *, force: ForceLike) -> ProtectedPersonQuerySet:
+        return _managing_team_rule(self, user, action, force=force, subject_path="subject")  # type: ignore[no-any-return]
+
+
+class ProtectedPerson(models.Model):
+    """A person an order protects (the victim): named by the subject's orders, reassured by contact.
+
+    Their identity and whereabouts are the most sensitive data the platform holds (DOMAIN.md), so
+    every detail of them is an ``EncryptedTextField`` and no value of theirs enters the audit log.
+    """
+
+    #: Fields whose values are encrypted at rest (``core.encryption``).
+    ENCRYPTED_FIELDS = ("name", "address", "phone", "email", "safe_contact", "safety_measures", "notes")
+    #: Values never copied into the audit log: all of them (only field names and UUIDs are logged).
+    RESTRICTED_FIELDS = ("relationship", "orders", *ENCRYPTED_FIELDS)
+
+    uuid = models.UUIDField("public id", default=uuid.uuid4, unique=True, editable=False)
+    subject = models.ForeignKey(
+        Subject,
+        on_delete=models.CASCADE,
+        related_name="protected_persons",
+        help_text="The subject they are protected from.",
+    )
+    orders = models.ManyToManyField(
+        ProtectiveOrder,
+        related_name="protected_persons",
+        blank=True,
+        verbose_name="orders protecting them",
+        help_text="The subject's orders that name or protect this person.",
+    )
+    relationship = models.CharField(
+        "relationship to the subject", max_length=20, choices=Relationship.choices, blank=True
+    )
+    name = EncryptedTextField("name", max_length=200, help_text="Full name as the order gives it.")
+    address = EncryptedTextField("address", max_length=500, blank=True, help_text="Where they live now.")
+    phone = EncryptedTextField(
+        "telephone",
+        max_length=50,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^\+?[0-9][0-9 ()-]{4,48}$",
+                "Enter a telephone number, like 01632 960 001 or +44 7700 900 982.",
+                code="invalid_phone",
+            )
+        ],
+    )
+    email = EncryptedTextField(
+        "email",
+        max_length=254,
+        blank=True,
+        validators=[EmailValidator("Enter an email address, like name@example.com.", code="invalid_email")],
+    )
+    safe_contact = EncryptedTextField(
+        "how to contact them safely",
+        max_length=1000,
+        blank=True,
+        help_text="For example, text first, never leave a voicemail, not after 6pm.",
+    )
+    safety_measures = EncryptedTextField(
+        "safety measures",
+        max_length=2000,
+        blank=True,
+        help_text="For example, a panic alarm, a marker on the address, a safe room.",
+    )
+    notes = EncryptedTextField("notes", max_length=5000, blank=True)
+    created_at = models.DateTimeField("created", default=timezone.now, editable=False)
+    updated_at = models.DateTimeField("updated", auto_now=True)
+
+    objects = ProtectedPersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["subject_id", "id"]
+
+    def __str__(self) -> str:
+        return f"Protected person {self.uuid}"  # never the name: str() ends up in logs
+
+
+class ContactMethod(models.TextChoices):
+    IN_PERSON = "in-person", "In person"
+    PHONE = "phone", "Telephone"
+    TEXT = "text", "Text message"
+    EMAIL = "email", "Email"
+    VIDEO = "video", "Video call"
+    LETTER = "letter", "Letter"
+
+
+class Reassurance(models.TextChoices):
+    """Whether the protected person said they felt reassured (the practice's intended outcome)."""
+
+    YES = "yes", "Yes"
+    PARTLY = "partly", "Partly"
+    NO = "no", "No"
+
+
+class ContactLogEntryQuerySet(ForceScopedQuerySet["ContactLogEntry"]):
+    """As the protected person it belongs to."""
+
+    scope_permissions = {
+        "view": {Perm.VIEW_PROTECTED_PERSON, Perm.VIEW_ANY_PROTECTED_PERSON},
+        "change": {Perm.CHANGE_PROTECTED_PERSON},
+    }
+
+    def narrow(self, user: Any, action: str, *, force: ForceLike) -> ContactLogEntryQuerySet:
+        return _managing_team_rule(  # type: ignore[no-any-return]
+            self, user, action, force=force, subject_path="protected_person__subject"
+        )
+
+
+class ContactLogEntry(models.Model):
+    """One contact with a protected person: when, how, by whom, what was said, whether they felt
+    reassured. Kept as written (a log): a mistake is put right by a later entry."""
+
+    ENCRYPTED_FIELDS = ("summary",)
+    RESTRICTED_FIELDS = ("contacted_on", "method", "officer", "reassured", "summary", "protected_person")
+
+    uuid = models.UUIDField("public id", default=uuid.uuid4, unique=True, editable=False)
+    protected_person = models.ForeignKey(
+        ProtectedPerson, on_delete=models.CASCADE, related_name="contacts", verbose_name="protected person"
+    )
+    contacted_on = models.DateField("date of contact")
+    method = models.CharField("how", max_length=16, choices=ContactMethod.choices)
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name="officer",
+        help_text="The member of the force who made the contact (empty if their account was removed).",
+    )
+    summary = EncryptedTextField("what was said", max_length=5000)
+    reassured = models.CharField(
+        "felt reassured", max_length=8, choices=Reassurance.choices, help_text="As they said it."
+    )
+    created_at = models.DateTimeField("recorded", default=timezone.now, editable=False)
+
+    objects = ContactLogEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["protected_person_id", "-contacted_on", "-id"]
+        verbose_name_plural = "contact log entries"
+
+    def __str__(self) -> str:
+        return f"Contact {self.contacted_on}"

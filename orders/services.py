@@ -1,4 +1,5 @@
-"""Order services: the only code that changes orders, terms and notification requirements.
+"""Order services: the only code that changes orders, terms, notification requirements,
+protected persons and their contact log.
 
 Every change is logged through ``audit.services.audited_change`` (or a collection event for a new
 record); every error is a field error with a stable code (``orders.errors.OrderError``).
@@ -17,16 +18,19 @@ from django.utils import timezone
 
 from audit.services import AuditAction, audited_change, record_by_type, record_change
 from core.forms import coded, field_error, field_errors
+from core.tenancy import active_force
 from statute.models import INITIAL_TRIGGERS, NotificationTrigger, OrderType
 from subjects.models import Subject
 
 from .errors import OrderError
 from .models import (
+    ContactLogEntry,
     NotificationRequirement,
     OrderEvent,
     OrderEventKind,
     OrderStatus,
     OrderTerm,
+    ProtectedPerson,
     ProtectiveOrder,
 )
 from .transitions import EVENT_FOR_STATUS, can_move
@@ -615,12 +619,214 @@ def record_consulted(*, actor: Any, records: Iterable[Any], reason: str) -> None
 
 
 def record_orders_erased(*, subject: Any, actor: Any, reason: str = "", **_: Any) -> None:
-    """The subject is being erased: log the erasure of its orders, terms and requirements (one event
-    per record type, naming every record), before the deletion cascades to them."""
+    """The subject is being erased: log the erasure of its orders, terms, requirements, protected
+    persons and their contact log (one event per record type, naming every record), before the
+    deletion cascades to them."""
     orders = list(ProtectiveOrder.objects.filter(subject=subject))
+    persons = list(ProtectedPerson.objects.filter(subject=subject))
     records: list[Any] = [
         *orders,
         *OrderTerm.objects.filter(order__in=orders),
         *NotificationRequirement.objects.filter(order__in=orders),
+        *persons,
+        *ContactLogEntry.objects.filter(protected_person__in=persons),
     ]
     record_by_type(action=AuditAction.ERASE, records=records, justification=reason, actor=actor)
+
+
+# -- protected persons and their contact log ---------------------------------------------------
+#: What a service may set on a protected person (besides ``orders``); every one is restricted.
+PROTECTED_PERSON_FIELDS = (
+    "relationship",
+    "name",
+    "address",
+    "phone",
+    "email",
+    "safe_contact",
+    "safety_measures",
+    "notes",
+)
+CONTACT_FIELDS = ("contacted_on", "method", "officer", "summary", "reassured")
+
+
+def protected_person_snapshot(person: ProtectedPerson) -> dict[str, Any]:
+    """What ``audited_change`` compares. Every value but the subject's UUID is restricted, so the
+    log names the fields that changed and never what they held."""
+    data: dict[str, Any] = {f: getattr(person, f) for f in PROTECTED_PERSON_FIELDS}
+    data["subject"] = person.subject.uuid
+    data["orders"] = sorted(str(o.uuid) for o in person.orders.all()) if person.pk else []
+    return data
+
+
+def contact_snapshot(entry: ContactLogEntry) -> dict[str, Any]:
+    data: dict[str, Any] = {f: getattr(entry, f) for f in CONTACT_FIELDS if f != "officer"}
+    data["officer"] = entry.officer.uuid if entry.officer_id else None  # type: ignore[union-attr]
+    data["protected_person"] = entry.protected_person.uuid
+    return data
+
+
+def _validate_protected_person(person: ProtectedPerson, orders: Iterable[ProtectiveOrder] | None) -> None:
+    errors: dict[str, list[ValidationError]] = {}
+    try:
+        person.full_clean(exclude=["subject"], validate_unique=False)
+    except ValidationError as exc:
+        errors.update(exc.error_dict)
+    if orders is not None and any(o.subject_id != person.subject_id for o in orders):
+        errors["orders"] = [coded("Choose orders of this subject only.", OrderError.ORDER_OF_ANOTHER_SUBJECT)]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _refuse_unknown_fields(changes: Iterable[str], allowed: Iterable[str]) -> None:
+    unknown = set(changes) - set(allowed)
+    if unknown:
+        raise field_errors(
+            {k: [("This field cannot be changed here.", OrderError.NOT_CHANGEABLE)] for k in sorted(unknown)}
+        )
+
+
+@transaction.atomic
+def create_protected_person(
+    *,
+    actor: Any,
+    subject: Subject,
+    name: str,
+    orders: Iterable[ProtectiveOrder] = (),
+    **details: Any,
+) -> ProtectedPerson:
+    """Record a person the subject's orders protect (a collection; no value of theirs is logged).
+
+    Who may do it is the caller's check (``subjects_open_to_protected_persons``): the subject's
+    managing team.
+    """
+    _refuse_unknown_fields(details, PROTECTED_PERSON_FIELDS)
+    orders = list(orders)
+    person = ProtectedPerson(
+        subject=subject,
+        name=_clean_text(name or ""),
+        **{k: _clean_text(v if v is not None else "") for k, v in details.items()},
+    )
+    _validate_protected_person(person, orders)
+    person.save()
+    person.orders.set(orders)
+    record_change(
+        action=AuditAction.COLLECT,
+        instance=person,
+        before=None,
+        after=protected_person_snapshot(person),
+        restricted=ProtectedPerson.RESTRICTED_FIELDS,
+        actor=actor,
+    )
+    return person
+
+
+@transaction.atomic
+def update_protected_person(
+    *,
+    actor: Any,
+    person: ProtectedPerson,
+    orders: Iterable[ProtectiveOrder] | None = None,
+    **changes: Any,
+) -> ProtectedPerson:
+    """Change a protected person's details, or the orders that protect them (``orders``: the
+    whole new list). The log names the fields changed, never their values."""
+    _refuse_unknown_fields(changes, PROTECTED_PERSON_FIELDS)
+    person = (
+        ProtectedPerson.objects.select_related("subject").select_for_update(of=("self",)).get(pk=person.pk)
+    )
+    new_orders = list(orders) if orders is not None else None
+    with audited_change(
+        person, protected_person_snapshot, restricted=ProtectedPerson.RESTRICTED_FIELDS, actor=actor
+    ):
+        for field, value in changes.items():
+            setattr(person, field, _clean_text(value if value is not None else ""))
+        _validate_protected_person(person, new_orders)
+        person.save()
+        if new_orders is not None:
+            person.orders.set(new_orders)
+    return person
+
+
+@transaction.atomic
+def remove_protected_person(*, actor: Any, person: ProtectedPerson, reason: str) -> None:
+    """Erase a protected person and their contact log (recorded in error, or no longer protected
+    by any order): one erasure event per record type, with the reason."""
+    if not (reason or "").strip():
+        raise field_error("reason", "Give the reason for removing this person.", OrderError.REASON_REQUIRED)
+    records: list[Any] = [person, *ContactLogEntry.objects.filter(protected_person=person)]
+    record_by_type(action=AuditAction.ERASE, records=records, justification=reason.strip(), actor=actor)
+    person.delete()
+
+
+def _force_member(officer: Any) -> Any:
+    """The user named by ``officer`` (a user or a UUID) if they are a member of the active force."""
+    from tenants.models import Membership
+
+    if officer is None or officer == "":
+        return None
+    uuid = getattr(officer, "uuid", officer)
+    membership = (
+        Membership.objects.filter(force_id=active_force().pk, user__uuid=uuid).select_related("user").first()
+    )
+    return membership.user if membership else None
+
+
+@transaction.atomic
+def add_contact(
+    *,
+    actor: Any,
+    protected_person: ProtectedPerson,
+    contacted_on: dt.date | None,
+    method: str,
+    summary: str,
+    reassured: str,
+    officer: Any = None,
+) -> ContactLogEntry:
+    """Log one contact with a protected person (by default made by ``actor``)."""
+    member = _force_member(officer if officer not in (None, "") else actor)
+    entry = ContactLogEntry(
+        protected_person=protected_person,
+        contacted_on=contacted_on,  # type: ignore[misc]  # None: full_clean says it is required
+        method=method or "",
+        officer=member,
+        summary=_clean_text(summary or ""),
+        reassured=reassured or "",
+    )
+    errors: dict[str, list[ValidationError]] = {}
+    try:
+        entry.full_clean(exclude=["protected_person", "officer"], validate_unique=False)
+    except ValidationError as exc:
+        errors.update(exc.error_dict)
+    if member is None:
+        errors["officer"] = [
+            coded("The officer must be a member of this force.", OrderError.NOT_FORCE_MEMBER)
+        ]
+    if contacted_on and contacted_on > timezone.localdate():
+        errors.setdefault("contacted_on", []).append(
+            coded("The date of contact must be today or in the past.", OrderError.FUTURE_DATE)
+        )
+    if errors:
+        raise ValidationError(errors)
+    entry.save()
+    record_change(
+        action=AuditAction.COLLECT,
+        instance=entry,
+        before=None,
+        after=contact_snapshot(entry),
+        restricted=ContactLogEntry.RESTRICTED_FIELDS,
+        actor=actor,
+    )
+    return entry
+
+
+def reencrypt_protected_data(*, batch_size: int = 500) -> dict[str, int]:
+    """Rewrite every encrypted column of this force with the first of ``FIELD_ENCRYPTION_KEYS``
+    (key rotation); returns rows rewritten per model. Each value reads and writes back unchanged,
+    so nothing is altered in the log's sense and nothing is logged."""
+    rewritten: dict[str, int] = {}
+    for model in (ProtectedPerson, ContactLogEntry):
+        manager: Any = model.objects
+        rows = list(manager.only("pk", *model.ENCRYPTED_FIELDS))
+        manager.bulk_update(rows, fields=list(model.ENCRYPTED_FIELDS), batch_size=batch_size)
+        rewritten[model._meta.label] = len(rows)
+    return rewritten
