@@ -6,10 +6,22 @@ from typing import Any
 
 from django import forms
 
+from core.forms import GovukFormMixin
 from statute.models import NotificationTrigger, OrderType
 from subjects.forms import GovukDateField
 
-from .models import NotificationRequirement, OrderEventKind, OrderStatus, ProtectiveOrder, TermKind
+from .models import (
+    ContactLogEntry,
+    ContactMethod,
+    NotificationRequirement,
+    OrderEventKind,
+    OrderStatus,
+    ProtectedPerson,
+    ProtectiveOrder,
+    Reassurance,
+    Relationship,
+    TermKind,
+)
 
 
 def _max(model: Any, field: str) -> int:
@@ -180,3 +192,94 @@ class NotificationForm(forms.Form):
 
     def service_arguments(self) -> dict[str, Any]:
         return dict(self.cleaned_data)
+
+
+def _text(label: str, field: str, *, model: Any = ProtectedPerson, area: bool = False, **kwargs: Any) -> Any:
+    return forms.CharField(
+        label=label,
+        max_length=_max(model, field),
+        required=kwargs.pop("required", False),
+        widget=forms.Textarea if area else forms.TextInput,
+        **kwargs,
+    )
+
+
+class ProtectedPersonForm(GovukFormMixin, forms.Form):
+    """A protected person's details; all but the relationship are stored encrypted."""
+
+    name = _text("Full name", "name", required=True, help_text="As the order gives it")
+    relationship = forms.ChoiceField(
+        label="Relationship to the subject",
+        choices=[("", "Choose or leave empty"), *Relationship.choices],
+        required=False,
+    )
+    orders = forms.ModelMultipleChoiceField(
+        label="Orders that protect them",
+        queryset=ProtectiveOrder.objects.none(),
+        to_field_name="uuid",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    address = _text("Address", "address", area=True, help_text="Where they live now")
+    phone = _text("Telephone", "phone")
+    email = _text("Email", "email")
+    safe_contact = _text(
+        "How to contact them safely",
+        "safe_contact",
+        area=True,
+        help_text="For example, text first, never leave a voicemail, not after 6pm",
+    )
+    safety_measures = _text(
+        "Safety measures",
+        "safety_measures",
+        area=True,
+        help_text="For example, a panic alarm, a marker on the address",
+    )
+    notes = _text("Notes", "notes", area=True)
+
+    def __init__(self, *args: Any, subject_orders: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["orders"]
+        field.queryset = subject_orders if subject_orders is not None else ProtectiveOrder.objects.none()  # type: ignore[attr-defined]
+        field.label_from_instance = lambda o: (  # type: ignore[attr-defined]
+            f"{o.order_type.name}, {o.get_status_display().lower()}"
+            + (f", made {o.made_on:%-d %B %Y}" if o.made_on else "")
+        )
+
+
+class ContactForm(GovukFormMixin, forms.Form):
+    contacted_on = GovukDateField(label="Date of contact", help_text="For example, 27 3 2026")
+    method = forms.ChoiceField(label="How", choices=[("", "Choose how"), *ContactMethod.choices])
+    officer: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label="Officer",
+        queryset=None,
+        to_field_name="uuid",
+        empty_label="Choose the officer",
+        help_text="The member of the force who made the contact",
+    )
+    summary = _text("What was said", "summary", model=ContactLogEntry, area=True, required=True)
+    reassured = forms.ChoiceField(
+        label="Did they feel reassured?", choices=[("", "Choose"), *Reassurance.choices]
+    )
+    error_names = {"method": "how the contact was made", "reassured": "whether they felt reassured"}
+
+    def __init__(self, *args: Any, officers: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["officer"]
+        field.queryset = officers  # type: ignore[attr-defined]
+        field.label_from_instance = lambda u: u.full_name or u.email  # type: ignore[attr-defined]
+
+    def clean_contacted_on(self) -> Any:
+        value = self.cleaned_data.get("contacted_on")
+        if value is None:
+            raise forms.ValidationError("Enter the date of contact", code="required")
+        return value
+
+
+class RemoveProtectedPersonForm(GovukFormMixin, forms.Form):
+    reason = forms.CharField(
+        label="Why are you removing this person?",
+        max_length=500,
+        widget=forms.Textarea,
+        help_text="Kept in the access log. Do not write their name.",
+    )

@@ -25,10 +25,27 @@ from core.tenancy import host_force, permissions_in
 from subjects.forms import GovukDateField
 from subjects.models import Subject
 from subjects.views import CaseFileMixin
+from tenants.models import Membership, User
 
 from . import services
-from .forms import NotificationForm, OrderEventForm, OrderForm, StatusForm, TermForm, TriggerForm
-from .models import NotificationRequirement, OrderStatus, ProtectiveOrder
+from .forms import (
+    ContactForm,
+    NotificationForm,
+    OrderEventForm,
+    OrderForm,
+    ProtectedPersonForm,
+    RemoveProtectedPersonForm,
+    StatusForm,
+    TermForm,
+    TriggerForm,
+)
+from .models import (
+    NotificationRequirement,
+    OrderStatus,
+    ProtectedPerson,
+    ProtectiveOrder,
+    subjects_open_to_protected_persons,
+)
 from .transitions import allowed_next
 
 
@@ -46,6 +63,8 @@ def form_rows(form: forms.Form) -> list[dict[str, Any]]:
             if isinstance(field, GovukDateField)
             else "checkbox"
             if isinstance(field, forms.BooleanField)
+            else "checkboxes"
+            if isinstance(field.widget, forms.CheckboxSelectMultiple)
             else "field"
         )
         rows.append({"kind": kind, "field": bound})
@@ -258,6 +277,178 @@ class NotificationRecordView(OrderChildFormPage):
         return HttpResponseRedirect(order_url(self.order))
 
 
+# -- protected persons ---------------------------------------------------------------------------
+def person_url(person: ProtectedPerson) -> str:
+    return reverse(
+        "orders:protected-person-detail", kwargs={"uuid": person.subject.uuid, "person": person.uuid}
+    )
+
+
+class ProtectedPersonMixin(SubjectOrdersMixin):
+    """A page about one protected person of the subject: scoped by ``restrict`` (the managing
+    team's row rule), so anyone outside the team gets 404, as for a record that does not exist."""
+
+    def the_person(self, action: str) -> ProtectedPerson:
+        try:
+            return (
+                ProtectedPerson.objects.restrict(self.request.user, action, force=host_force(self.request))
+                .select_related("subject")
+                .get(subject=self.subject, uuid=self.kwargs["person"])  # type: ignore[attr-defined]
+            )
+        except ProtectedPerson.DoesNotExist:
+            raise Http404("No such protected person") from None
+
+
+class ProtectedPersonFormPage(ProtectedPersonMixin, OrderFormPage):
+    permission = Perm.CHANGE_PROTECTED_PERSON
+    person: ProtectedPerson | None = None
+
+    def back_url(self) -> str:
+        return person_url(self.person) if self.person is not None else super().back_url()
+
+
+class ProtectedPersonCreateView(ProtectedPersonFormPage):
+    """Record a protected person: only for a subject whose managing team holds the officer."""
+
+    heading = "Add a protected person"
+    submit_label = "Add protected person"
+
+    def setup_page(self) -> None:
+        force = host_force(self.request)
+        if (
+            not subjects_open_to_protected_persons(self.request.user, force=force)
+            .filter(pk=self.subject.pk)
+            .exists()
+        ):
+            raise Http404("Not a subject of your team")
+
+    def page_context(self) -> dict[str, Any]:
+        return {"lead": "Only the subject's managing team can see these details. They are stored encrypted."}
+
+    def make_form(self, data: Any = None) -> forms.Form:
+        return ProtectedPersonForm(data, subject_orders=self.orders("view").select_related("order_type"))
+
+    def save(self, form: forms.Form) -> HttpResponseRedirect:
+        person = services.create_protected_person(
+            actor=self.request.user, subject=self.subject, **form.cleaned_data
+        )
+        messages.success(self.request, "The protected person has been added.")
+        return HttpResponseRedirect(person_url(person))
+
+
+class ProtectedPersonEditView(ProtectedPersonFormPage):
+    heading = "Change a protected person's details"
+    submit_label = "Save changes"
+
+    def setup_page(self) -> None:
+        self.person = self.the_person("change")
+
+    def make_form(self, data: Any = None) -> forms.Form:
+        person = self.person
+        assert person is not None
+        initial = {f: getattr(person, f) for f in services.PROTECTED_PERSON_FIELDS}
+        initial["orders"] = [o.uuid for o in person.orders.all()]
+        return ProtectedPersonForm(
+            data, initial=initial, subject_orders=self.orders("view").select_related("order_type")
+        )
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().get(request, *args, **kwargs)
+        if self.person is not None:  # the form shows their details: a consultation
+            services.record_consulted(actor=request.user, records=[self.person], reason=self.reason)
+        return response
+
+    def save(self, form: forms.Form) -> HttpResponseRedirect:
+        assert self.person is not None
+        person = services.update_protected_person(
+            actor=self.request.user, person=self.person, **form.cleaned_data
+        )
+        messages.success(self.request, "The protected person's details have been changed.")
+        return HttpResponseRedirect(person_url(person))
+
+
+class ProtectedPersonRemoveView(ProtectedPersonFormPage):
+    heading = "Remove this protected person"
+    submit_label = "Remove protected person"
+    form_class = RemoveProtectedPersonForm
+
+    def setup_page(self) -> None:
+        self.person = self.the_person("delete")
+
+    def page_context(self) -> dict[str, Any]:
+        return {
+            "lead": "Their details and contact log will be erased. Do this only when they were "
+            "recorded in error or no order protects them any more."
+        }
+
+    def save(self, form: forms.Form) -> HttpResponseRedirect:
+        assert self.person is not None
+        services.remove_protected_person(
+            actor=self.request.user, person=self.person, reason=form.cleaned_data["reason"]
+        )
+        messages.success(self.request, "The protected person has been removed.")
+        return HttpResponseRedirect(reverse("subjects:subject-detail", kwargs={"uuid": self.subject.uuid}))
+
+
+class ContactCreateView(ProtectedPersonFormPage):
+    heading = "Log a contact"
+    submit_label = "Log contact"
+
+    def setup_page(self) -> None:
+        self.person = self.the_person("change")
+
+    def make_form(self, data: Any = None) -> forms.Form:
+        force = host_force(self.request)
+        assert force is not None  # ForcePageMixin answered 404 on the regional host
+        officers = User.objects.filter(
+            pk__in=Membership.objects.filter(force_id=force.pk, status=Membership.Status.ACTIVE).values(
+                "user_id"
+            )
+        ).order_by("full_name", "email")
+        return ContactForm(data, officers=officers, initial={"officer": self.request.user.uuid})  # type: ignore[union-attr]
+
+    def save(self, form: forms.Form) -> HttpResponseRedirect:
+        assert self.person is not None
+        services.add_contact(actor=self.request.user, protected_person=self.person, **form.cleaned_data)
+        messages.success(self.request, "The contact has been logged.")
+        return HttpResponseRedirect(person_url(self.person))
+
+
+class ProtectedPersonDetailView(ProtectedPersonMixin):
+    """One protected person, decrypted, with their contact log (each read logged with the reason)."""
+
+    permission = Perm.VIEW_PROTECTED_PERSON
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        early = self.open_case_file()
+        if early is not None:
+            return early
+        person = self.the_person("view")
+        orders = list(person.orders.select_related("order_type"))
+        contacts = list(person.contacts.select_related("officer"))
+        services.record_consulted(actor=request.user, records=[person, *contacts], reason=self.reason)
+        force = host_force(request)
+        can_change = (
+            ProtectedPerson.objects.restrict(request.user, "change", force=force)
+            .filter(pk=person.pk)
+            .exists()
+        )
+        return render(
+            request,
+            "orders/protected_person_detail.html",
+            {
+                "subject": self.subject,
+                "person": person,
+                "orders": orders,
+                "contacts": contacts,
+                "reason": self.reason,
+                "can_change": can_change,
+                "case_data": True,
+                "force": force,
+            },
+        )
+
+
 class OrderDetailView(SubjectOrdersMixin):
     """One order: its dates, terms, notification requirements and history (each read logged)."""
 
@@ -271,8 +462,18 @@ class OrderDetailView(SubjectOrdersMixin):
         terms = list(order.terms.all())
         requirements = list(order.notification_requirements.select_related("order__order_type"))
         events = list(order.events.all())
+        # The order's protected persons: named to the managing team, counted for anyone else.
+        force = host_force(request)
+        protected = list(
+            ProtectedPerson.objects.restrict(request.user, "view", force=force).filter(orders=order)
+        )
+        protected_total = (
+            ProtectedPerson.objects.restrict(request.user, "know_of", force=force)
+            .filter(orders=order)
+            .count()
+        )
         services.record_consulted(
-            actor=request.user, records=[order, *terms, *requirements], reason=self.reason
+            actor=request.user, records=[order, *terms, *requirements, *protected], reason=self.reason
         )
         held = permissions_in(request.user, host_force(request))
         return render(
@@ -286,6 +487,8 @@ class OrderDetailView(SubjectOrdersMixin):
                 "events": events,
                 "reason": self.reason,
                 "replaced_by": list(order.replaced_by.select_related("order_type")),
+                "protected": protected,
+                "protected_hidden": protected_total - len(protected),
                 "can_change": Perm.CHANGE_ORDER in held,
                 "case_data": True,
                 "force": host_force(request),
