@@ -14,6 +14,7 @@ from .organisation import AreaViewSet, TeamViewSet
 from .people import PersonViewSet
 from .plans import BriefingViewSet, PlanVersionViewSet, PlanViewSet
 from .practice import PracticeSettingsViewSet
+from .protected_persons import ContactLogEntryViewSet, ProtectedPersonViewSet
 from .subjects import SubjectViewSet
 from .tokens import ApiTokenViewSet, IssueTokenView
 
@@ -28,6 +29,8 @@ router.register(
 router.register("plans", PlanViewSet, basename="plan")
 router.register("plan-versions", PlanVersionViewSet, basename="plan-version")
 router.register("briefings", BriefingViewSet, basename="briefing")
+router.register("protected-persons", ProtectedPersonViewSet, basename="protected-person")
+router.register("protected-person-contacts", ContactLogEntryViewSet, basename="protected-person-contact")
 router.register("people", PersonViewSet, basename="person")
 router.register("teams", TeamViewSet, basename="team")
 router.register("areas", AreaViewSet, basename="area")
