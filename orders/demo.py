@@ -3,6 +3,7 @@
 An interim SPO replaced by a full SPO, a DAPO with an overdue notification, an expired order, a
 notification suspended while the subject is registered, a change of address still to notify.
 Dates are relative to today so the demo always shows something due, overdue and expired.
+Each subject's orders protect one fictional person, with a few contacts logged (item 3).
 """
 
 from __future__ import annotations
@@ -12,11 +13,24 @@ from typing import Any
 
 from django.utils import timezone
 
+from core.roles import ForceRole
+from organisation.choices import TeamKind
+from organisation.models import Team
 from statute.models import NotificationTrigger, OrderType
 from subjects.models import Subject
+from subjects.services import update_subject
+from tenants.models import Membership
 
 from . import services
-from .models import OrderStatus, ProtectiveOrder, TermKind
+from .models import (
+    ContactMethod,
+    OrderStatus,
+    ProtectedPerson,
+    ProtectiveOrder,
+    Reassurance,
+    Relationship,
+    TermKind,
+)
 
 
 def _type(code: str) -> OrderType:
@@ -139,8 +153,94 @@ def _suspended(subject: Subject, today: dt.date, court: str) -> None:
 
 
 def seed_orders(force: Any) -> None:
-    if ProtectiveOrder.objects.exists():
-        return
+    if not ProtectiveOrder.objects.exists():
+        _seed_orders(force)
+    if not ProtectedPerson.objects.exists():
+        seed_protected_persons(force)
+
+
+# Fictional people; telephone numbers from Ofcom's ranges kept for drama (never in service).
+DEMO_PROTECTED = [
+    ("Alex Rowan", Relationship.FORMER_PARTNER, "01632 960 118"),
+    ("Jordan Ellery", Relationship.ACQUAINTANCE, "07700 900 245"),
+    ("Morgan Tate", Relationship.FORMER_PARTNER, "07700 900 731"),
+    ("Casey Whitlow", Relationship.COLLEAGUE, "01632 960 402"),
+]
+DEMO_CONTACTS = [
+    (
+        40,
+        ContactMethod.IN_PERSON,
+        "Home visit after service; explained the order and how to report a breach.",
+        Reassurance.PARTLY,
+    ),
+    (
+        12,
+        ContactMethod.PHONE,
+        "Weekly call; no contact from the subject since the order was served.",
+        Reassurance.YES,
+    ),
+    (
+        2,
+        ContactMethod.TEXT,
+        "Reported seeing the subject's car nearby; advised to call 999 if it happens again.",
+        Reassurance.NO,
+    ),
+]
+
+
+def _demo_user(force: Any, role: str) -> Any:
+    membership = (
+        Membership.objects.filter(force=force, roles__contains=[role], user__is_demo=True)
+        .select_related("user")
+        .order_by("user__email")
+        .first()
+    )
+    return membership.user if membership else None
+
+
+def seed_protected_persons(force: Any) -> None:
+    """One protected person per demo subject, protected by the subject's live orders, with contacts.
+
+    Only a subject's managing team sees its protected persons, so a demo subject without one is
+    given the force's ancillary order unit first (the demo's coordinator, officer and supervisor).
+    """
+    today = timezone.localdate()
+    unit = Team.objects.filter(kind=TeamKind.ANCILLARY_ORDER_UNIT).order_by("id").first()
+    officer = _demo_user(force, ForceRole.OFFICER) or _demo_user(force, ForceRole.COORDINATOR)
+    subjects = list(Subject.objects.order_by("id")[:4])
+    for index, subject in enumerate(subjects):
+        if subject.managing_team_id is None and unit is not None:
+            subject = update_subject(actor=None, subject=subject, managing_team=unit)
+        name, relationship, phone = DEMO_PROTECTED[index % len(DEMO_PROTECTED)]
+        live = ProtectiveOrder.objects.filter(subject=subject).exclude(
+            status__in=[OrderStatus.EXPIRED, OrderStatus.REPLACED, OrderStatus.DISCHARGED]
+        )
+        person = services.create_protected_person(
+            actor=None,
+            subject=subject,
+            name=name,
+            relationship=relationship,
+            orders=live,
+            address=f"{10 + index} Example Street (demo)",
+            phone=phone,
+            safe_contact="Text first; never leave a voicemail.",
+            safety_measures="Panic alarm fitted; marker on the address.",
+        )
+        if officer is None:
+            continue
+        for days_ago, method, summary, reassured in DEMO_CONTACTS[: 1 + index % len(DEMO_CONTACTS)]:
+            services.add_contact(
+                actor=None,
+                protected_person=person,
+                contacted_on=today - dt.timedelta(days=days_ago),
+                method=method,
+                officer=officer,
+                summary=summary,
+                reassured=reassured,
+            )
+
+
+def _seed_orders(force: Any) -> None:
     today = timezone.localdate()
     court = f"{force.name.replace(' Police', '')} Magistrates' Court (demo)"
     subjects = list(Subject.objects.order_by("id")[:4])
