@@ -21,7 +21,14 @@ from core.roles import ForceRole
 from tests.api.base import token_for
 from tests.factories import make_subject, make_user
 from tests.fuzzing import force_api_schema, fuzz
-from tests.orders.helpers import make_order, make_requirement, make_term
+from tests.orders.helpers import (
+    make_contact,
+    make_order,
+    make_protected_person,
+    make_requirement,
+    make_team,
+    make_term,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -35,6 +42,10 @@ def api_schema(force_a, force_b) -> Iterator[schemathesis.BaseSchema]:  # type: 
     order = make_order(force_a, subject=subjects[0])
     term = make_term(force_a, order)
     requirement = make_requirement(force_a)
+    # A subject whose managing team holds the fuzzer, so protected persons can be read and changed.
+    managed = make_subject(force_a, family_name="FuzzManaged", managing_team=make_team(force_a, fuzzer))
+    person = make_protected_person(force_a, subject=managed, orders=[make_order(force_a, subject=managed)])
+    contact = make_contact(force_a, person, fuzzer)
     secret = token_for(fuzzer, force_a)
     with force_api_schema(force_a) as (schema, base_url):
         # Random UUIDs only ever find nothing; these let the fuzzer read and change real records.
@@ -52,6 +63,12 @@ def api_schema(force_a, force_b) -> Iterator[schemathesis.BaseSchema]:  # type: 
                 "PUT": requirement.uuid,
                 "PATCH": requirement.uuid,
             },
+            "/api/v1/protected-persons/{uuid}/": {
+                "GET": person.uuid,
+                "PUT": person.uuid,
+                "PATCH": person.uuid,
+            },
+            "/api/v1/protected-person-contacts/{uuid}/": {"GET": contact.uuid},
         }
         schema.spmp_base_url = base_url
         schema.spmp_headers = {
