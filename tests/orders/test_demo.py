@@ -9,7 +9,13 @@ from django_tenants.utils import schema_context
 
 from core.demo import demo_steps
 from orders.demo import seed_orders
-from orders.models import NotificationRequirement, OrderStatus, ProtectiveOrder
+from orders.models import (
+    ContactLogEntry,
+    NotificationRequirement,
+    OrderStatus,
+    ProtectedPerson,
+    ProtectiveOrder,
+)
 from subjects.demo import seed_subjects
 
 
@@ -41,3 +47,29 @@ def test_seed_orders(force_a, force_b):
                 r.current_state for r in NotificationRequirement.objects.select_related("order__order_type")
             )
             assert states["overdue"] and states["suspended"] and states["met"] and states["due"]
+
+
+def test_seed_orders_adds_protected_persons_with_contacts_once(force_a):
+    from core.roles import ForceRole
+    from organisation.demo import seed_force_organisation
+    from tests.factories import make_user
+
+    officer = make_user(force=force_a, roles=[ForceRole.OFFICER])
+    officer.is_demo = True
+    officer.save(update_fields=["is_demo"])
+    with schema_context(force_a.schema_name):
+        seed_force_organisation(force_a)
+        seed_subjects(force_a)
+        seed_orders(force_a)
+        persons = list(ProtectedPerson.objects.select_related("subject"))
+        contacts = ContactLogEntry.objects.count()
+        seed_orders(force_a)  # a rerun adds nothing
+        assert ProtectedPerson.objects.count() == len(persons) == 4
+        assert ContactLogEntry.objects.count() == contacts
+        # Each protected by its subject's live orders, in a subject its unit manages.
+        for person in persons:
+            assert person.subject.managing_team_id is not None
+            assert person.orders.exists()
+            assert not person.orders.filter(status__in=[OrderStatus.EXPIRED, OrderStatus.REPLACED]).exists()
+        assert set(ContactLogEntry.objects.values_list("reassured", flat=True)) == {"yes", "partly", "no"}
+        assert set(ContactLogEntry.objects.values_list("officer", flat=True)) == {officer.pk}
