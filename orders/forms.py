@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 
 from core.forms import GovukFormMixin
 from statute.models import NotificationTrigger, OrderType
@@ -195,11 +196,15 @@ class NotificationForm(forms.Form):
 
 
 def _text(label: str, field: str, *, model: Any = ProtectedPerson, area: bool = False, **kwargs: Any) -> Any:
+    """A text field as long as the model's, with its validators (an email's, a telephone's), so the
+    page shows every field's error at once rather than the service's after the form's."""
+    validators = [v for v in model._meta.get_field(field).validators if not isinstance(v, MaxLengthValidator)]
     return forms.CharField(
         label=label,
         max_length=_max(model, field),
         required=kwargs.pop("required", False),
         widget=forms.Textarea if area else forms.TextInput,
+        validators=validators,
         **kwargs,
     )
 
