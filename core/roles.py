@@ -79,7 +79,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     ),
     ForceRole.COORDINATOR: frozenset(_CASEWORK | _PLAN_WORK | {Perm.DELETE_SUBJECT, Perm.MANAGE_TEAMS}),
     ForceRole.OFFICER: frozenset(_CASEWORK | _PLAN_WORK),
-    ForceRole.SUPERVISOR: frozenset(_CASEWORK | _PLAN_WORK | {Perm.APPROVE_PLAN, Perm.VIEW_ANY_PROTECTED_PERSON}),
+    ForceRole.SUPERVISOR: frozenset(
+        _CASEWORK | _PLAN_WORK | {Perm.APPROVE_PLAN, Perm.VIEW_ANY_PROTECTED_PERSON}
+    ),
     ForceRole.VISITING_OFFICER: frozenset({Perm.VIEW_BRIEFING, Perm.VIEW_SETTINGS}),
     ForceRole.VIEWER: frozenset({Perm.VIEW_BRIEFING}),
     ForceRole.ANALYST: frozenset({Perm.VIEW_SETTINGS}),
