@@ -237,7 +237,7 @@ class DuplicateQuestion:
     date_of_birth: dt.date | None
     aliases: tuple[str, ...] = ()
 
-    def keys(self) -> frozenset[str]:
+    def name_keys(self) -> frozenset[str]:
         """The name keys to compare: the name and every alias (empty without a date of birth)."""
         if self.date_of_birth is None:
             return frozenset()
@@ -252,7 +252,7 @@ def possible_duplicates_many(people: Sequence[DuplicateQuestion]) -> list[list[S
     alias has the key of the person's name or any of their aliases. The lists keep the order of
     ``family_name, given_names, id``.
     """
-    asked = [(p.date_of_birth, p.keys()) for p in people]
+    asked = [(p.date_of_birth, p.name_keys()) for p in people]
     days = {day for day, keys in asked if day is not None and keys}
     if not days:
         return [[] for _ in people]
