@@ -44,6 +44,7 @@ class Perm(models.TextChoices):
     VIEW_PLAN = "view_plan", "Read subject profile management plans and their versions"
     CHANGE_PLAN = "change_plan", "Draft, revise and submit plans; close a plan"
     APPROVE_PLAN = "approve_plan", "Approve or send back a submitted plan version (not one's own)"
+    IMPORT_CASELOAD = "import_caseload", "Import subjects and orders from a caseload file"
 
 
 _CASEWORK = {
@@ -62,7 +63,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     ForceRole.FORCE_ADMIN: frozenset(
         {Perm.MANAGE_PEOPLE, Perm.MANAGE_TEAMS, Perm.MANAGE_SETTINGS, Perm.VIEW_SETTINGS}
     ),
-    ForceRole.COORDINATOR: frozenset(_CASEWORK | _PLAN_WORK | {Perm.DELETE_SUBJECT, Perm.MANAGE_TEAMS}),
+    # Importing a caseload records and changes subjects and orders and shows possible duplicates:
+    # case work, so the coordinator's (who runs the unit's caseload), not the force administrator's,
+    # who holds no case-data permission at all.
+    ForceRole.COORDINATOR: frozenset(
+        _CASEWORK | _PLAN_WORK | {Perm.DELETE_SUBJECT, Perm.MANAGE_TEAMS, Perm.IMPORT_CASELOAD}
+    ),
     ForceRole.OFFICER: frozenset(_CASEWORK | _PLAN_WORK),
     ForceRole.SUPERVISOR: frozenset(_CASEWORK | _PLAN_WORK | {Perm.APPROVE_PLAN}),
     ForceRole.VISITING_OFFICER: frozenset({Perm.VIEW_BRIEFING, Perm.VIEW_SETTINGS}),

@@ -361,7 +361,11 @@ class ConfirmDuplicatesForm(forms.Form):
     """Which rows, each a possible duplicate of a held subject, are new people to record."""
 
     confirm_rows = forms.TypedMultipleChoiceField(
-        label="Record as new subjects", required=False, coerce=int, choices=()
+        label="Record as new subjects",
+        required=False,
+        coerce=int,
+        choices=(),
+        widget=forms.CheckboxSelectMultiple,
     )
 
     def __init__(self, *args: Any, rows: list[int], **kwargs: Any) -> None:
