@@ -9,7 +9,6 @@ not on disk, not in the database beyond the session, and for at most ``KEEP_SECO
 
 from __future__ import annotations
 
-import hashlib
 import time
 from typing import Any
 
@@ -23,7 +22,7 @@ from core.pages import ForcePageMixin
 from core.roles import Perm
 from core.tenancy import current_schema
 
-from .forms import CaseloadRowForm, CaseloadUploadForm, ConfirmDuplicatesForm
+from .forms import ORDER_COLUMNS, CaseloadRowForm, CaseloadUploadForm, ConfirmDuplicatesForm
 from .imports import (
     MAX_BYTES,
     MAX_ROWS,
@@ -48,7 +47,6 @@ def keep_file(request: HttpRequest, data: bytes) -> None:
     store = _store(request)
     store[current_schema()] = {
         "text": data.decode("utf-8-sig"),
-        "sha256": hashlib.sha256(data).hexdigest(),
         "at": time.time(),
     }
     request.session[SESSION_KEY] = store
@@ -75,14 +73,9 @@ def _columns() -> list[dict[str, Any]]:
     """Each column of the file, documented from the row form (the one source of the columns)."""
     form = CaseloadRowForm()
     return [
-        {"name": name, "label": field.label, "help": field.help_text, "order": name in _ORDER_START}
+        {"name": name, "label": field.label, "help": field.help_text, "order": name in ORDER_COLUMNS}
         for name, field in form.fields.items()
     ]
-
-
-_ORDER_START = frozenset(
-    list(CaseloadRowForm.base_fields)[list(CaseloadRowForm.base_fields).index("order_type") :]
-)
 
 
 def _row_numbers(values: list[str]) -> list[int]:

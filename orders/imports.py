@@ -270,10 +270,12 @@ def _column_name(cell: str) -> str:
 def _check_header(columns: list[str]) -> None:
     known = set(IMPORT_COLUMNS)
     if not columns or not known & set(columns):
+        semicolons = bool(columns) and ";" in columns[0]
         raise _file_problem(
             "The first row must name the columns, as the template does: "
             + ", ".join(IMPORT_COLUMNS[:4])
-            + ", ...",
+            + ", ..."
+            + (", separated by commas, not semicolons." if semicolons else ""),
             _E.MISSING_HEADER,
             row=1,
         )

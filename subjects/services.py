@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from audit.choices import RecordType
@@ -256,8 +256,11 @@ def possible_duplicates_many(people: Sequence[DuplicateQuestion]) -> list[list[S
     days = {day for day, keys in asked if day is not None and keys}
     if not days:
         return [[] for _ in people]
+    names = set().union(*(keys for day, keys in asked if day is not None))
     held = list(
         Subject.objects.filter(date_of_birth__in=days)
+        .filter(models.Q(name_search__in=names) | models.Q(aliases__name_search__in=names))
+        .distinct()
         .prefetch_related("aliases")
         .order_by("family_name", "given_names", "id")
     )

@@ -77,7 +77,7 @@ def test_upload_check_then_import(client_for, force_a, force_b):
     client = _coordinator(client_for, force_a)
     response = _upload(client, csv_bytes([row(1), row(2)]))
     assert response.status_code == 302 and response["Location"] == CHECK
-    assert client.session[SESSION_KEY][force_a.schema_name]["sha256"]
+    assert client.session[SESSION_KEY][force_a.schema_name]["text"].startswith("pnc_id,")
     check = client.get(CHECK)
     assert check.status_code == 200
     assert b'data-testid="subjects-new">2<' in check.content and b"Import 2 rows" in check.content
