@@ -64,7 +64,7 @@ from subjects.services import (
 
 from . import services
 from .errors import CaseloadImportError, OrderError
-from .forms import IMPORT_COLUMNS, ORDER_COLUMNS, SUBJECT_COLUMNS, CaseloadRowForm
+from .forms import IMPORT_COLUMNS, ORDER_COLUMNS, SUBJECT_COLUMNS, CaseloadRowForm, read_row
 from .models import NotificationRequirement, ProtectiveOrder
 
 MAX_ROWS = 5000
@@ -408,15 +408,12 @@ class _Checker:
         return rows
 
     def read_row(self, number: int, cells: dict[str, str]) -> _Row:
-        form = CaseloadRowForm(data=cells)
-        form.is_valid()
-        for name, errors in form.errors.as_data().items():
-            for error in errors:
+        read, errors = read_row(cells)
+        for name, problems in errors.items():
+            for error in problems:
                 self.problem(number, name, " ".join(error.messages), str(error.code or "invalid"))
         values = {
-            name: value
-            for name, value in form.cleaned_data.items()
-            if cells.get(name, "") and value not in (None, "")
+            name: value for name, value in read.items() if cells.get(name, "") and value not in (None, "")
         }
         return _Row(number, values, frozenset(name for name, cell in cells.items() if cell))
 
