@@ -23,6 +23,7 @@ __all__ = [
     "method_of",
     "record_by_type",
     "record_change",
+    "record_changes",
     "record_event",
     "record_log_consulted",
     "route_of",
@@ -55,10 +56,36 @@ def record_event(
 
     Who and where come from the request context unless ``actor`` is given (jobs, commands).
     """
+    event = _event(
+        action=action,
+        object_type=object_type,
+        object_ids=object_ids,
+        justification=justification,
+        recipient=recipient,
+        changed_fields=changed_fields,
+        changes=changes,
+        actor=actor,
+    )
+    event.save(force_insert=True)
+    return event
+
+
+def _event(
+    *,
+    action: AuditAction,
+    object_type: RecordType | None = None,
+    object_ids: Iterable[uuid.UUID | str] = (),
+    justification: str = "",
+    recipient: str = "",
+    changed_fields: Iterable[str] = (),
+    changes: Mapping[str, Any] | None = None,
+    actor: Any = None,
+) -> AuditEvent:
+    """One event, not yet written (``record_event`` writes one, ``record_changes`` many at once)."""
     ctx = request_context.current()
     if actor is None and ctx is not None:
         actor = ctx.user
-    return AuditEvent.objects.create(
+    return AuditEvent(
         action=str(action),
         object_type=str(object_type or ""),
         object_ids=[uuid.UUID(str(i)) for i in object_ids],
@@ -102,6 +129,29 @@ def record_change(
     Values are kept only for fields not in ``restricted`` (victim details, names, identifiers):
     the log must not itself become a copy of the case file.
     """
+    event = _change_event(
+        action=action,
+        instance=instance,
+        before=before,
+        after=after,
+        restricted=restricted,
+        justification=justification,
+        actor=actor,
+    )
+    event.save(force_insert=True)
+    return event
+
+
+def _change_event(
+    *,
+    action: AuditAction,
+    instance: Any,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any],
+    restricted: Iterable[str],
+    justification: str,
+    actor: Any,
+) -> AuditEvent:
     restricted = set(restricted)
     before = dict(before or {})
     changed = sorted(k for k in after if before.get(k) != after.get(k))
@@ -110,7 +160,7 @@ def record_change(
         for k in changed
         if k not in restricted
     }
-    return record_event(
+    return _event(
         action=action,
         object_type=RecordType.for_model(instance),
         object_ids=[instance.uuid],
@@ -119,6 +169,42 @@ def record_change(
         justification=justification,
         actor=actor,
     )
+
+
+#: Rows per INSERT when many events are written at once (an import of thousands of records).
+BULK_BATCH = 1000
+
+
+def record_changes(
+    *,
+    action: AuditAction,
+    changes: Iterable[tuple[Any, Mapping[str, Any] | None, Mapping[str, Any]]],
+    restricted: Iterable[str] = (),
+    justification: str = "",
+    actor: Any = None,
+) -> list[AuditEvent]:
+    """``record_change`` for many records at once: one event per record, written in a few INSERTs.
+
+    ``changes`` holds ``(instance, before, after)`` per record; each event is exactly the one
+    ``record_change`` would write (changed field names, values only outside ``restricted``). For a
+    bulk path (a caseload import) that must stay one event per record without one INSERT each. The
+    events get their ids as they are inserted, inside the caller's transaction: the sealer
+    (``audit.sealing``) waits for that transaction to end before sealing past them.
+    """
+    restricted = tuple(restricted)
+    events = [
+        _change_event(
+            action=action,
+            instance=instance,
+            before=before,
+            after=after,
+            restricted=restricted,
+            justification=justification,
+            actor=actor,
+        )
+        for instance, before, after in changes
+    ]
+    return AuditEvent.objects.bulk_create(events, batch_size=BULK_BATCH)
 
 
 @dataclass

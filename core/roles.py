@@ -56,6 +56,7 @@ class Perm(models.TextChoices):
         "change_protected_person",
         "Record, change and remove protected persons of subjects one's team manages; log contacts",
     )
+    IMPORT_CASELOAD = "import_caseload", "Import subjects and orders from a caseload file"
 
 
 _CASEWORK = {
@@ -77,7 +78,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     ForceRole.FORCE_ADMIN: frozenset(
         {Perm.MANAGE_PEOPLE, Perm.MANAGE_TEAMS, Perm.MANAGE_SETTINGS, Perm.VIEW_SETTINGS}
     ),
-    ForceRole.COORDINATOR: frozenset(_CASEWORK | _PLAN_WORK | {Perm.DELETE_SUBJECT, Perm.MANAGE_TEAMS}),
+    # Importing a caseload records and changes subjects and orders and shows possible duplicates:
+    # case work, so the coordinator's (who runs the unit's caseload), not the force administrator's,
+    # who holds no case-data permission at all.
+    ForceRole.COORDINATOR: frozenset(
+        _CASEWORK | _PLAN_WORK | {Perm.DELETE_SUBJECT, Perm.MANAGE_TEAMS, Perm.IMPORT_CASELOAD}
+    ),
     ForceRole.OFFICER: frozenset(_CASEWORK | _PLAN_WORK),
     ForceRole.SUPERVISOR: frozenset(
         _CASEWORK | _PLAN_WORK | {Perm.APPROVE_PLAN, Perm.VIEW_ANY_PROTECTED_PERSON}

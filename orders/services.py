@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from audit.services import AuditAction, audited_change, record_by_type, record_change
+from audit.services import AuditAction, audited_change, record_by_type, record_change, record_changes
 from core.forms import coded, field_error, field_errors
 from core.tenancy import active_force
 from statute.models import INITIAL_TRIGGERS, NotificationTrigger, OrderType
@@ -244,10 +245,8 @@ def create_order(
     return order
 
 
-def _move_status(order: ProtectiveOrder, status: str, *, on: dt.date, notes: str = "") -> None:
-    """Check ``status`` is a legal move (a field error if not) and write its history event."""
-    if status == order.status:
-        return
+def _check_move(order: ProtectiveOrder, status: str) -> None:
+    """A field error unless moving the order to ``status`` is legal (``orders.transitions``)."""
     if not can_move(order.status, status):
         raise field_error(
             "status",
@@ -255,6 +254,13 @@ def _move_status(order: ProtectiveOrder, status: str, *, on: dt.date, notes: str
             f"{OrderStatus(status).label.lower()}.",
             OrderError.ILLEGAL_STATUS_TRANSITION,
         )
+
+
+def _move_status(order: ProtectiveOrder, status: str, *, on: dt.date, notes: str = "") -> None:
+    """Check ``status`` is a legal move (a field error if not) and write its history event."""
+    if status == order.status:
+        return
+    _check_move(order, status)
     kind = (
         OrderEventKind.APPEAL_DECIDED
         if order.status == OrderStatus.UNDER_APPEAL
@@ -273,20 +279,23 @@ def update_order(
     order: ProtectiveOrder,
     subject_on_register: bool = False,
     confirm_short_duration: bool = False,
+    justification: str = "",
     **changes: Any,
 ) -> ProtectiveOrder:
     """Change an order's fields; a status change must be legal and goes into the history."""
-    unknown = set(changes) - set(ORDER_FIELDS)
-    if unknown:
-        raise field_errors(
-            {k: [("This field cannot be changed here.", OrderError.NOT_CHANGEABLE)] for k in sorted(unknown)}
-        )
+    _refuse_unknown_order_fields(changes)
     order = (
         ProtectiveOrder.objects.select_related("order_type", "subject", "replaces")
         .select_for_update(of=("self",))
         .get(pk=order.pk)
     )
-    with audited_change(order, order_snapshot, restricted=ProtectiveOrder.RESTRICTED_FIELDS, actor=actor):
+    with audited_change(
+        order,
+        order_snapshot,
+        restricted=ProtectiveOrder.RESTRICTED_FIELDS,
+        actor=actor,
+        justification=justification,
+    ):
         status = changes.pop("status", None)
         for field, value in changes.items():
             setattr(order, field, _clean_text(value))
@@ -298,6 +307,149 @@ def update_order(
         order.save()
     _ensure_initial_requirement(actor=actor, order=order, subject_on_register=subject_on_register)
     return order
+
+
+def _refuse_unknown_order_fields(changes: Mapping[str, Any]) -> None:
+    unknown = set(changes) - set(ORDER_FIELDS)
+    if unknown:
+        raise field_errors(
+            {k: [("This field cannot be changed here.", OrderError.NOT_CHANGEABLE)] for k in sorted(unknown)}
+        )
+
+
+# -- many orders at once (a caseload import) ---------------------------------------------------
+
+
+def check_new_order(order: ProtectiveOrder, *, confirm_short_duration: bool = False) -> None:
+    """Check a new order (not saved) by ``create_order``'s rules; one error naming every field.
+
+    ``order.status`` empty is filled from its dates, as ``create_order`` does.
+    """
+    errors: dict[str, list[ValidationError]] = {}
+    if not order.order_type.is_active:
+        errors["order_type"] = [
+            coded("This order type is no longer in use.", OrderError.ORDER_TYPE_NOT_IN_USE)
+        ]
+    order.status = order.status or _initial_status(order.made_on, order.served_on)
+    try:
+        _validate_order(order, confirm_short_duration=confirm_short_duration)
+    except ValidationError as exc:
+        for key, messages in exc.error_dict.items():
+            errors.setdefault(key, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+def check_order_changes(
+    order: ProtectiveOrder, changes: Mapping[str, Any], *, confirm_short_duration: bool = False
+) -> None:
+    """Check ``changes`` to a held order by ``update_order``'s rules, setting them on ``order``
+    (which the caller does not save: ``update_order`` makes the change). A status must be a legal
+    move; a served date moves an order applied for or made into force."""
+    _refuse_unknown_order_fields(changes)
+    errors: dict[str, list[ValidationError]] = {}
+    changes = dict(changes)
+    status = changes.pop("status", None)
+    for name, value in changes.items():
+        setattr(order, name, _clean_text(value))
+    if status is not None and status != order.status:
+        try:
+            _check_move(order, status)
+            order.status = status
+        except ValidationError as exc:
+            errors.update(exc.error_dict)
+    if order.served_on and order.status in (OrderStatus.APPLIED, OrderStatus.MADE):
+        order.status = OrderStatus.ACTIVE
+    try:
+        _validate_order(order, confirm_short_duration=confirm_short_duration)
+    except ValidationError as exc:
+        for key, messages in exc.error_dict.items():
+            errors.setdefault(key, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+def initial_requirement(
+    order: ProtectiveOrder, *, subject_on_register: bool
+) -> NotificationRequirement | None:
+    """The notification requirement the order's type brings on making or service (not saved), or
+    None when it brings none (yet): no notification for the type, not made, no trigger day."""
+    order_type = order.order_type
+    if not order_type.notification_required or order.status not in (OrderStatus.MADE, OrderStatus.ACTIVE):
+        return None
+    day = order.served_on if order_type.notification_trigger == NotificationTrigger.SERVICE else order.made_on
+    if day is None:
+        return None
+    return NotificationRequirement(
+        order=order,
+        trigger=order_type.notification_trigger,
+        trigger_date=day,
+        last_day=last_day_for(order_type, day),
+        suspended=order_type.suspended_while_registered and subject_on_register,
+    )
+
+
+def check_requirement(requirement: NotificationRequirement) -> None:
+    """Check a requirement's notification details (``update_requirement``'s rules), not saved."""
+    _validate_notification(requirement)
+
+
+@dataclass
+class CheckedOrder:
+    """A new order checked by ``check_new_order`` (not saved); its subject may be saved only just
+    before ``create_checked_orders``. ``notified_on``: the initial notification, already made."""
+
+    order: ProtectiveOrder
+    subject_on_register: bool = False
+    notified_on: dt.date | None = None
+
+
+BULK_BATCH = 1000
+
+
+@transaction.atomic
+def create_checked_orders(
+    *, actor: Any, checked: Sequence[CheckedOrder], justification: str = ""
+) -> list[ProtectiveOrder]:
+    """Record orders already checked: bulk INSERTs of the orders, their history (applied, made,
+    served) and the notification requirement each type brings, with one collection event per
+    order and per requirement, the events ``create_order`` writes. For an import of thousands;
+    no order here replaces another."""
+    orders = [c.order for c in checked]
+    ProtectiveOrder.objects.bulk_create(orders, batch_size=BULK_BATCH)
+    history = [
+        OrderEvent(order=order, kind=kind, occurred_on=day, status_to=order.status)
+        for order in orders
+        for kind, day in (
+            (OrderEventKind.APPLICATION, order.applied_on),
+            (OrderEventKind.MADE, order.made_on),
+            (OrderEventKind.SERVED, order.served_on),
+        )
+        if day
+    ]
+    OrderEvent.objects.bulk_create(history, batch_size=BULK_BATCH)
+    requirements = []
+    for c in checked:
+        requirement = initial_requirement(c.order, subject_on_register=c.subject_on_register)
+        if requirement is not None:
+            requirement.notified_on = c.notified_on
+            requirements.append(requirement)
+    NotificationRequirement.objects.bulk_create(requirements, batch_size=BULK_BATCH)
+    record_changes(
+        action=AuditAction.COLLECT,
+        changes=[(order, None, order_snapshot(order)) for order in orders],
+        restricted=ProtectiveOrder.RESTRICTED_FIELDS,
+        justification=justification,
+        actor=actor,
+    )
+    record_changes(
+        action=AuditAction.COLLECT,
+        changes=[(r, None, requirement_snapshot(r)) for r in requirements],
+        restricted=NotificationRequirement.RESTRICTED_FIELDS,
+        justification=justification,
+        actor=actor,
+    )
+    return orders
 
 
 @transaction.atomic
@@ -468,20 +620,17 @@ def _ensure_initial_requirement(
     *, actor: Any, order: ProtectiveOrder, subject_on_register: bool
 ) -> NotificationRequirement | None:
     """The requirement the order type brings on service or making, made once."""
-    order_type = order.order_type
-    if not order_type.notification_required or order.status not in (OrderStatus.MADE, OrderStatus.ACTIVE):
-        return None
-    day = order.served_on if order_type.notification_trigger == NotificationTrigger.SERVICE else order.made_on
-    if day is None or order.notification_requirements.filter(trigger__in=INITIAL_TRIGGERS).exists():
+    wanted = initial_requirement(order, subject_on_register=subject_on_register)
+    if wanted is None or order.notification_requirements.filter(trigger__in=INITIAL_TRIGGERS).exists():
         return None
     if _carried_by_interim(order):
         return None
     return _new_requirement(
         actor=actor,
         order=order,
-        trigger=order_type.notification_trigger,
-        trigger_date=day,
-        suspended=order_type.suspended_while_registered and subject_on_register,
+        trigger=wanted.trigger,
+        trigger_date=wanted.trigger_date,
+        suspended=wanted.suspended,
     )
 
 

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("api/v1/", include("api.urls")),
+    path("subjects/import/", include("orders.urls_import")),
     path("subjects/", include("subjects.urls")),
     path("subjects/<uuid:uuid>/orders/", include("orders.urls")),
     path("subjects/<uuid:uuid>/plan/", include("plans.urls")),

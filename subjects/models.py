@@ -185,9 +185,13 @@ class Subject(models.Model):
         return f"{self.family_name.upper()}, {self.given_names}"
 
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self.set_keys()
+        super().save(*args, **kwargs)
+
+    def set_keys(self) -> None:
+        """Fill the normalised search columns (``save()`` calls it; bulk paths call it first)."""
         self.name_search = name_key(self.given_names, self.family_name)
         self.pnc_search = pnc_key(self.pnc_id)
-        super().save(*args, **kwargs)
 
     @property
     def display_name(self) -> str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import uuid as uuid_module
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -14,7 +16,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from audit.choices import RecordType
-from audit.services import AuditAction, audited_change, record_change, record_event
+from audit.services import AuditAction, audited_change, record_change, record_changes, record_event
 from core.forms import coded, field_error, field_errors
 from core.normalise import imei_key, luhn_valid, name_key, pnc_key, vrm_plausible
 from core.signals import subject_erasing
@@ -70,21 +72,71 @@ def _record_snapshot(record: ProfileRecord) -> dict[str, Any]:
 
 def snapshot(subject: Subject) -> dict[str, Any]:
     """What an alteration compares: every field, related records by UUID, nested lists sorted."""
+    return _snapshot_of(
+        subject,
+        aliases=subject.alias_names if subject.pk else [],
+        lists={name: list(getattr(subject, name).all()) if subject.pk else [] for name in PROFILE_LISTS},
+        photos=list(subject.photos.all()) if subject.pk else [],
+    )
+
+
+def _snapshot_of(
+    subject: Subject,
+    *,
+    aliases: Iterable[str],
+    lists: Mapping[str, Iterable[ProfileRecord]],
+    photos: Iterable[SubjectPhoto],
+) -> dict[str, Any]:
+    """``snapshot`` from what the caller already holds (a bulk path knows the lists it wrote)."""
     data: dict[str, Any] = {f: getattr(subject, f) for f in SUBJECT_FIELDS if f not in _RELATED}
     for f in _RELATED:
         related = getattr(subject, f)
         data[f] = str(related.uuid) if related is not None else None
     data["warning_markers"] = sorted(subject.warning_markers or [])
-    data["aliases"] = sorted(subject.alias_names) if subject.pk else []
+    data["aliases"] = sorted(aliases)
     for name in PROFILE_LISTS:
-        records = getattr(subject, name).all() if subject.pk else []
-        data[name] = sorted((_record_snapshot(r) for r in records), key=repr)
-    photos = subject.photos.all() if subject.pk else []
+        data[name] = sorted((_record_snapshot(r) for r in lists.get(name, ())), key=repr)
     data["photos"] = sorted((str(p.uuid), p.caption, str(p.taken_on)) for p in photos)
     return data
 
 
-def _validate(subject: Subject, errors: dict[str, list[ValidationError]] | None = None) -> None:
+@dataclass
+class ProfileLookups:
+    """The force's areas, teams, people, warning markers and PNC ids, read once.
+
+    Checking many subjects at once (an import) applies the same rules as checking one, from these
+    maps instead of a query per subject and field. The caller holds them for one check only.
+    """
+
+    areas: dict[uuid_module.UUID, Area]
+    teams: dict[uuid_module.UUID, Team]
+    #: user UUID -> the user, for every person with a membership of this force
+    members: dict[uuid_module.UUID, Any]
+    markers: frozenset[str]
+    #: PNC key -> the primary key of the subject holding it
+    pnc_owners: dict[str, int]
+
+    @classmethod
+    def load(cls) -> ProfileLookups:
+        from tenants.models import Membership
+
+        memberships = Membership.objects.filter(force_id=active_force().pk).select_related("user")
+        return cls(
+            areas={a.uuid: a for a in Area.objects.all()},
+            teams={t.uuid: t for t in Team.objects.all()},
+            members={m.user.uuid: m.user for m in memberships},
+            markers=frozenset(
+                PracticeSettings.objects.values_list("warning_markers", flat=True).first() or []
+            ),
+            pnc_owners=dict(Subject.objects.exclude(pnc_search="").values_list("pnc_search", "pk")),
+        )
+
+
+def _validate(
+    subject: Subject,
+    errors: dict[str, list[ValidationError]] | None = None,
+    lookups: ProfileLookups | None = None,
+) -> None:
     """Field-level validation, including 'PNC id already used by another subject of this force'.
 
     ``errors`` already found (the profile's) are raised together with these, so one answer names
@@ -111,8 +163,13 @@ def _validate(subject: Subject, errors: dict[str, list[ValidationError]] | None 
         )
     _validate_registration(subject, errors)
     if subject.pnc_id and "pnc_id" not in errors:
-        clash = Subject.objects.filter(pnc_search=pnc_key(subject.pnc_id)).exclude(pk=subject.pk)
-        if clash.exists():
+        if lookups is not None:
+            owner = lookups.pnc_owners.get(pnc_key(subject.pnc_id))
+            clashes = owner is not None and owner != subject.pk
+        else:
+            clash = Subject.objects.filter(pnc_search=pnc_key(subject.pnc_id)).exclude(pk=subject.pk)
+            clashes = clash.exists()
+        if clashes:
             errors["pnc_id"] = [
                 coded("Another subject of this force already has this PNC id.", SubjectError.DUPLICATE_PNC_ID)
             ]
@@ -167,18 +224,56 @@ def possible_duplicates(
     *, given_names: str, family_name: str, date_of_birth: dt.date | None, aliases: Iterable[str] = ()
 ) -> list[Subject]:
     """Subjects of this force born that day whose name or an alias is the new name or an alias."""
-    if date_of_birth is None:
-        return []
-    keys = {name_key(given_names, family_name), *(name_key(a) for a in aliases)} - {""}
-    if not keys:
-        return []
-    return list(
-        Subject.objects.filter(date_of_birth=date_of_birth)
-        .filter(models.Q(name_search__in=keys) | models.Q(aliases__name_search__in=keys))
+    person = DuplicateQuestion(given_names, family_name, date_of_birth, tuple(aliases))
+    return possible_duplicates_many([person])[0]
+
+
+@dataclass(frozen=True)
+class DuplicateQuestion:
+    """A person about to be recorded, as the duplicate check reads them."""
+
+    given_names: str
+    family_name: str
+    date_of_birth: dt.date | None
+    aliases: tuple[str, ...] = ()
+
+    def name_keys(self) -> frozenset[str]:
+        """The name keys to compare: the name and every alias (empty without a date of birth)."""
+        if self.date_of_birth is None:
+            return frozenset()
+        names = {name_key(self.given_names, self.family_name), *(name_key(a) for a in self.aliases)}
+        return frozenset(names - {""})
+
+
+def possible_duplicates_many(people: Sequence[DuplicateQuestion]) -> list[list[Subject]]:
+    """``possible_duplicates`` of each person, from one query (and its aliases' prefetch).
+
+    The rule is the one of a single check: a held subject born the same day whose name or any
+    alias has the key of the person's name or any of their aliases. The lists keep the order of
+    ``family_name, given_names, id``.
+    """
+    asked = [(p.date_of_birth, p.name_keys()) for p in people]
+    days = {day for day, keys in asked if day is not None and keys}
+    if not days:
+        return [[] for _ in people]
+    names = set().union(*(keys for day, keys in asked if day is not None))
+    held = list(
+        Subject.objects.filter(date_of_birth__in=days)
+        .filter(models.Q(name_search__in=names) | models.Q(aliases__name_search__in=names))
         .distinct()
         .prefetch_related("aliases")
         .order_by("family_name", "given_names", "id")
     )
+    index: dict[tuple[dt.date, str], list[int]] = {}
+    for position, subject in enumerate(held):
+        names = {subject.name_search, *(a.name_search for a in subject.aliases.all())} - {""}
+        for key in names:
+            index.setdefault((subject.date_of_birth, key), []).append(position)  # type: ignore[arg-type]
+    out: list[list[Subject]] = []
+    for day, keys in asked:
+        found = {p for key in keys for p in index.get((day, key), ())} if day is not None else set()
+        out.append([held[p] for p in sorted(found)])
+    return out
 
 
 def _clean_aliases(aliases: Iterable[str]) -> list[str]:
@@ -209,19 +304,27 @@ def _uuid_of(value: Any) -> uuid_module.UUID:
         return uuid_module.UUID(int=0)
 
 
-def _resolve_related(changes: dict[str, Any], errors: dict[str, list[ValidationError]]) -> None:
+def _resolve_related(
+    changes: dict[str, Any], errors: dict[str, list[ValidationError]], lookups: ProfileLookups | None = None
+) -> None:
     """Turn ``area``, ``managing_team`` and ``lead_officer`` (instances or UUIDs) into this force's rows."""
     from tenants.models import Membership
 
     if changes.get("area") not in (None, ""):
-        area = Area.objects.filter(uuid=_uuid_of(changes["area"])).first()
+        if lookups is not None:
+            area = lookups.areas.get(_uuid_of(changes["area"]))
+        else:
+            area = Area.objects.filter(uuid=_uuid_of(changes["area"])).first()
         if area is None:
             errors["area"] = [coded("Choose an area of this force from the list.", SubjectError.UNKNOWN_AREA)]
         changes["area"] = area
     elif "area" in changes:
         changes["area"] = None
     if changes.get("managing_team") not in (None, ""):
-        team = Team.objects.filter(uuid=_uuid_of(changes["managing_team"])).first()
+        if lookups is not None:
+            team = lookups.teams.get(_uuid_of(changes["managing_team"]))
+        else:
+            team = Team.objects.filter(uuid=_uuid_of(changes["managing_team"])).first()
         if team is None:
             errors["managing_team"] = [
                 coded("Choose a team of this force from the list.", SubjectError.UNKNOWN_TEAM)
@@ -235,27 +338,37 @@ def _resolve_related(changes: dict[str, Any], errors: dict[str, list[ValidationE
         changes["managing_team"] = None
     if changes.get("lead_officer") not in (None, ""):
         # As organisation/ checks team members: a person with a membership of the current force.
-        membership = (
-            Membership.objects.filter(
-                force_id=active_force().pk, user__uuid=_uuid_of(changes["lead_officer"])
+        if lookups is not None:
+            user = lookups.members.get(_uuid_of(changes["lead_officer"]))
+        else:
+            membership = (
+                Membership.objects.filter(
+                    force_id=active_force().pk, user__uuid=_uuid_of(changes["lead_officer"])
+                )
+                .select_related("user")
+                .first()
             )
-            .select_related("user")
-            .first()
-        )
-        if membership is None:
+            user = membership.user if membership else None
+        if user is None:
             errors["lead_officer"] = [
                 coded("The lead officer must be a member of this force.", SubjectError.NOT_FORCE_MEMBER)
             ]
-        changes["lead_officer"] = membership.user if membership else None
+        changes["lead_officer"] = user
     elif "lead_officer" in changes:
         changes["lead_officer"] = None
 
 
 def _clean_markers(
-    markers: Iterable[str], already: Iterable[str], errors: dict[str, list[ValidationError]]
+    markers: Iterable[str],
+    already: Iterable[str],
+    errors: dict[str, list[ValidationError]],
+    lookups: ProfileLookups | None = None,
 ) -> list[str]:
     """Markers from the force's list; one the subject already carries stays even if since removed."""
-    allowed = set(PracticeSettings.objects.values_list("warning_markers", flat=True).first() or [])
+    if lookups is not None:
+        allowed = set(lookups.markers)
+    else:
+        allowed = set(PracticeSettings.objects.values_list("warning_markers", flat=True).first() or [])
     allowed |= set(already)
     out: list[str] = []
     for raw in markers or ():
@@ -366,14 +479,17 @@ def _apply(
     subject: Subject,
     changes: dict[str, Any],
     lists: Mapping[str, Sequence[Mapping[str, Any]] | None],
+    lookups: ProfileLookups | None = None,
 ) -> dict[str, list[ProfileRecord]]:
     """Set the fields on ``subject`` and check everything; the cleaned nested lists to write."""
     errors: dict[str, list[ValidationError]] = {}
     changes = dict(changes)
-    _resolve_related(changes, errors)
+    _resolve_related(changes, errors, lookups)
     if "warning_markers" in changes:
         already = subject.warning_markers if subject.pk else []
-        changes["warning_markers"] = _clean_markers(changes["warning_markers"] or [], already, errors)
+        changes["warning_markers"] = _clean_markers(
+            changes["warning_markers"] or [], already, errors, lookups
+        )
     for field, value in changes.items():
         if isinstance(value, str):
             value = value.strip()
@@ -389,7 +505,7 @@ def _apply(
     cleaned = {
         name: _clean_records(name, items, errors) for name, items in lists.items() if items is not None
     }
-    _validate(subject, errors)
+    _validate(subject, errors, lookups)
     return cleaned
 
 
@@ -472,9 +588,13 @@ def update_subject(
     devices: Sequence[Mapping[str, Any]] | None = None,
     social_accounts: Sequence[Mapping[str, Any]] | None = None,
     vehicles: Sequence[Mapping[str, Any]] | None = None,
+    justification: str = "",
     **changes: Any,
 ) -> Subject:
-    """Change a subject's fields; a nested list given (aliases, addresses, ...) replaces the old one whole."""
+    """Change a subject's fields; a nested list given (aliases, addresses, ...) replaces the old one whole.
+
+    ``justification`` goes into the alteration event (e.g. "Caseload import").
+    """
     _refuse_unknown(changes)
     subject = Subject.objects.select_for_update().get(pk=subject.pk)
     lists = {
@@ -483,7 +603,9 @@ def update_subject(
         "social_accounts": social_accounts,
         "vehicles": vehicles,
     }
-    with audited_change(subject, snapshot, restricted=_AUDIT_RESTRICTED, actor=actor):
+    with audited_change(
+        subject, snapshot, restricted=_AUDIT_RESTRICTED, actor=actor, justification=justification
+    ):
         cleaned = _apply(subject, changes, lists)
         names = _clean_aliases(aliases) if aliases is not None else None
         subject.save()
@@ -500,6 +622,94 @@ def update_subject(
         for name, records in cleaned.items():
             _replace_records(subject, name, records)
     return subject
+
+
+# -- many subjects at once (a caseload import) -------------------------------------------------
+
+
+@dataclass
+class CheckedSubject:
+    """A new subject checked by ``check_subject`` (not saved), with its aliases and records."""
+
+    subject: Subject
+    aliases: list[str] = dataclasses.field(default_factory=list)
+    records: dict[str, list[ProfileRecord]] = dataclasses.field(default_factory=dict)
+
+
+def check_subject(
+    subject: Subject,
+    changes: Mapping[str, Any],
+    *,
+    aliases: Sequence[str] | None = None,
+    lists: Mapping[str, Sequence[Mapping[str, Any]] | None] | None = None,
+    lookups: ProfileLookups,
+) -> CheckedSubject:
+    """Check ``changes`` by the rules of ``create_subject`` / ``update_subject``, without saving.
+
+    The fields are set on ``subject`` (a new ``Subject()`` or a held one the caller will not save
+    itself); raises one ``ValidationError`` naming every field in error, with the services' codes.
+    No possible-duplicate check: that is ``possible_duplicates_many``'s, for all rows at once.
+    """
+    _refuse_unknown(changes)
+    errors: dict[str, list[ValidationError]] = {}
+    names: list[str] = []
+    try:
+        names = _clean_aliases(aliases or ())
+    except ValidationError as exc:
+        errors.update(exc.error_dict)
+    try:
+        cleaned = _apply(subject, dict(changes), lists or {}, lookups)
+    except ValidationError as exc:
+        for key, messages in exc.error_dict.items():
+            errors.setdefault(key, []).extend(messages)
+        cleaned = {}
+    if errors:
+        raise ValidationError(errors)
+    return CheckedSubject(subject=subject, aliases=names, records=cleaned)
+
+
+#: Rows per INSERT on the bulk path.
+BULK_BATCH = 1000
+
+
+@transaction.atomic
+def create_checked_subjects(
+    *, actor: Any, checked: Sequence[CheckedSubject], justification: str = ""
+) -> list[Subject]:
+    """Record subjects already checked by ``check_subject`` (and cleared of possible duplicates by
+    the caller): a few bulk INSERTs, and one collection event per subject, the same event
+    ``create_subject`` writes. For an import of thousands; one subject goes through ``create_subject``."""
+    subjects = [c.subject for c in checked]
+    for subject in subjects:
+        subject.set_keys()
+    Subject.objects.bulk_create(subjects, batch_size=BULK_BATCH)
+    SubjectAlias.objects.bulk_create(
+        [
+            SubjectAlias(subject=c.subject, name=n, name_search=name_key(n))
+            for c in checked
+            for n in c.aliases
+        ],
+        batch_size=BULK_BATCH,
+    )
+    for name, (model, _word) in PROFILE_LISTS.items():
+        records = []
+        for c in checked:
+            for record in c.records.get(name, ()):
+                record.subject = c.subject  # type: ignore[attr-defined]
+                records.append(record)
+        if records:
+            model.objects.bulk_create(records, batch_size=BULK_BATCH)  # type: ignore[attr-defined]
+    record_changes(
+        action=AuditAction.COLLECT,
+        changes=[
+            (c.subject, None, _snapshot_of(c.subject, aliases=c.aliases, lists=c.records, photos=()))
+            for c in checked
+        ],
+        restricted=_AUDIT_RESTRICTED,
+        justification=justification,
+        actor=actor,
+    )
+    return subjects
 
 
 @transaction.atomic
