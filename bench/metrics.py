@@ -73,17 +73,28 @@ class Context:
     notes: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Cleanup:
+    """Returned by a measured function: work to do after the clock stops (dropping what it built)."""
+
+    fn: Callable[[], Any]
+
+
 def timed(fn: Callable[[], Any]) -> float:
+    """Seconds ``fn()`` took; a ``Cleanup`` it returns is run afterwards, untimed."""
     started = time.perf_counter()
-    fn()
-    return time.perf_counter() - started
+    result = fn()
+    elapsed = time.perf_counter() - started
+    if isinstance(result, Cleanup):
+        result.fn()
+    return elapsed
 
 
 def interleaved(rounds: int, *fns: Callable[[], Any], warmup: int = 1) -> list[float]:
     """Median seconds of each function, run in alternating rounds so that noise hits all alike."""
     for _ in range(warmup):
         for fn in fns:
-            fn()
+            timed(fn)
     samples: list[list[float]] = [[] for _ in fns]
     for _ in range(rounds):
         for i, fn in enumerate(fns):
