@@ -51,10 +51,9 @@ class BareSubjectView(APIView):
     permission_classes: list[Any] = []
 
     def get(self, request: Any, uuid: str) -> Response:
-        from api.subjects import SubjectSerializer
-        from subjects.models import Subject
+        from api.subjects import SubjectSerializer, api_queryset
 
-        subject = Subject.objects.with_profile().get(uuid=uuid)
+        subject = api_queryset().get(uuid=uuid)  # fetched as the endpoint fetches it
         with connection.cursor() as cur:
             cur.execute(
                 "INSERT INTO public.bench_plain_insert (at, subject, note) VALUES (now(), %s, %s)",
