@@ -83,6 +83,12 @@ def _get(client: Client, path: str, **extra: Any) -> Any:
     return call
 
 
+def second_force() -> Any:
+    from tenants.models import Force
+
+    return Force.objects.exclude(schema_name="public").order_by("id")[1]
+
+
 def _queries(call: Any) -> list[str]:
     with CaptureQueriesContext(connection) as ctx:
         call()
@@ -186,26 +192,48 @@ def run(ctx: Context) -> list[Metric]:
         )
     )
 
-    # The share of SET search_path among a request's statements, without and with the setting.
-    for label, call in (("subject_detail", detail), ("subject_list", page[50])):
-        shares = {}
-        for limit in (False, True):
-            with override_settings(TENANT_LIMIT_SET_CALLS=limit):
-                connection.close()  # a fresh connection, as a new worker would have
-                call()
-                sql = _queries(call)
-            sets = sum(1 for s in sql if s.lstrip().upper().startswith("SET SEARCH_PATH"))
-            shares[limit] = (sets, len(sql))
-        (b_sets, b_all), (a_sets, a_all) = shares[False], shares[True]
-        metrics.append(
-            Metric(
-                f"db.search_path_share.{label}",
-                a_sets / a_all,
-                "share",
-                baseline=b_sets / b_all,
-                target="< 1",
-                note=f"TENANT_LIMIT_SET_CALLS off: {b_sets} of {b_all} statements; on: {a_sets} of {a_all}; "
-                f"setting in use: {getattr(settings, 'TENANT_LIMIT_SET_CALLS', False)}",
+    metrics += search_path_shares(
+        {"subject_detail": detail, "subject_list": page[50]},
+        other_force=_get(officer_client(second_force()), "/api/v1/subjects/?page_size=5"),
+    )
+    return metrics
+
+
+# How a request finds its connection: fresh (a new worker, or CONN_MAX_AGE ran out), last used by
+# a request of the same force, or last used by another force's request (the usual case when one
+# worker serves 43 forces).
+CONNECTION_STATES = {
+    "cold": "the first request on a fresh connection",
+    "warm": "the connection's previous request was for the same force",
+    "switch": "the connection's previous request was for another force",
+}
+
+
+def search_path_shares(calls: dict[str, Any], *, other_force: Any) -> list[Metric]:
+    """The share of ``SET search_path`` among a request's statements, without and with
+    ``TENANT_LIMIT_SET_CALLS``, for each connection state: value with the setting, baseline without."""
+    metrics = []
+    for label, call in calls.items():
+        for state, meaning in CONNECTION_STATES.items():
+            counted = {}
+            for limit in (False, True):
+                with override_settings(TENANT_LIMIT_SET_CALLS=limit):
+                    connection.close()
+                    if state != "cold":
+                        (call if state == "warm" else other_force)()
+                    sql = _queries(call)
+                sets = sum(1 for s in sql if s.lstrip().upper().startswith("SET SEARCH_PATH"))
+                counted[limit] = (sets, len(sql))
+            (b_sets, b_all), (a_sets, a_all) = counted[False], counted[True]
+            metrics.append(
+                Metric(
+                    f"db.search_path_share.{label}.{state}",
+                    a_sets / a_all,
+                    "share",
+                    baseline=b_sets / b_all,
+                    target="< 1",
+                    note=f"{meaning}; TENANT_LIMIT_SET_CALLS off: {b_sets} of {b_all} statements, on: "
+                    f"{a_sets} of {a_all}; in use: {getattr(settings, 'TENANT_LIMIT_SET_CALLS', False)}",
+                )
             )
-        )
     return metrics
