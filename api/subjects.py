@@ -70,7 +70,7 @@ class FetchedListSerializer(serializers.ListSerializer):
     (otherwise from its related manager, as after an update)."""
 
     def get_attribute(self, instance: Any) -> Any:
-        fetched = instance.__dict__.get(_fetched(self.source))
+        fetched = instance.__dict__.get(_fetched(self.source or ""))
         return fetched if fetched is not None else super().get_attribute(instance)
 
 
