@@ -17,8 +17,9 @@ from tenants.services import onboard_force, onboard_forces, reference_forces
 _seq = iter(range(1_000_000))
 
 
-# Both ways of building a schema are timed up to the schema being ready; dropping it again (which
-# takes as long for either, and is no part of onboarding) happens after the clock stops.
+# Both ways of building a schema are timed up to the schema being ready; dropping it again (no part
+# of onboarding) happens after the clock stops, for both. The clone's side is the whole of
+# onboard_force (host, administrator, defaults, invitation too); the replay's only the schema.
 
 
 def _drop(schema: str, force: Force | None = None) -> Cleanup:
