@@ -36,6 +36,14 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _load_average() -> list[float] | None:
+    """The machine's load: these machines are shared, and a figure means little without it."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _args(argv)
     sys.path.insert(0, str(ROOT))
@@ -75,13 +83,16 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     metrics: list[Metric] = []
     skipped: list[str] = []
+    topic_seconds: dict[str, float] = {}
     for topic in args.only or TOPICS:
         if importlib.util.find_spec(f"bench.{topic}") is None:
             skipped.append(topic)
             continue
         print(f"bench: {topic}")
         module = importlib.import_module(f"bench.{topic}")
+        topic_started = time.perf_counter()
         metrics += module.run(ctx)
+        topic_seconds[topic] = round(time.perf_counter() - topic_started, 1)
     elapsed = time.perf_counter() - started
     if args.only is None:
         metrics += unmeasured_reserved(metrics)
@@ -99,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
             "rounds": ctx.rounds,
             "quick": ctx.quick,
             "seconds": round(elapsed, 1),
+            "topic_seconds": topic_seconds,
+            "load_average": _load_average(),
             "skipped_topics": skipped,
         },
     }
@@ -107,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     (out_dir / "latest.json").write_text(text)
     print()
     print(table(metrics))
+    print("\nseconds per topic: " + ", ".join(f"{t} {s:.0f}" for t, s in topic_seconds.items()))
+    print(f"load average at the end (1, 5, 15 min): {_load_average()}")
     if skipped:
         print(f"\nskipped (module not present yet): {', '.join(skipped)}")
     failed = [m.name for m in metrics if m.passed is False]
