@@ -36,11 +36,19 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _load_average() -> list[float] | None:
+    """The machine's load: these machines are shared, and a figure means little without it."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _args(argv)
     sys.path.insert(0, str(ROOT))
     from bench import scratch
-    from bench.metrics import Context, Metric, table
+    from bench.metrics import Context, Metric, table, unmeasured_reserved
 
     try:
         scratch.refuse_production()
@@ -75,14 +83,19 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     metrics: list[Metric] = []
     skipped: list[str] = []
+    topic_seconds: dict[str, float] = {}
     for topic in args.only or TOPICS:
         if importlib.util.find_spec(f"bench.{topic}") is None:
             skipped.append(topic)
             continue
         print(f"bench: {topic}")
         module = importlib.import_module(f"bench.{topic}")
+        topic_started = time.perf_counter()
         metrics += module.run(ctx)
+        topic_seconds[topic] = round(time.perf_counter() - topic_started, 1)
     elapsed = time.perf_counter() - started
+    if args.only is None:
+        metrics += unmeasured_reserved(metrics)
 
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -97,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
             "rounds": ctx.rounds,
             "quick": ctx.quick,
             "seconds": round(elapsed, 1),
+            "topic_seconds": topic_seconds,
+            "load_average": _load_average(),
             "skipped_topics": skipped,
         },
     }
@@ -105,11 +120,15 @@ def main(argv: list[str] | None = None) -> int:
     (out_dir / "latest.json").write_text(text)
     print()
     print(table(metrics))
+    print("\nseconds per topic: " + ", ".join(f"{t} {s:.0f}" for t, s in topic_seconds.items()))
+    print(f"load average at the end (1, 5, 15 min): {_load_average()}")
     if skipped:
         print(f"\nskipped (module not present yet): {', '.join(skipped)}")
     failed = [m.name for m in metrics if m.passed is False]
+    measured = [m for m in metrics if m.value is not None]
     print(
-        f"\n{len(metrics)} metrics in {elapsed:.0f} s, {len(failed)} missed their target; "
+        f"\n{len(measured)} metrics ({len(metrics) - len(measured)} reserved, not yet measured) in "
+        f"{elapsed:.0f} s, {len(failed)} missed their target; "
         f"written to bench/results/latest.json and bench-{stamp}.json"
     )
     return 1 if failed else 0

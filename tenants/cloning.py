@@ -6,11 +6,15 @@ schemas accumulate), then runs ``migrate_schemas --fake`` (loading the whole mig
 although the clone already copied the template's ``django_migrations`` rows.
 
 Here, when the template holds only what a force schema has today (tables, their identity
-sequences, indexes, constraints, trigger functions and triggers; no views, rules, policies, grants
-or free sequences), the clone is built from the catalogue in a handful of statements: each table
-``LIKE`` the template's (columns, defaults, CHECK constraints, identity), then every other constraint, index,
-function and trigger under its own name from ``pg_get_*def``, the template's rows, and identity
-sequences set to the template's values; all in the caller's transaction. Anything else in the
+sequences, indexes, constraints, trigger functions and triggers; no views, types, rules, policies,
+grants or free sequences), the clone is built from the catalogue: one statement reads the
+template's definitions (through the catalogue's indexes, so it does not slow down as forces are
+added), one batch builds each table ``LIKE`` the template's (columns, defaults, CHECK constraints,
+identity), then every other constraint, index, function and trigger under its own name from
+``pg_get_*def``, the rows of the template's non-empty tables, and identity sequences set to the
+template's values; all in the caller's transaction. What remains is PostgreSQL's own cost of the
+DDL: every btree index build (primary keys, unique constraints, indexes, TOAST indexes) syncs its
+file to disk, about 140 of them, most of the clone's time. Anything else in the
 template falls back to django-tenants' ``clone_schema()``, created only when missing or of another
 version (a comment on it records which). The fake migration runs only when the clone lacks a
 migration the code has (a template behind the code).
@@ -19,6 +23,7 @@ migration the code has (a template behind the code).
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from functools import cache
 from typing import Any, cast
@@ -71,106 +76,124 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-# Objects the fast path does not copy; any of them in the template means the full clone_schema().
-_UNSUPPORTED = """
-SELECT
-  (SELECT count(*) FROM pg_class c WHERE c.relnamespace = s.oid AND c.relkind NOT IN ('r', 'i', 'S'))
-+ (SELECT count(*) FROM pg_class c WHERE c.relnamespace = s.oid AND (c.relacl IS NOT NULL OR c.relispartition))
-+ (SELECT count(*) FROM pg_class c WHERE c.relnamespace = s.oid AND c.relkind = 'S'
-     AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'i'))
-+ (SELECT count(*) FROM pg_type t WHERE t.typnamespace = s.oid AND t.typtype NOT IN ('c', 'b'))
-+ (SELECT count(*) FROM pg_type t WHERE t.typnamespace = s.oid AND t.typtype = 'c'
-     AND NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind = 'r'))
-+ (SELECT count(*) FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class WHERE c.relnamespace = s.oid)
-+ (SELECT count(*) FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid WHERE c.relnamespace = s.oid)
-+ (SELECT count(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE c.relnamespace = s.oid)
-+ (SELECT count(*) FROM pg_statistic_ext e WHERE e.stxnamespace = s.oid)
-+ (SELECT count(*) FROM pg_proc p WHERE p.pronamespace = s.oid AND (p.prokind <> 'f' OR p.proacl IS NOT NULL))
-+ (SELECT count(*) FROM pg_description d WHERE d.objoid = s.oid)
-FROM pg_namespace s WHERE s.nspname = %s
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+# One statement reads everything the fast path needs from the catalogue, through the catalogue's
+# indexes only. ``pg_class`` has no index on the namespace, so finding the template's relations by
+# ``relnamespace`` scans every force's relations; each such scan (the clone used to make eight)
+# grows with the number of forces. Instead the template's objects are found from their dependency
+# on its namespace (``pg_depend``'s index on the referenced object): every table, sequence, view,
+# function, type or other object created in the schema has one; indexes, row types and identity
+# sequences hang off their table and are found through it.
+_CATALOGUE = """
+WITH s AS (SELECT oid FROM pg_namespace WHERE nspname = %(template)s),
+top AS MATERIALIZED (
+  SELECT d.classid, d.objid FROM pg_depend d, s
+  WHERE d.refclassid = 'pg_namespace'::regclass AND d.refobjid = s.oid
+),
+rel AS MATERIALIZED (
+  SELECT c.oid, c.relname, c.relkind, c.relacl, c.relispartition FROM top
+  JOIN pg_class c ON c.oid = top.objid WHERE top.classid = 'pg_class'::regclass
+),
+rels AS MATERIALIZED (SELECT array_agg(oid) AS oids FROM rel WHERE relkind = 'r'),
+owned AS MATERIALIZED (
+  SELECT q.oid AS seq, q.relname AS seqname, d.refobjid AS tab, d.refobjsubid AS col FROM rel q
+  JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = q.oid AND d.objsubid = 0
+   AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'i'
+  WHERE q.relkind = 'S'
+)
+SELECT json_build_object(
+  'unsupported',
+    (SELECT count(*) FROM top WHERE classid NOT IN ('pg_class'::regclass, 'pg_proc'::regclass))
+  + (SELECT count(*) FROM rel WHERE relkind NOT IN ('r', 'S') OR relacl IS NOT NULL OR relispartition)
+  + (SELECT count(*) FROM rel WHERE relkind = 'S' AND oid NOT IN (SELECT seq FROM owned))
+  + (SELECT count(*) FROM top JOIN pg_proc p ON p.oid = top.objid
+     WHERE top.classid = 'pg_proc'::regclass AND (p.prokind <> 'f' OR p.proacl IS NOT NULL))
+  + (SELECT count(*) FROM pg_rewrite r, rels WHERE r.ev_class = ANY(rels.oids))
+  + (SELECT count(*) FROM pg_policy p, rels WHERE p.polrelid = ANY(rels.oids))
+  + (SELECT count(*) FROM pg_inherits i, rels WHERE i.inhrelid = ANY(rels.oids))
+  + (SELECT count(*) FROM pg_statistic_ext e, s WHERE e.stxnamespace = s.oid)
+  + (SELECT count(*) FROM pg_description d, s WHERE d.objoid = s.oid),
+  'tables', (
+    SELECT coalesce(json_agg(json_build_array(relname, pg_relation_size(oid) > 0) ORDER BY relname), '[]')
+    FROM rel WHERE relkind = 'r'),
+  'functions', (
+    SELECT coalesce(json_agg(pg_get_functiondef(top.objid) ORDER BY top.objid), '[]')
+    FROM top WHERE top.classid = 'pg_proc'::regclass),
+  'constraints', (
+    SELECT coalesce(json_agg(json_build_array(c.relname, co.conname, pg_get_constraintdef(co.oid), co.contype)
+                    ORDER BY co.contype = 'f', c.relname, co.conname), '[]')
+    FROM rels, pg_constraint co JOIN pg_class c ON c.oid = co.conrelid
+    WHERE co.conrelid = ANY(rels.oids) AND co.contype IN ('p', 'u', 'f', 'x')),
+  'indexes', (
+    SELECT coalesce(json_agg(pg_get_indexdef(i.indexrelid) ORDER BY i.indexrelid), '[]')
+    FROM rels, pg_index i WHERE i.indrelid = ANY(rels.oids) AND NOT EXISTS
+      (SELECT 1 FROM pg_constraint co WHERE co.conrelid = i.indrelid AND co.conindid = i.indexrelid)),
+  'triggers', (
+    SELECT coalesce(json_agg(pg_get_triggerdef(t.oid) ORDER BY t.oid), '[]')
+    FROM rels, pg_trigger t WHERE t.tgrelid = ANY(rels.oids) AND NOT t.tgisinternal),
+  'identities', (
+    SELECT coalesce(json_agg(json_build_array(c.relname, a.attname, o.seqname) ORDER BY c.relname, a.attname), '[]')
+    FROM owned o JOIN pg_class c ON c.oid = o.tab
+    JOIN pg_attribute a ON a.attrelid = o.tab AND a.attnum = o.col
+    WHERE a.attidentity <> '' AND NOT a.attisdropped)
+)
 """
 
 
 def _fast_clone_ddl(template: str, schema: str) -> list[str] | None:
     """The statements that build ``schema`` as a copy of ``template``; None if the template has more."""
-    cast(Any, connection).set_schema(
-        template
-    )  # definitions come out unqualified where they name the template
+    # Definitions come out unqualified where they name the template (it is the search path).
+    cast(Any, connection).set_schema(template)
     with connection.cursor() as cur:
-        cur.execute(_UNSUPPORTED, [template])
-        if cur.fetchone()[0]:
-            return None
-        cur.execute(
-            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = %s AND c.relkind = 'r' ORDER BY c.relname",
-            [template],
-        )
-        tables = [r[0] for r in cur.fetchall()]
-        cur.execute(
-            "SELECT p.proname, pg_get_functiondef(p.oid) FROM pg_proc p JOIN pg_namespace n "
-            "ON n.oid = p.pronamespace WHERE n.nspname = %s ORDER BY p.oid",
-            [template],
-        )
-        functions = cur.fetchall()
-        cur.execute(
-            "SELECT c.relname, co.conname, pg_get_constraintdef(co.oid), co.contype FROM pg_constraint co "
-            "JOIN pg_class c ON c.oid = co.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = %s AND co.contype IN ('p', 'u', 'f', 'x') "
-            "ORDER BY co.contype = 'f', c.relname, co.conname",
-            [template],
-        )
-        constraints = cur.fetchall()
-        cur.execute(
-            "SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND NOT EXISTS "
-            "(SELECT 1 FROM pg_constraint co WHERE co.conindid = i.indexrelid AND co.conrelid = i.indrelid) "
-            "ORDER BY i.indexrelid",
-            [template],
-        )
-        indexes = [r[0] for r in cur.fetchall()]
-        cur.execute(
-            "SELECT pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND NOT t.tgisinternal "
-            "ORDER BY t.oid",
-            [template],
-        )
-        triggers = [r[0] for r in cur.fetchall()]
-        cur.execute(
-            "SELECT c.relname, a.attname, pg_get_serial_sequence(quote_ident(n.nspname) || '.' || "
-            "quote_ident(c.relname), a.attname) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind = 'r' "
-            "AND a.attidentity <> '' AND a.attnum > 0 AND NOT a.attisdropped",
-            [template],
-        )
-        identities = cur.fetchall()
+        cur.execute(_CATALOGUE, {"template": template})
+        found = cur.fetchone()[0]
+    if isinstance(found, str):  # a driver that hands json over as text
+        found = json.loads(found)
+    if found is None or found["unsupported"]:
+        return None
+    tables: list[tuple[str, bool]] = [(n, filled) for n, filled in found["tables"]]
+    constraints: list[tuple[str, str, str, str]] = [tuple(c) for c in found["constraints"]]
     t, s = _q(template), _q(schema)
     qualified = re.compile(r'(?<![\w"])(?:' + re.escape(t) + "|" + re.escape(template) + r")\.")
     ddl = [f"CREATE SCHEMA {s}", f"SET LOCAL search_path = {s}, public"]
     ddl += [
         f"CREATE TABLE {s}.{_q(n)} (LIKE {t}.{_q(n)} INCLUDING DEFAULTS INCLUDING CONSTRAINTS "
         "INCLUDING IDENTITY INCLUDING GENERATED INCLUDING STORAGE INCLUDING COMPRESSION)"
-        for n in tables
+        for n, _filled in tables
     ]
-    for _name, definition in functions:
-        ddl.append(qualified.sub(f"{s}.", definition, count=1))
+    ddl += [qualified.sub(f"{s}.", d, count=1) for d in found["functions"]]
     ddl += [
         f"ALTER TABLE {s}.{_q(rel)} ADD CONSTRAINT {_q(con)} {d}"
         for rel, con, d, kind in constraints
         if kind != "f"
     ]
-    ddl += [qualified.sub(f"{s}.", d, count=1) for d in indexes]
+    ddl += [qualified.sub(f"{s}.", d, count=1) for d in found["indexes"]]
+    # Rows: only tables whose files are not empty can hold any (a table never written has 0 bytes).
     # Identifiers are quoted (_q) or come from the catalogue's own quoting (pg_get_*def).
-    ddl += [f"INSERT INTO {s}.{_q(n)} OVERRIDING SYSTEM VALUE SELECT * FROM {t}.{_q(n)}" for n in tables]  # noqa: S608
     ddl += [
-        f"SELECT setval(pg_get_serial_sequence('{s}.{_q(rel)}', '{col}'), last_value, is_called) FROM {seq}"  # noqa: S608
-        for rel, col, seq in identities
+        f"INSERT INTO {s}.{_q(n)} OVERRIDING SYSTEM VALUE SELECT * FROM {t}.{_q(n)}"  # noqa: S608
+        for n, filled in tables
+        if filled
     ]
+    # Every identity sequence at the template's position, in one statement.
+    if found["identities"]:
+        ddl.append(
+            " UNION ALL ".join(
+                f"SELECT setval(pg_get_serial_sequence({_lit(f'{s}.{_q(rel)}')}, {_lit(col)}), "  # noqa: S608
+                "q.last_value, q.is_called) "
+                f"FROM {t}.{_q(seq)} q"
+                for rel, col, seq in found["identities"]
+            )
+        )
     ddl += [
         f"ALTER TABLE {s}.{_q(rel)} ADD CONSTRAINT {_q(con)} {d}"
         for rel, con, d, kind in constraints
         if kind == "f"
     ]
-    ddl += [qualified.sub(f"{s}.", d) for d in triggers]
+    ddl += [qualified.sub(f"{s}.", d) for d in found["triggers"]]
     return ddl
 
 

@@ -248,6 +248,36 @@ def test_a_list_reads_aliases_from_one_prefetched_list_not_a_queryset_per_row(fo
         assert SubjectSerializer(fetched).data["aliases"] == ["Zed", "Ace"]
 
 
+def test_a_list_reads_profile_records_from_prefetched_lists_not_a_queryset_per_row(force_a):
+    """Issue 10: prefetching addresses, devices, accounts, vehicles and photos into the related
+    managers made Django build a filtered queryset for every row and relation (a page of 50: 250),
+    more time than the queries. The API prefetches them into plain lists and serialises those."""
+    from django.test.utils import CaptureQueriesContext
+
+    from api.subjects import SubjectSerializer, api_queryset
+    from subjects.services import create_subject
+
+    with schema_context(force_a.schema_name):
+        subject = create_subject(
+            actor=None,
+            family_name="Listed",
+            given_names="Profile",
+            vehicles=[{"vrm": "BN10 XYZ", "make": "Ford"}, {"vrm": "BN11 XYZ", "make": "Kia"}],
+            addresses=[{"address": "1 Bench Road", "postcode": "LN1 1AA"}],
+        )
+        fetched = api_queryset().get(pk=subject.pk)
+        with CaptureQueriesContext(connection) as ctx:
+            data = SubjectSerializer(fetched).data
+        assert ctx.captured_queries == []
+        assert [v["make"] for v in data["vehicles"]] == [v.make for v in fetched.fetched_vehicles]
+        assert len(data["vehicles"]) == 2 and len(data["addresses"]) == 1 and data["devices"] == []
+        # What the prefetch holds is what is shown; without it the related managers are read.
+        fetched.fetched_vehicles = []
+        assert SubjectSerializer(fetched).data["vehicles"] == []
+        plain = Subject.objects.get(pk=subject.pk)
+        assert SubjectSerializer(plain).data["vehicles"] == data["vehicles"]
+
+
 def test_a_possible_duplicate_is_a_409_naming_the_matches_unless_confirmed(force_a, force_b):
     """Issue 9, item 4: same name (or alias) and date of birth, no PNC id to tell them apart."""
     from subjects.services import create_subject

@@ -8,6 +8,7 @@ the audit log's append-only trigger or a migration row fails here.
 
 from __future__ import annotations
 
+import pytest
 from django.conf import settings
 from django.db import connection
 
@@ -78,3 +79,54 @@ def test_a_template_holding_what_the_fast_path_does_not_copy_falls_back(db):
         assert cur.fetchone() == (1,)
     # (django-tenants' clone renames unique constraints; the fast path keeps their names.)
     assert _catalogue("clone_fallback")["columns"] == _catalogue(template)["columns"]
+
+
+def test_rows_and_identity_positions_of_the_template_are_copied(db):
+    """Only tables whose files hold something are copied (an empty table has none); every identity
+    sequence of the clone continues from the template's."""
+    template = settings.TENANT_BASE_SCHEMA
+    with connection.cursor() as cur:
+        cur.execute(
+            f'INSERT INTO "{template}".jobs_heartbeat (day, schema_name, recorded_at) '
+            "VALUES (current_date, 'probe', now()) RETURNING id"
+        )
+        (probe_id,) = cur.fetchone()
+    assert cloning.clone_template("clone_rows", verbosity=0)
+    with connection.cursor() as cur:
+        cur.execute('SELECT id, schema_name FROM "clone_rows".jobs_heartbeat')
+        assert cur.fetchall() == [(probe_id, "probe")]
+        cur.execute(
+            'INSERT INTO "clone_rows".jobs_heartbeat (day, schema_name, recorded_at) '
+            "VALUES (current_date + 1, 'next', now()) RETURNING id"
+        )
+        assert cur.fetchone()[0] > probe_id
+        cur.execute('SELECT max(id) FROM "clone_rows".django_migrations')
+        (last,) = cur.fetchone()
+        cur.execute(
+            'INSERT INTO "clone_rows".django_migrations (app, name, applied) '
+            "VALUES ('probe', 'probe', now()) RETURNING id"
+        )
+        assert cur.fetchone()[0] > last
+        cur.execute('SELECT count(*) FROM "clone_rows".organisation_area')
+        assert cur.fetchone() == (0,)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "CREATE DOMAIN {t}.probe_domain AS text",
+        "CREATE TYPE {t}.probe_kind AS ENUM ('a')",
+        "CREATE SEQUENCE {t}.probe_seq",
+        "CREATE RULE probe_rule AS ON DELETE TO {t}.jobs_heartbeat DO INSTEAD NOTHING",
+        "CREATE POLICY probe_policy ON {t}.jobs_heartbeat USING (true)",
+        'CREATE COLLATION {t}.probe_collation FROM "C"',
+        "CREATE PROCEDURE {t}.probe_proc() LANGUAGE sql AS 'SELECT 1'",
+        "COMMENT ON SCHEMA {t} IS 'probe'",
+    ],
+)
+def test_anything_the_fast_path_does_not_copy_sends_the_clone_to_clone_schema(db, statement):
+    template = settings.TENANT_BASE_SCHEMA
+    with connection.cursor() as cur:
+        cur.execute(statement.format(t=f'"{template}"'))
+    assert cloning._fast_clone_ddl(template, "unused_name") is None
+    connection.set_schema_to_public()
