@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.core.exceptions import ValidationError
 
 
@@ -73,8 +75,6 @@ class GovukFormMixin:
 
 def govuk_messages(field: Any, name: str) -> None:
     """Give one form field GOV.UK messages for its length limits and for being left empty."""
-    from django import forms
-
     messages = field.error_messages
     name = name[:1].upper() + name[1:]
     if getattr(field, "max_length", None) is not None and "max_length" not in messages:
@@ -85,3 +85,22 @@ def govuk_messages(field: Any, name: str) -> None:
         lowered = name[:1].lower() + name[1:] if not name[:2].isupper() else name
         verb = "Choose" if isinstance(field, (forms.ChoiceField, forms.BooleanField)) else "Enter"
         messages["required"] = f"{verb} {lowered}"
+
+
+class RecordChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A record chosen by its UUID (``to_field_name="uuid"``): anything else is ``invalid_choice``.
+
+    Django's own field lets the UUID column's ``ValidationError`` through with the database's
+    wording ("“x” is not a valid UUID."); a person reads the field's own message instead.
+    """
+
+    def to_python(self, value: Any) -> Any:
+        model = self.queryset.model if self.queryset is not None else None
+        if value not in self.empty_values and not (model is not None and isinstance(value, model)):
+            try:
+                uuid.UUID(str(value))
+            except ValueError:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+                ) from None
+        return super().to_python(value)

@@ -39,6 +39,11 @@ class OrderStatus(models.TextChoices):
     REPLACED = "replaced", "Replaced by a later order"
 
 
+#: Statuses of an order that binds the subject now (made, served, or under appeal): the orders the
+#: caseload counts for "needs a plan", expiry and the next key date.
+LIVE_STATUSES = (OrderStatus.MADE, OrderStatus.ACTIVE, OrderStatus.UNDER_APPEAL)
+
+
 class ProtectiveOrderQuerySet(ForceScopedQuerySet["ProtectiveOrder"]):
     scope_permissions = ORDER_SCOPES
 
@@ -175,6 +180,16 @@ class RequirementState(models.TextChoices):
 
 class NotificationRequirementQuerySet(ForceScopedQuerySet["NotificationRequirement"]):
     scope_permissions = ORDER_SCOPES
+
+    # ``NotificationRequirement.state()`` in SQL, for lists that filter and count (the caseload):
+    # tests/orders/test_caseload.py checks that both agree.
+    def open(self) -> NotificationRequirementQuerySet:
+        """Requirements still to be met: not notified and not suspended (due or overdue)."""
+        return self.filter(notified_on__isnull=True, suspended=False)
+
+    def overdue(self, today: dt.date | None = None) -> NotificationRequirementQuerySet:
+        """Open requirements whose last day has passed (``RequirementState.OVERDUE``)."""
+        return self.open().filter(last_day__lt=today or timezone.localdate())
 
 
 class NotificationRequirement(models.Model):
