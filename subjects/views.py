@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from typing import Any, cast
+from urllib.parse import parse_qsl, urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -27,12 +28,15 @@ from django.views.generic import DetailView, FormView, ListView, View
 from django.views.generic.detail import SingleObjectMixin
 
 from core.case_file import case_file_sections
+from core.caseload import caseload_filterset
 from core.forms import add_service_errors
 from core.pages import ForcePageMixin
+from core.pagination import CountedPaginator
 from core.reasons import reason_for, remember_reason
 from core.roles import Perm
 
 from . import services
+from .filters import ListCounts, SubjectListFilter
 from .forms import EraseSubjectForm, PhotoForm, ReasonForAccessForm, SubjectForm, SubjectSearchForm
 from .models import Subject, SubjectPhoto, SubjectQuerySet
 
@@ -51,7 +55,13 @@ def _detail_url(subject: Subject) -> str:
 
 
 class SubjectListView(ForcePageMixin, ListView):  # type: ignore[type-arg]
-    """The force's subjects, 25 a page, searchable; one consult event names the subjects shown."""
+    """The force's caseload: subjects 25 a page, searchable, filtered, sorted and counted.
+
+    Its filterset comes from ``core.caseload``: the apps above ``subjects`` register theirs (orders
+    add orders, statuses, key dates and the need of a plan), else ``filters.SubjectListFilter``.
+    Filters and the sort order are in the query string (not personal data); search terms are posted
+    and kept in the session, shown by an opaque key. One consult event names the subjects shown.
+    """
 
     model = Subject
     permission = Perm.VIEW_SUBJECT
@@ -67,41 +77,108 @@ class SubjectListView(ForcePageMixin, ListView):  # type: ignore[type-arg]
         if query is None:
             self.search_key = ""
         self.search_form = SubjectSearchForm({"q": query} if query else None)
-        return super().get(request, *args, **kwargs)
+        response = super().get(request, *args, **kwargs)
+        if self.filterset.errors:
+            response.status_code = 400
+        return response
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        """The search form posts its terms here; they are kept in the session, then shown by key."""
+        """The search form posts its terms here; they are kept in the session, then shown by key.
+
+        The form's address carries the filters in force, so a search keeps them.
+        """
         self.search_key = ""
         self.search_form = SubjectSearchForm(request.POST)
         if not self.search_form.is_valid():
-            self.object_list = Subject.objects.none()
             response = super().get(request, *args, **kwargs)
             response.status_code = 400
             return response
         query = self.search_form.cleaned_data["q"].strip()
+        filters = self.list_query(search_key="")
         if not query:
-            return HttpResponseRedirect(reverse("subjects:subject-list"))
+            return HttpResponseRedirect(
+                f"{reverse('subjects:subject-list')}{'?' + filters if filters else ''}"
+            )
         key = _save_search(request, query)
-        return HttpResponseRedirect(f"{reverse('subjects:subject-list')}?search={key}")
+        return HttpResponseRedirect(
+            f"{reverse('subjects:subject-list')}?{urlencode({'search': key})}{'&' + filters if filters else ''}"
+        )
 
     def get_queryset(self) -> QuerySet[Subject]:
-        queryset = cast(SubjectQuerySet, super().get_queryset()).with_alias_names()
-        if self.search_form.is_bound and self.search_form.is_valid() and self.search_form.cleaned_data["q"]:
-            queryset = queryset.search(self.search_form.cleaned_data["q"])
-        return queryset
+        queryset = (
+            cast(SubjectQuerySet, super().get_queryset())
+            .with_alias_names()
+            .select_related("managing_team", "area")
+        )
+        self.filterset = caseload_filterset(SubjectListFilter)(
+            self.request.GET, queryset=queryset, request=self.request
+        )
+        if self.search_form.is_bound and not self.search_form.is_valid():
+            return queryset.none()
+        if self.search_form.is_bound and self.search_form.cleaned_data["q"]:
+            self.filterset.queryset = queryset.search(self.search_form.cleaned_data["q"])
+        if not self.filterset.is_valid():
+            return queryset.none()
+        return self.filterset.qs
+
+    def list_query(self, *, search_key: str | None = None, drop: tuple[str, str] | None = None) -> str:
+        """The list's query string: the search key and every filter in force (``drop`` one value)."""
+        key = self.search_key if search_key is None else search_key
+        pairs = [("search", key)] if key else []
+        filter_names = caseload_filterset(SubjectListFilter).params()
+        for name in filter_names:
+            for value in self.request.GET.getlist(name):
+                if value and (name, value) != drop:
+                    pairs.append((name, value))
+        return urlencode(pairs)
+
+    def paginate_queryset(self, queryset: Any, page_size: int) -> Any:
+        # An out-of-range or mistyped page number shows the last or first page, never a 404.
+        valid = self.filterset.is_valid() and not self.search_form.errors
+        self.counts = self.filterset.counts(queryset) if valid else ListCounts(total=0)
+        paginator = CountedPaginator(
+            queryset, page_size, allow_empty_first_page=True, count=self.counts.total
+        )
+        page = paginator.get_page(self.request.GET.get("page"))
+        return paginator, page, page.object_list, page.has_other_pages()
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         page: Page[Subject] = context["page_obj"]
         page.object_list = list(page.object_list)  # evaluate once: the audit and the table share it
+        self.filterset.prepare_rows(page.object_list)
         context["subjects"] = page.object_list
         services.record_list_viewed(actor=self.request.user, subjects=page.object_list)
         query = self.search_form.cleaned_data.get("q", "") if self.search_form.is_bound else ""
+        list_query = self.list_query()
+        selected = [
+            (choice, self.list_query(drop=(choice.param, choice.value)))
+            for choice in self.filterset.selected()
+        ]
+        facets = [
+            (
+                facet,
+                "&".join(
+                    q for q in (self.list_query(drop=(facet.param, "true")), f"{facet.param}=true") if q
+                ),
+            )
+            for facet in self.counts.facets
+        ]
         context.update(
             {
                 "search_form": self.search_form,
                 "query": query if not self.search_form.errors else "",
                 "search_key": self.search_key,
+                "filterset": self.filterset,
+                "filter_form": self.filterset.form,
+                "counts": self.counts,
+                "facets": facets,
+                "selected_filters": selected,
+                "list_query": list_query,
+                "filter_query": self.list_query(search_key=""),
+                "keep_for_sort": [
+                    (name, value) for name, value in parse_qsl(list_query) if name != "ordering"
+                ],
                 "page_links": _page_links(page),
                 "can_change": Perm.CHANGE_SUBJECT
                 in self.request.user.force_permissions(  # type: ignore[union-attr]
@@ -110,12 +187,6 @@ class SubjectListView(ForcePageMixin, ListView):  # type: ignore[type-arg]
             }
         )
         return context
-
-    def paginate_queryset(self, queryset: Any, page_size: int) -> Any:
-        # An out-of-range or mistyped page number shows the last or first page, never a 404.
-        paginator = self.get_paginator(queryset, page_size, allow_empty_first_page=True)
-        page = paginator.get_page(self.request.GET.get("page"))
-        return paginator, page, page.object_list, page.has_other_pages()
 
 
 def _searches_key(request: HttpRequest) -> str:
