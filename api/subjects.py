@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db import models
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 
 from core.normalise import handle_key, imei_key, pnc_key, vrm_key
+from core.pagination import CountedPaginator
 from core.roles import Perm
+from orders.caseload import CaseloadFilter, KeyDateKind
+from orders.models import ProtectiveOrder
 from subjects import services
 from subjects.models import (
     Subject,
@@ -23,6 +29,7 @@ from subjects.models import (
 )
 
 from .errors import PossibleDuplicate
+from .pagination import StandardPagination
 from .serializers import StrictFieldsMixin
 from .viewsets import ERASURE_REASON, ForceModelViewSet
 
@@ -188,7 +195,74 @@ class SubjectSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         }
 
 
-class SubjectFilter(django_filters.FilterSet):
+class CaseloadOrderSerializer(serializers.ModelSerializer):
+    """One of the subject's orders as the caseload shows it (the whole order: /api/v1/orders/<uuid>/)."""
+
+    order_type: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, help_text="The order type's code, e.g. SPO."
+    )
+
+    class Meta:
+        model = ProtectiveOrder
+        fields = ["uuid", "order_type", "status", "expires_on", "until_further_order"]
+        read_only_fields = fields
+
+
+class CaseloadSubjectSerializer(SubjectSerializer):
+    """A subject in the list: identity and profile, with the caseload's facts (``orders.caseload``).
+    The order facts are null for a reader who may not see orders."""
+
+    orders = CaseloadOrderSerializer(
+        source="caseload_orders",
+        many=True,
+        read_only=True,
+        allow_null=True,
+        help_text="The subject's orders: live ones first (made, in force, under appeal), then the others.",
+    )
+    next_key_date = serializers.DateField(
+        read_only=True,
+        allow_null=True,
+        help_text="The earliest of: a live order's end date, an open notification's last day, the next "
+        "MoPI review. Past dates included (still waiting for someone).",
+    )
+    next_key_date_kind = serializers.ChoiceField(
+        choices=KeyDateKind.choices, read_only=True, allow_null=True, help_text="What the next key date is."
+    )
+    needs_plan = serializers.BooleanField(
+        read_only=True,
+        allow_null=True,
+        help_text="Whether the force's plan scope (practice settings) asks for a plan for this subject.",
+    )
+    order_ending_soon = serializers.BooleanField(
+        source="has_order_ending_soon",
+        read_only=True,
+        allow_null=True,
+        help_text="A live order ends within 90 days (or has passed its end date still in force).",
+    )
+    overdue_notification = serializers.BooleanField(
+        source="has_overdue_notification",
+        read_only=True,
+        allow_null=True,
+        help_text="A notification requirement's last day has passed without the subject notifying.",
+    )
+
+    class Meta(SubjectSerializer.Meta):
+        fields = [
+            *SubjectSerializer.Meta.fields,
+            "orders",
+            "next_key_date",
+            "next_key_date_kind",
+            "needs_plan",
+            "order_ending_soon",
+            "overdue_notification",
+        ]
+        read_only_fields = SubjectSerializer.Meta.read_only_fields
+
+
+class SubjectFilter(CaseloadFilter):
+    """The caseload's filters and sort orders (``orders.caseload``: ``order_type``, ``order_status``,
+    ``team``, ``area``, ``expiring``, ``overdue``, ``ordering``) and the API's searches."""
+
     search = django_filters.CharFilter(
         method="filter_search",
         max_length=200,
@@ -207,6 +281,7 @@ class SubjectFilter(django_filters.FilterSet):
     class Meta:
         model = Subject
         fields = ["search", "pnc_id", "date_of_birth", "vrm", "imei", "handle"]
+        form = forms.Form  # DRF's wording for the API; the page's filter form words errors the GOV.UK way
 
     def filter_search(self, queryset: Any, name: str, value: str) -> Any:
         return queryset.search(value)
@@ -224,8 +299,57 @@ class SubjectFilter(django_filters.FilterSet):
         return queryset.filter(social_accounts__handle_key=handle_key(value)).distinct()
 
 
+class CaseloadFilterBackend(DjangoFilterBackend):
+    """The list's filters, kept on the view for the caseload's counts and rows. Only the list is
+    filtered: a case file is found by its UUID whatever the query string holds."""
+
+    def filter_queryset(self, request: Any, queryset: Any, view: Any) -> Any:
+        if getattr(view, "action", None) != "list":
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+    def get_filterset(self, request: Any, queryset: Any, view: Any) -> Any:
+        view.filterset = super().get_filterset(request, queryset, view)
+        return view.filterset
+
+
+class CaseloadPagination(StandardPagination):
+    """Pages of the caseload with its counts: ``counts`` = ``{"total": n, "expiring": n, "overdue":
+    n}`` over the whole filtered list (a facet's key is the filter that shows only those)."""
+
+    counts: Any = None
+
+    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
+        self.counts = view.filterset.counts(queryset)
+        # The counts' aggregate counted the list: no second COUNT(*) over the same filters.
+        self.django_paginator_class = partial(CountedPaginator, count=self.counts.total)  # type: ignore[assignment]
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_paginated_response(self, data: Any) -> Any:
+        response = super().get_paginated_response(data)
+        response.data["counts"] = {
+            "total": self.counts.total,
+            **{f.param: f.count for f in self.counts.facets},
+        }
+        return response
+
+    def get_paginated_response_schema(self, schema: Any) -> Any:
+        paginated = super().get_paginated_response_schema(schema)
+        paginated["properties"]["counts"] = {
+            "type": "object",
+            "additionalProperties": {"type": "integer"},
+            "example": {"total": 120, "expiring": 12, "overdue": 3},
+            "description": "Subjects in the whole filtered list (total) and per facet: 'expiring' (an order "
+            "ending within 90 days), 'overdue' (a notification overdue); facets only for readers of orders.",
+        }
+        return paginated
+
+
 @extend_schema_view(
-    list=extend_schema(summary="List subjects (the list is logged, naming every subject shown)."),
+    list=extend_schema(
+        summary="The caseload: list subjects with their orders, next key date and need of a plan "
+        "(the list is logged, naming every subject shown)."
+    ),
     retrieve=extend_schema(summary="Open a subject's case file (needs X-Access-Reason; logged)."),
     create=extend_schema(summary="Record a new subject."),
     update=extend_schema(summary="Replace a subject's identity fields."),
@@ -238,7 +362,9 @@ class SubjectViewSet(ForceModelViewSet):
     queryset = Subject.objects.all()
     serializer_class = SubjectSerializer
     filterset_class = SubjectFilter
-    ordering_fields = ["family_name", "created_at"]
+    filter_backends = [CaseloadFilterBackend]  # sorting is the filterset's ``ordering`` (checked)
+    pagination_class = CaseloadPagination
+    filterset: SubjectFilter  # set by CaseloadFilterBackend on a list
     required_permissions = {
         "list": Perm.VIEW_SUBJECT,
         "retrieve": Perm.VIEW_SUBJECT,
@@ -251,6 +377,12 @@ class SubjectViewSet(ForceModelViewSet):
 
     def get_base_queryset(self) -> models.QuerySet[Subject]:
         return api_queryset()
+
+    def get_serializer_class(self) -> Any:
+        return CaseloadSubjectSerializer if self.action == "list" else SubjectSerializer
+
+    def prepare_list(self, objects: list[Subject]) -> None:
+        self.filterset.prepare_rows(objects)
 
     # -- audit: the subject services' own consult records ------------------------------------
     def audit_retrieve(self, instance: Subject, reason: str) -> None:

@@ -164,11 +164,16 @@ def test_bad_query_parameters_are_never_a_500(force_a, client, params):
     assert "code" in response.json() or "results" in response.json()
 
 
-def test_unknown_ordering_is_ignored_not_applied(force_a, client):
+def test_unknown_ordering_is_refused_not_applied(force_a, client):
+    # The subject list's sort orders are the caseload's (orders.caseload): another is an error
+    # naming the field, never a sort by a hidden column.
     make_subject(force_a, family_name="B")
     make_subject(force_a, family_name="A")
     response = client.get("/api/v1/subjects/", {"ordering": "-name_search"})
-    assert [r["family_name"] for r in response.json()["results"]] == ["A", "B"]
+    assert response.status_code == 400
+    assert response.json()["codes"] == {"ordering": ["invalid_choice"]}
+    response = client.get("/api/v1/subjects/", {"ordering": "-family_name"})
+    assert [r["family_name"] for r in response.json()["results"]] == ["B", "A"]
 
 
 def test_reason_header_with_control_characters_is_refused(force_a, client):
