@@ -2,3 +2,11 @@
 import { initAll } from "/static/govuk/govuk-frontend.min.js";
 
 initAll();
+
+// The caseload's filter panel is long: on a phone-sized screen it starts closed (its summary
+// opens it) unless a filter is in force. Without this script it is simply open.
+for (const panel of document.querySelectorAll("details[data-spmp-filter-panel]:not([data-filtered])")) {
+  if (window.matchMedia("(max-width: 48.0525em)").matches) {
+    panel.open = false;
+  }
+}
