@@ -33,7 +33,7 @@ from typing import Any, cast
 
 import django_filters
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Least
 from django.utils import timezone
 
@@ -102,6 +102,10 @@ class _OrderTypeChoices:
         return len(self._load())
 
 
+def _flag(condition: Q) -> ExpressionWrapper:
+    return ExpressionWrapper(condition, output_field=models.BooleanField())
+
+
 class CaseloadFilter(SubjectListFilter):
     """The caseload's filters (order type, order status, ending soon, overdue notification) on top
     of the subjects' own (team, area), its sort orders, counts and the facts of each row."""
@@ -143,17 +147,29 @@ class CaseloadFilter(SubjectListFilter):
 
     # -- the queryset: dates and flags as subqueries of one statement -----------------------------
     def annotate(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        live = self._orders.filter(subject=OuterRef("pk"), status__in=LIVE_STATUSES)
-        requirements = self._requirements.filter(order__subject=OuterRef("pk"))
+        """Each row's next dates (correlated subqueries: PostgreSQL evaluates them for the rows of
+        the page only, unless the list is sorted by them) and its two flags (``IN`` semi-joins,
+        which PostgreSQL hashes once for the whole list: the counts read every row)."""
+        live = self._orders.filter(status__in=LIVE_STATUSES)
         soon = self.today + dt.timedelta(days=EXPIRING_WITHIN_DAYS)
+        mine = OuterRef("pk")
         return queryset.annotate(
             next_order_expiry=Subquery(
-                live.filter(expires_on__isnull=False).order_by("expires_on").values("expires_on")[:1]
+                live.filter(subject=mine, expires_on__isnull=False)
+                .order_by("expires_on")
+                .values("expires_on")[:1]
             ),
-            next_notification_day=Subquery(requirements.open().order_by("last_day").values("last_day")[:1]),
+            next_notification_day=Subquery(
+                self._requirements.open()
+                .filter(order__subject=mine)
+                .order_by("last_day")
+                .values("last_day")[:1]
+            ),
             next_key_date=Least("next_order_expiry", "next_notification_day", "next_review_date"),
-            has_order_ending_soon=Exists(live.filter(expires_on__lte=soon)),
-            has_overdue_notification=Exists(requirements.overdue(self.today)),
+            has_order_ending_soon=_flag(Q(pk__in=live.filter(expires_on__lte=soon).values("subject_id"))),
+            has_overdue_notification=_flag(
+                Q(pk__in=self._requirements.overdue(self.today).values("order__subject_id"))
+            ),
         )
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
@@ -163,12 +179,12 @@ class CaseloadFilter(SubjectListFilter):
         if types or statuses:
             # Type and status together describe one order: "an SPO under appeal", not an SPO and
             # some other order under appeal.
-            orders = self._orders.filter(subject=OuterRef("pk"))
+            orders = self._orders
             if types:
                 orders = orders.filter(order_type__code__in=types)
             if statuses:
                 orders = orders.filter(status__in=statuses)
-            queryset = queryset.filter(Exists(orders))
+            queryset = queryset.filter(pk__in=orders.values("subject_id"))
         return queryset
 
     def filter_by_orders(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
