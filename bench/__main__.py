@@ -7,6 +7,7 @@ non-zero when a target is missed. Timings live here, never in pass/fail tests (n
     python -m bench                  # 43 forces x 3,000 subjects
     python -m bench --quick          # 5 forces x 3,000 subjects, fewer rounds (a smoke run)
     python -m bench --only api search
+    python -m bench --quick --forces 1 --only data caseload   # load data, then the caseload
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from bench.scratch import ROOT, Refused
 
 # In order: onboarding makes the forces, data fills them, the others measure them. A topic whose
 # module is missing is skipped with a line: ``load`` arrives with the locust load test.
-TOPICS = ("onboarding", "data", "migrate", "api", "search", "imports", "soak", "load")
+TOPICS = ("onboarding", "data", "migrate", "api", "search", "imports", "caseload", "soak", "load")
 
 
 def _args(argv: list[str] | None) -> argparse.Namespace:

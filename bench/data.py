@@ -246,6 +246,145 @@ def fill_profile_records(force: Any, rng: random.Random, count: int) -> int:
     return len(vehicles) + len(devices) + len(accounts)
 
 
+@load_step("team, area and MoPI review")
+def fill_caseload_assignments(force: Any, rng: random.Random, count: int) -> int:
+    """Three ancillary order units and five areas; each subject managed by one, most with an area and
+    a next MoPI review within two years (bulk: one UPDATE per batch)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from organisation.choices import TeamKind
+    from organisation.models import Area, Team
+    from subjects.models import Subject
+
+    if Team.objects.filter(name__startswith="Bench AOU").exists():
+        return 0
+    teams = Team.objects.bulk_create(
+        Team(name=f"Bench AOU {n}", kind=TeamKind.ANCILLARY_ORDER_UNIT) for n in range(1, 4)
+    )
+    areas = Area.objects.bulk_create(Area(name=f"Bench area {n}", code=f"BA-{n}") for n in range(1, 6))
+    today = timezone.localdate()
+    subjects = list(Subject.objects.order_by("id").only("id"))
+    for subject in subjects:
+        subject.managing_team = rng.choice(teams)
+        subject.area = rng.choice(areas) if rng.random() < 0.9 else None
+        subject.next_review_date = (
+            today + dt.timedelta(days=rng.randint(-30, 730)) if rng.random() < 0.7 else None
+        )
+    Subject.objects.bulk_update(subjects, ["managing_team", "area", "next_review_date"], batch_size=BATCH)
+    return len(teams) + len(areas) + len(subjects)
+
+
+#: (order type, share of orders): mostly stalking protection orders, as in the practice.
+ORDER_MIX = (("SPO", 0.5), ("DAPO", 0.25), ("SHPO", 0.15), ("ISPO", 0.1))
+#: (status, share): most orders in force, some ended, a few applied for, made or under appeal.
+STATUS_MIX = (
+    ("active", 0.68),
+    ("expired", 0.12),
+    ("discharged", 0.05),
+    ("applied", 0.05),
+    ("made", 0.05),
+    ("under-appeal", 0.05),
+)
+TERM_WORDING = (
+    "Not to contact the protected person directly or indirectly.",
+    "Not to enter the exclusion zone shown on the map attached to the order.",
+    "Not to use social media to contact or mention the protected person.",
+    "To attend a perpetrator programme as directed.",
+)
+
+
+def _pick(rng: random.Random, mix: tuple[tuple[str, float], ...]) -> str:
+    roll, total = rng.random(), 0.0
+    for value, share in mix:
+        total += share
+        if roll < total:
+            return value
+    return mix[-1][0]
+
+
+@load_step("order, term and notification")
+def fill_orders(force: Any, rng: random.Random, count: int) -> int:
+    """Orders for 80% of subjects (a fifth of those two), 1-3 terms each, and the notification
+    requirement a live SPO, ISPO or DAPO brings: most met, some suspended, the rest due or overdue.
+    Bulk inserts (``bulk_create`` skips the services: no audit rows for load data); every Niche
+    occurrence reference starts with the force's slug."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from orders.models import LIVE_STATUSES, NotificationRequirement, OrderTerm, ProtectiveOrder
+    from statute.models import OrderType
+    from subjects.models import Subject
+
+    if ProtectiveOrder.objects.exists():
+        return 0
+    types = {t.code: t for t in OrderType.objects.filter(code__in=[code for code, _share in ORDER_MIX])}
+    today = timezone.localdate()
+    orders: list[ProtectiveOrder] = []
+    for pk in Subject.objects.order_by("id").values_list("id", flat=True):
+        if rng.random() >= 0.8:
+            continue
+        for _ in range(2 if rng.random() < 0.2 else 1):
+            code, status = _pick(rng, ORDER_MIX), _pick(rng, STATUS_MIX)
+            made = None if status == "applied" else today - dt.timedelta(days=rng.randint(0, 3 * 365))
+            served = made if status not in ("applied", "made") else None
+            months = {"SPO": 24, "DAPO": rng.choice((6, 12, 24)), "SHPO": 60, "ISPO": 3}[code]
+            until_further = made is not None and code == "SPO" and rng.random() < 0.5
+            expires = (
+                made + dt.timedelta(days=months * 30 + rng.randint(0, 365))
+                if made is not None and not until_further
+                else None
+            )
+            if status == "expired" and made is not None:
+                expires = min(expires or today, today - dt.timedelta(days=1))
+                made = served = min(made, expires)
+            orders.append(
+                ProtectiveOrder(
+                    subject_id=pk,
+                    order_type=types[code],
+                    court="Bench Magistrates' Court",
+                    case_number=f"{force.slug}-CASE-{len(orders):06d}",
+                    applied_on=(made or today) - dt.timedelta(days=14),
+                    made_on=made,
+                    served_on=served,
+                    expires_on=expires,
+                    until_further_order=until_further,
+                    status=status,
+                    niche_occurrence_ref=f"{force.slug}-OCC-{len(orders):06d}",
+                )
+            )
+    orders = ProtectiveOrder.objects.bulk_create(orders, batch_size=BATCH)
+    terms = [
+        OrderTerm(order=order, kind="requirement" if "attend" in wording else "prohibition", wording=wording)
+        for order in orders
+        for wording in rng.sample(TERM_WORDING, rng.randint(1, 3))
+    ]
+    OrderTerm.objects.bulk_create(terms, batch_size=BATCH)
+    requirements = []
+    for order in orders:
+        if order.status not in LIVE_STATUSES or order.order_type.code not in ("SPO", "ISPO", "DAPO"):
+            continue
+        trigger = "making" if order.order_type.code == "DAPO" else "service"
+        start = order.made_on if trigger == "making" else order.served_on
+        if start is None:
+            continue
+        roll = rng.random()
+        requirements.append(
+            NotificationRequirement(
+                order=order,
+                trigger=trigger,
+                trigger_date=start,
+                last_day=start + dt.timedelta(days=2),
+                notified_on=min(start + dt.timedelta(days=1), today) if roll < 0.85 else None,
+                suspended=0.85 <= roll < 0.88,
+            )
+        )
+    NotificationRequirement.objects.bulk_create(requirements, batch_size=BATCH)
+    return len(orders) + len(terms) + len(requirements)
+
+
 def generate(*, forces: int, subjects_per_force: int, seed: int = 1, progress: bool = True) -> dict[str, int]:
     """Onboard the first ``forces`` reference forces (those missing) and fill each with every step."""
     from tenants.models import Force
