@@ -17,8 +17,10 @@ recorded in force, an overdue notification, a late review). Plans and compliance
 and visit dates by extending this class when they arrive.
 
 **Needs a plan** is ``organisation.practice.plan_required()`` over the types of the subject's live
-orders and their sex-offender registration, with ``risk_level=None``: no plans exist yet, so a
-"high risk or above" rule matches nobody until the plan issue passes each subject's risk level.
+orders and their sex-offender registration, with the risk level of ``risk_level_of()``: None here
+(orders know no risk), so a "high risk or above" rule matches nobody until the plans' caseload
+(issue 12: a subclass registered by ``plans``) answers with the active version's risk level and adds
+the plan's review to ``key_dates()``.
 
 Costs are flat: the dates and flags are subqueries of the page's one statement, the counts one
 aggregate, the orders of a page one prefetch and the practice settings one read, whatever the
@@ -146,26 +148,38 @@ class CaseloadFilter(SubjectListFilter):
         )
 
     # -- the queryset: dates and flags as subqueries of one statement -----------------------------
+    def key_dates(self) -> list[tuple[str, Any, str]]:
+        """The dates the next key date is the earliest of: ``(name, expression, kind)``, in the order
+        that breaks a tie (the first is named). ``expression`` None is a column of the subject.
+        An app above extends the list (plans: the plan's next review)."""
+        mine = OuterRef("pk")
+        live = self._orders.filter(subject=mine, status__in=LIVE_STATUSES, expires_on__isnull=False)
+        requirements = self._requirements.open().filter(order__subject=mine)
+        return [
+            (
+                "next_notification_day",
+                Subquery(requirements.order_by("last_day").values("last_day")[:1]),
+                KeyDateKind.NOTIFICATION,
+            ),
+            (
+                "next_order_expiry",
+                Subquery(live.order_by("expires_on").values("expires_on")[:1]),
+                KeyDateKind.ORDER_EXPIRY,
+            ),
+            ("next_review_date", None, KeyDateKind.MOPI_REVIEW),
+        ]
+
     def annotate(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         """Each row's next dates (correlated subqueries: PostgreSQL evaluates them for the rows of
         the page only, unless the list is sorted by them) and its two flags (``IN`` semi-joins,
         which PostgreSQL hashes once for the whole list: the counts read every row)."""
         live = self._orders.filter(status__in=LIVE_STATUSES)
         soon = self.today + dt.timedelta(days=EXPIRING_WITHIN_DAYS)
-        mine = OuterRef("pk")
+        dates = self.key_dates()
         return queryset.annotate(
-            next_order_expiry=Subquery(
-                live.filter(subject=mine, expires_on__isnull=False)
-                .order_by("expires_on")
-                .values("expires_on")[:1]
-            ),
-            next_notification_day=Subquery(
-                self._requirements.open()
-                .filter(order__subject=mine)
-                .order_by("last_day")
-                .values("last_day")[:1]
-            ),
-            next_key_date=Least("next_order_expiry", "next_notification_day", "next_review_date"),
+            **{name: expression for name, expression, _kind in dates if expression is not None},
+        ).annotate(
+            next_key_date=Least(*(name for name, _expression, _kind in dates)),
             has_order_ending_soon=_flag(Q(pk__in=live.filter(expires_on__lte=soon).values("subject_id"))),
             has_overdue_notification=_flag(
                 Q(pk__in=self._requirements.overdue(self.today).values("order__subject_id"))
@@ -217,6 +231,7 @@ class CaseloadFilter(SubjectListFilter):
     def prepare_rows(self, rows: list[Any]) -> None:
         """Each row's orders (one prefetch), whether it needs a plan and what its key date is."""
         settings_row = None
+        parts = [(name, kind) for name, _expression, kind in self.key_dates()]
         if self.orders_visible and rows:
             models.prefetch_related_objects(
                 rows,
@@ -241,27 +256,35 @@ class CaseloadFilter(SubjectListFilter):
                         {o.order_type.code for o in row.caseload_orders if o.status in LIVE_STATUSES}
                     ),
                     registered_sex_offender=row.registered_sex_offender,
-                    risk_level=None,  # no plans yet: the plan issue passes the plan's risk level
+                    risk_level=self.risk_level_of(row),
                     settings_row=settings_row,
                 )
-            row.next_key_date_kind, row.next_key_date_label = self._key_date_of(row)
+            row.next_key_date_kind, row.next_key_date_label = self._key_date_of(row, parts)
             key_date = getattr(row, "next_key_date", None)
             row.key_date_passed = key_date is not None and key_date < self.today
 
-    def _key_date_of(self, row: Any) -> tuple[str | None, str]:
-        """What the row's next key date is (a notification first when two fall on one day)."""
+    def risk_level_of(self, row: Any) -> str | None:
+        """The subject's risk level for ``plan_required``: None here, as the orders know none; the
+        plans' caseload (issue 12) answers with the active plan version's, so that "high risk or
+        above" rules of the plan scope apply."""
+        return None
+
+    def _key_date_of(self, row: Any, parts: list[tuple[str, str]]) -> tuple[str | None, str]:
+        """What the row's next key date is (the first of ``parts`` when two fall on one day)."""
         key_date = getattr(row, "next_key_date", None)
         if key_date is None:
             return None, ""
-        if key_date == getattr(row, "next_notification_day", None):
-            return KeyDateKind.NOTIFICATION, KeyDateKind.NOTIFICATION.label
-        if key_date == getattr(row, "next_order_expiry", None):
-            codes = sorted(
-                {
-                    o.order_type.code
-                    for o in row.caseload_orders or []
-                    if o.status in LIVE_STATUSES and o.expires_on == key_date
-                }
-            )
-            return KeyDateKind.ORDER_EXPIRY, f"{' and '.join(codes)} ends" if codes else "Order ends"
-        return KeyDateKind.MOPI_REVIEW, KeyDateKind.MOPI_REVIEW.label
+        for name, kind in parts:
+            if key_date != getattr(row, name, None):
+                continue
+            if kind == KeyDateKind.ORDER_EXPIRY:
+                codes = sorted(
+                    {
+                        o.order_type.code
+                        for o in row.caseload_orders or []
+                        if o.status in LIVE_STATUSES and o.expires_on == key_date
+                    }
+                )
+                return kind, f"{' and '.join(codes)} ends" if codes else "Order ends"
+            return kind, str(getattr(kind, "label", kind))
+        return None, ""
