@@ -160,10 +160,21 @@ class OrderType(models.Model):
     class Meta:
         ordering = ["sort_order", "code"]
         constraints = [
+            # NULL > 0 is NULL, which a CHECK lets through: the period must be stated, not only
+            # positive, or a notifying type with an empty period would be saved.
             models.CheckConstraint(
                 condition=models.Q(notification_required=False)
-                | (models.Q(notification_days__gt=0) & ~models.Q(notification_trigger="")),
-                name="order_type_notification_has_period_and_trigger",
+                | (
+                    models.Q(notification_days__isnull=False)
+                    & models.Q(notification_days__gt=0)
+                    & ~models.Q(notification_trigger="")
+                ),
+                name="order_type_notification_needs_period_and_trigger",
+                violation_error_code="notification_period_required",
+                violation_error_message=(
+                    "An order type that requires notification needs a notification period of at "
+                    "least one day and a trigger."
+                ),
             ),
         ]
 
