@@ -84,3 +84,14 @@ class FieldErrorSerializer(ErrorSerializer):
             "self_grant, duplicate_code). Branch on these, never on the messages."
         ),
     )
+
+
+class PossibleDuplicateSerializer(ErrorSerializer):
+    """409 when a new record may already be held: ``code`` is ``possible_duplicate`` and ``matches``
+    names the records it may be (a plain ``conflict`` from a race carries no ``matches``)."""
+
+    matches = serializers.ListField(
+        child=serializers.UUIDField(),
+        required=False,
+        help_text="UUIDs of the records held that the new one may duplicate (possible_duplicate only).",
+    )

@@ -9,7 +9,7 @@ import django_filters
 from django import forms
 from django.db import models
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers
 
 from core.normalise import handle_key, imei_key, pnc_key, vrm_key
@@ -30,7 +30,7 @@ from subjects.models import (
 
 from .errors import PossibleDuplicate
 from .pagination import StandardPagination
-from .serializers import StrictFieldsMixin
+from .serializers import PossibleDuplicateSerializer, StrictFieldsMixin
 from .viewsets import ERASURE_REASON, ForceModelViewSet
 
 MAX_ALIASES = 50
@@ -351,7 +351,18 @@ class CaseloadPagination(StandardPagination):
         "(the list is logged, naming every subject shown)."
     ),
     retrieve=extend_schema(summary="Open a subject's case file (needs X-Access-Reason; logged)."),
-    create=extend_schema(summary="Record a new subject."),
+    create=extend_schema(
+        summary="Record a new subject.",
+        responses={
+            201: SubjectSerializer,
+            409: OpenApiResponse(
+                PossibleDuplicateSerializer,
+                description="possible_duplicate: a subject with this name (or alias) and date of birth "
+                "is held; `matches` names them (send confirm_new: true to record a new subject all "
+                "the same). conflict: the change clashed with another record (reload, try again).",
+            ),
+        },
+    ),
     update=extend_schema(summary="Replace a subject's identity fields."),
     partial_update=extend_schema(summary="Change some of a subject's identity fields."),
     destroy=extend_schema(summary="Erase a subject (coordinators; needs X-Erasure-Reason; logged)."),

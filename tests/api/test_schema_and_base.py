@@ -121,3 +121,17 @@ def test_scoping_holds_even_when_the_permission_map_is_too_generous(force_a):
     assert listed.status_code == 200 and listed.data["results"] == []
     detail = _call(TooGenerous, {"get": "retrieve"}, viewer, force_a, uuid=str(subject.uuid))
     assert detail.status_code == 404
+
+
+def test_subject_create_documents_the_possible_duplicate_409_with_its_matches(force_a):
+    schema = _schema(host_of(force_a))
+    conflict = schema["paths"]["/api/v1/subjects/"]["post"]["responses"]["409"]
+    assert "possible_duplicate" in conflict["description"]
+    ref = conflict["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    body = schema["components"]["schemas"][ref]
+    assert {"code", "detail", "matches"} <= set(body["properties"])
+    matches = body["properties"]["matches"]
+    assert matches["type"] == "array" and matches["items"]["format"] == "uuid"
+    # Only the create can find a duplicate: an update's 409 stays the plain error body.
+    update = schema["paths"]["/api/v1/subjects/{uuid}/"]["patch"]["responses"]["409"]
+    assert update["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
