@@ -4,21 +4,36 @@ Writes go through ``orders.services`` (validation with coded field errors, the a
 Fields fixed once a record exists (an order's subject and type, a term's order, a requirement's
 order and trigger) are read-only on update; the notification made is recorded by updating the
 requirement, not when creating it.
+
+The court's decisions on an order, as on its pages: ``POST /orders/<uuid>/status/`` (appeal,
+appeal decided, discharge, expiry: a legal move of ``orders.transitions``) and
+``POST /orders/<uuid>/decisions/`` (a variation or renewal, while the order is in force).
 """
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import django_filters
-from django.db import models
+from django.db import models, transaction
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from core.roles import Perm
 from core.tenancy import host_force
 from orders import services
-from orders.models import NotificationRequirement, OrderEvent, OrderTerm, ProtectiveOrder
+from orders.models import (
+    NotificationRequirement,
+    OrderEvent,
+    OrderEventKind,
+    OrderStatus,
+    OrderTerm,
+    ProtectiveOrder,
+)
+from orders.transitions import DECISIONS_WHILE
 from statute.models import NotificationTrigger, OrderType
 from subjects.models import Subject
 
@@ -32,6 +47,8 @@ ORDER_PERMISSIONS: dict[str, str] = {
     "update": Perm.CHANGE_ORDER,
     "partial_update": Perm.CHANGE_ORDER,
 }
+#: The order's extra routes: each changes the order, so each is scoped as a change.
+DECISION_ACTIONS = ("status_change", "decision")
 
 
 class ScopedWritesMixin:
@@ -92,6 +109,35 @@ class EventSerializer(serializers.ModelSerializer):
         model = OrderEvent
         fields = ["uuid", "kind", "occurred_on", "status_from", "status_to", "notes"]
         read_only_fields = fields
+
+
+class OrderStatusChangeSerializer(StrictFieldsMixin, serializers.Serializer):
+    """A court's decision or the order's end that moves its status (allowed moves: orders.transitions)."""
+
+    status = serializers.ChoiceField(
+        choices=OrderStatus.choices,
+        help_text="The new status, e.g. under-appeal, discharged, expired; discharged never becomes active.",
+    )
+    on = serializers.DateField(
+        required=False, help_text="The date of the decision (today if not given); not in the future."
+    )
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+class OrderDecisionSerializer(StrictFieldsMixin, serializers.Serializer):
+    """A variation or renewal: the order stays in force, the decision is kept in its history."""
+
+    kind = serializers.ChoiceField(
+        choices=[(k, OrderEventKind(k).label) for k in DECISIONS_WHILE],
+        help_text="variation (made, active or under appeal) or renewal (made or active).",
+    )
+    on = serializers.DateField(help_text="The date of the court's decision; not in the future.")
+    expires_on = serializers.DateField(
+        required=False, allow_null=True, help_text="For a renewal: the new expiry date."
+    )
+    notes = serializers.CharField(
+        required=False, allow_blank=True, max_length=5000, help_text="What changed."
+    )
 
 
 class _ByOrder(django_filters.FilterSet):
@@ -207,7 +253,8 @@ class OrderViewSet(ForceModelViewSet):
     serializer_class = OrderSerializer
     filterset_class = OrderFilter
     ordering_fields = ["made_on", "expires_on", "created_at"]
-    required_permissions = ORDER_PERMISSIONS
+    required_permissions = {**ORDER_PERMISSIONS, **dict.fromkeys(DECISION_ACTIONS, Perm.CHANGE_ORDER)}
+    action_scopes = {**ForceModelViewSet.action_scopes, **dict.fromkeys(DECISION_ACTIONS, "change")}
 
     def get_base_queryset(self) -> models.QuerySet[ProtectiveOrder]:
         return ProtectiveOrder.objects.select_related("subject", "order_type", "replaces").prefetch_related(
@@ -231,6 +278,42 @@ class OrderViewSet(ForceModelViewSet):
             ),
             services.order_snapshot,
         )
+
+    # -- the court's decisions -------------------------------------------------------------------
+    @extend_schema(
+        summary="Change the order's status (appeal, appeal decided, discharge, expiry), kept in its history.",
+        request=OrderStatusChangeSerializer,
+        responses={200: OrderSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="status")
+    def status_change(self, request: Any, uuid: str | None = None) -> Response:
+        with transaction.atomic():
+            order = self.get_object()
+            body = OrderStatusChangeSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            holder = SimpleNamespace(instance=order)
+            self.update_through(
+                holder,
+                lambda o: self._reload(
+                    services.change_status(actor=request.user, order=o, **body.validated_data)
+                ),
+                services.order_snapshot,
+            )
+        return Response(self.get_serializer(holder.instance).data)
+
+    @extend_schema(
+        summary="Record a variation or renewal of the order (while it is in force).",
+        request=OrderDecisionSerializer,
+        responses={201: EventSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="decisions")
+    def decision(self, request: Any, uuid: str | None = None) -> Response:
+        with transaction.atomic():
+            order = self.get_object()
+            body = OrderDecisionSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            event = services.record_order_event(actor=request.user, order=order, **body.validated_data)
+        return Response(EventSerializer(event).data, status=201)
 
 
 # -- terms -------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ class OrderError(models.TextChoices):
     )
     ORDER_TYPE_NOT_IN_USE = "order_type_not_in_use", "Order type no longer in use"
     ILLEGAL_STATUS_TRANSITION = "illegal_status_transition", "Status cannot change that way"
+    ORDER_NOT_IN_FORCE = "order_not_in_force", "The order is not in force: it cannot be varied or renewed"
     NOT_CHANGEABLE = "not_changeable", "Cannot be changed here"
     REPLACES_OTHER_SUBJECT = "replaces_other_subject", "Replaces an order of another subject"
     TERM_OUTSIDE_ORDER = "term_outside_order", "Term dates outside the order's"

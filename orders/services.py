@@ -34,7 +34,7 @@ from .models import (
     ProtectedPerson,
     ProtectiveOrder,
 )
-from .transitions import EVENT_FOR_STATUS, can_move
+from .transitions import DECISIONS_WHILE, EVENT_FOR_STATUS, can_decide, can_move
 
 ORDER_FIELDS = (
     "court",
@@ -483,12 +483,27 @@ def record_order_event(
     notes: str = "",
     expires_on: dt.date | None = None,
 ) -> OrderEvent:
-    """A variation or renewal (the order stays in force); a renewal may set a new expiry."""
-    if kind not in (OrderEventKind.VARIATION, OrderEventKind.RENEWAL):
+    """A variation or renewal (the order stays in force); a renewal may set a new expiry.
+
+    Only while the order is in force (``transitions.DECISIONS_WHILE``): a discharged, expired,
+    refused or replaced order is not varied or renewed.
+    """
+    if kind not in DECISIONS_WHILE:
         raise field_error("kind", "Record a variation or a renewal here.", "invalid_choice")
     if on > timezone.localdate():
         raise field_error("on", "The date must be today or in the past.", OrderError.FUTURE_DATE)
-    order = ProtectiveOrder.objects.select_related("order_type", "subject", "replaces").get(pk=order.pk)
+    order = (
+        ProtectiveOrder.objects.select_related("order_type", "subject", "replaces")
+        .select_for_update(of=("self",))
+        .get(pk=order.pk)
+    )
+    if not can_decide(kind, order.status):
+        raise field_error(
+            "kind",
+            f"An order that is {OrderStatus(order.status).label.lower()} cannot have a "
+            f"{OrderEventKind(kind).label.lower()}.",
+            OrderError.ORDER_NOT_IN_FORCE,
+        )
     with audited_change(
         order, order_snapshot, restricted=ProtectiveOrder.RESTRICTED_FIELDS, actor=actor, always=True
     ) as change:

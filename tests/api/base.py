@@ -66,6 +66,8 @@ class ExtraAction:
     make: Callable[[Any, Any], Any] | None = None
     body: Callable[[Any], dict[str, Any]] = field(default=lambda obj: {})
     url_name: str = ""
+    #: Send ``body`` as multipart/form-data (files as ``SimpleUploadedFile``), not JSON.
+    multipart: bool = False
 
     def path(self, endpoint: str, obj: Any) -> str:
         return f"{endpoint}{obj.uuid}/{self.url_name or self.name.replace('_', '-')}/"
@@ -352,6 +354,8 @@ class ForceEndpointContract:
         path = extra.path(self.endpoint, obj)
         if extra.method == "get":
             return client.get(path, **headers)
+        if extra.multipart:
+            return client.post(path, extra.body(obj), **headers)
         return client.post(path, extra.body(obj), content_type="application/json", **headers)
 
     def extra_object(self, extra: ExtraAction, force: Force) -> Any:

@@ -15,7 +15,13 @@ from core.roles import ForceRole
 from orders.models import NotificationRequirement, OrderTerm, ProtectiveOrder
 from statute.models import OrderType
 from tenants.models import Force
-from tests.api.base import ForceEndpointContract, events_since, last_event_id, token_client
+from tests.api.base import (
+    ExtraAction,
+    ForceEndpointContract,
+    events_since,
+    last_event_id,
+    token_client,
+)
 from tests.factories import make_subject, make_user
 from tests.orders.helpers import make_order, make_requirement, make_term, today
 
@@ -39,6 +45,27 @@ class _DynamicPayloads(ForceEndpointContract):
 class TestOrderEndpoint(_DynamicPayloads):
     endpoint = "/api/v1/orders/"
     viewset = OrderViewSet
+    # The court's decisions, as on the order's pages: each one alteration of the order, with history.
+    extra_actions = (
+        ExtraAction(
+            "status_change",
+            url_name="status",
+            status=200,
+            events=(AuditAction.ALTER,),
+            body=lambda order: {
+                "status": "discharged",
+                "on": str(today()),
+                "notes": "Discharged on application",
+            },
+        ),
+        ExtraAction(
+            "decision",
+            url_name="decisions",
+            status=201,
+            events=(AuditAction.ALTER,),
+            body=lambda order: {"kind": "variation", "on": str(today()), "notes": "Term 2 varied"},
+        ),
+    )
 
     def payloads_for(self, force):  # type: ignore[no-untyped-def]
         subject = make_subject(force)
@@ -261,3 +288,107 @@ def test_an_unknown_order_type_is_a_field_error(force_a):
     assert response.status_code == 400 and "order_type" in response.json()["codes"]
     assert OrderType.objects.filter(code="NOPE").count() == 0
     assert uuid.UUID(str(subject.uuid))
+
+
+def _order_state(force, order):  # type: ignore[no-untyped-def]
+    with schema_context(force.schema_name):
+        found = ProtectiveOrder.objects.get(uuid=order.uuid)
+        state = (found.status, found.expires_on, list(found.events.values_list("kind", flat=True)))
+    connection.set_schema_to_public()
+    return state
+
+
+def test_court_decisions_over_the_api_keep_the_history_and_appear_on_the_order(force_a, force_b):
+    client = token_client(_coordinator(force_a), force_a)
+    order = make_order(force_a, until_further_order=False, expires_on=today() + dt.timedelta(days=800))
+    url = f"/api/v1/orders/{order.uuid}/"
+    before_b = last_event_id(force_b)
+    renewal = _post(
+        client,
+        f"{url}decisions/",
+        {"kind": "renewal", "on": str(today()), "expires_on": str(today() + dt.timedelta(days=1200))},
+    )
+    assert renewal.status_code == 201, renewal.content
+    assert renewal.json()["kind"] == "renewal" and renewal.json()["status_to"] == "active"
+    appeal = _post(client, f"{url}status/", {"status": "under-appeal", "notes": "Appeal lodged"})
+    assert appeal.status_code == 200, appeal.content
+    assert appeal.json()["status"] == "under-appeal"
+    varied = _post(client, f"{url}decisions/", {"kind": "variation", "on": str(today())})
+    assert varied.status_code == 201, varied.content
+    decided = _post(client, f"{url}status/", {"status": "discharged", "on": str(today())})
+    assert decided.status_code == 200 and decided.json()["status"] == "discharged"
+    kinds = [e["kind"] for e in decided.json()["events"]]
+    assert kinds[-4:] == ["renewal", "appeal", "variation", "appeal-decided"]
+    status, expires_on, _kinds = _order_state(force_a, order)
+    assert status == "discharged" and expires_on == today() + dt.timedelta(days=1200)
+    assert events_since(force_b, before_b) == []
+
+
+def test_court_decisions_refused_by_the_transitions_table_are_coded_400s_and_change_nothing(force_a):
+    client = token_client(_coordinator(force_a), force_a)
+    order = make_order(force_a)
+    url = f"/api/v1/orders/{order.uuid}/"
+    assert _post(client, f"{url}status/", {"status": "discharged"}).status_code == 200
+    state = _order_state(force_a, order)
+    before = last_event_id(force_a)
+    cases = [
+        (f"{url}status/", {"status": "active"}, "status", "illegal_status_transition"),
+        (f"{url}status/", {"status": "nonsense"}, "status", "invalid_choice"),
+        (f"{url}decisions/", {"kind": "variation", "on": str(today())}, "kind", "order_not_in_force"),
+        (f"{url}decisions/", {"kind": "renewal", "on": str(today())}, "kind", "order_not_in_force"),
+        (f"{url}decisions/", {"kind": "discharge", "on": str(today())}, "kind", "invalid_choice"),
+        (f"{url}decisions/", {"kind": "variation"}, "on", "required"),
+        (f"{url}decisions/", {"kind": "variation", "on": "2026-01-01", "uuid": "x"}, "uuid", "invalid"),
+    ]
+    for path, payload, field, code in cases:
+        response = _post(client, path, payload)
+        assert response.status_code == 400, (payload, response.content)
+        body = response.json()
+        assert body["code"] == "invalid" and field in body["fields"], (payload, body)
+        if field != "uuid":
+            assert body["codes"][field] == [code], (payload, body)
+    assert _order_state(force_a, order) == state
+    assert events_since(force_a, before) == []
+
+
+def test_a_future_decision_or_a_renewal_expiring_before_the_order_began_changes_nothing(force_a):
+    client = token_client(_coordinator(force_a), force_a)
+    order = make_order(force_a, until_further_order=False, expires_on=today() + dt.timedelta(days=800))
+    url = f"/api/v1/orders/{order.uuid}/"
+    state = _order_state(force_a, order)
+    tomorrow = str(today() + dt.timedelta(days=1))
+    for path, payload, field, code in [
+        (f"{url}status/", {"status": "discharged", "on": tomorrow}, "on", "future_date"),
+        (f"{url}decisions/", {"kind": "variation", "on": tomorrow}, "on", "future_date"),
+        (
+            f"{url}decisions/",
+            {"kind": "renewal", "on": str(today()), "expires_on": "2020-01-01"},
+            "expires_on",
+            "expiry_before_made",
+        ),
+    ]:
+        response = _post(client, path, payload)
+        assert response.status_code == 400 and response.json()["codes"][field] == [code], response.content
+    assert _order_state(force_a, order) == state
+
+
+def test_the_court_decision_routes_are_in_the_schema(force_a):
+    import yaml
+
+    from tests.conftest import HostClient, host_of
+
+    schema = yaml.safe_load(HostClient(host_of(force_a)).get("/api/v1/schema/").content)
+    status = schema["paths"]["/api/v1/orders/{uuid}/status/"]["post"]
+    decisions = schema["paths"]["/api/v1/orders/{uuid}/decisions/"]["post"]
+    assert {"200", "400", "401", "403", "404"} <= set(status["responses"])
+    assert {"201", "400"} <= set(decisions["responses"])
+    components = schema["components"]["schemas"]
+    status_body = components[
+        status["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    ]
+    assert set(status_body["properties"]) == {"status", "on", "notes"}
+    assert status_body["additionalProperties"] is False
+    decision_body = components[
+        decisions["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    ]
+    assert set(decision_body["properties"]) == {"kind", "on", "expires_on", "notes"}

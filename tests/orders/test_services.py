@@ -273,3 +273,33 @@ def test_erasing_a_subject_logs_the_erasure_of_its_orders(force_a):
             RecordType.NOTIFICATION_REQUIREMENT: [requirement.uuid],
         }
         assert not ProtectiveOrder.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("status", "kind", "allowed"),
+    [
+        (OrderStatus.ACTIVE, "variation", True),
+        (OrderStatus.ACTIVE, "renewal", True),
+        (OrderStatus.UNDER_APPEAL, "variation", True),
+        (OrderStatus.UNDER_APPEAL, "renewal", False),
+        (OrderStatus.DISCHARGED, "variation", False),
+        (OrderStatus.EXPIRED, "renewal", False),
+    ],
+)
+def test_variations_and_renewals_only_while_the_order_is_in_force(force_a, status, kind, allowed):
+    from orders.transitions import DECISIONS_WHILE
+
+    assert (status in DECISIONS_WHILE[kind]) is allowed
+    order = make_order(force_a)
+    with schema_context(force_a.schema_name):
+        if status != OrderStatus.ACTIVE:
+            services.change_status(actor=None, order=order, status=status)
+        events_before = OrderEvent.objects.filter(order=order).count()
+        if allowed:
+            services.record_order_event(actor=None, order=order, kind=kind, on=today())
+            assert OrderEvent.objects.filter(order=order).count() == events_before + 1
+        else:
+            with pytest.raises(ValidationError) as exc:
+                services.record_order_event(actor=None, order=order, kind=kind, on=today())
+            assert _codes(exc) == {"kind": ["order_not_in_force"]}
+            assert OrderEvent.objects.filter(order=order).count() == events_before
