@@ -66,10 +66,10 @@ class ScopedWritesMixin:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[call-arg]
         request = self.context.get("request")
-        for name, (model, action) in self.scoped_relations.items():
+        for name, (model, scope) in self.scoped_relations.items():
             if request is not None and getattr(request, "user", None) is not None:
                 self.fields[name].queryset = model.objects.restrict(  # type: ignore[attr-defined]
-                    request.user, action, force=host_force(request)
+                    request.user, scope, force=host_force(request)
                 )
         fixed = self.create_only if self.instance is not None else self.update_only
         for name in fixed:
@@ -188,11 +188,6 @@ class OrderSerializer(ScopedWritesMixin, StrictFieldsMixin, serializers.ModelSer
         required=False,
         help_text="The earlier order of the same subject (e.g. the interim order) this one replaces.",
     )
-    subject_on_register = serializers.BooleanField(
-        write_only=True,
-        required=False,
-        help_text="The subject is on the sex offender register (suspends notification).",
-    )
     confirm_short_duration = serializers.BooleanField(
         write_only=True,
         required=False,
@@ -222,7 +217,6 @@ class OrderSerializer(ScopedWritesMixin, StrictFieldsMixin, serializers.ModelSer
             "status",
             "niche_occurrence_ref",
             "replaces",
-            "subject_on_register",
             "confirm_short_duration",
             "terms",
             "notification_requirements",
@@ -270,7 +264,7 @@ class OrderViewSet(ForceModelViewSet):
 
     def perform_update(self, serializer: Any) -> None:
         changes = dict(serializer.validated_data)
-        flags = {k: changes.pop(k) for k in ("subject_on_register", "confirm_short_duration") if k in changes}
+        flags = {k: changes.pop(k) for k in ("confirm_short_duration",) if k in changes}
         self.update_through(
             serializer,
             lambda order: self._reload(
@@ -388,11 +382,6 @@ class NotificationRequirementSerializer(ScopedWritesMixin, StrictFieldsMixin, se
         choices=[(t.value, t.label) for t in NotificationTrigger],
         help_text="What starts the period (fixed once created).",
     )
-    subject_on_register = serializers.BooleanField(
-        write_only=True,
-        required=False,
-        help_text="The subject is on the sex offender register (suspends it).",
-    )
     state = serializers.CharField(
         source="current_state", read_only=True, help_text="met, suspended, due or overdue (today)."
     )
@@ -402,7 +391,7 @@ class NotificationRequirementSerializer(ScopedWritesMixin, StrictFieldsMixin, se
     )
 
     scoped_relations = {"order": (ProtectiveOrder, "change")}
-    create_only = ("order", "trigger", "subject_on_register")
+    create_only = ("order", "trigger")
     update_only = tuple(services.NOTIFICATION_FIELDS)
 
     class Meta:
@@ -414,7 +403,6 @@ class NotificationRequirementSerializer(ScopedWritesMixin, StrictFieldsMixin, se
             "trigger_date",
             "last_day",
             "suspended",
-            "subject_on_register",
             "state",
             "overdue",
             "offence_code",

@@ -7,10 +7,12 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db import models
+from django.db import models, transaction
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from core.normalise import handle_key, imei_key, pnc_key, vrm_key
 from core.pagination import CountedPaginator
@@ -259,6 +261,15 @@ class CaseloadSubjectSerializer(SubjectSerializer):
         read_only_fields = SubjectSerializer.Meta.read_only_fields
 
 
+class EndRegistrationSerializer(StrictFieldsMixin, serializers.Serializer):
+    """The day the subject's sex offender registration ended."""
+
+    ended_on = serializers.DateField(
+        help_text="Today or before, not before registration began. Notification requirements the "
+        "registration suspended restart from that day (it counts as day one)."
+    )
+
+
 class SubjectFilter(CaseloadFilter):
     """The caseload's filters and sort orders (``orders.caseload``: ``order_type``, ``order_status``,
     ``team``, ``area``, ``expiring``, ``overdue``, ``ordering``) and the API's searches."""
@@ -383,7 +394,9 @@ class SubjectViewSet(ForceModelViewSet):
         "update": Perm.CHANGE_SUBJECT,
         "partial_update": Perm.CHANGE_SUBJECT,
         "destroy": Perm.DELETE_SUBJECT,
+        "end_registration": Perm.CHANGE_SUBJECT,
     }
+    action_scopes = {**ForceModelViewSet.action_scopes, "end_registration": "change"}
     reason_headers = {**ForceModelViewSet.reason_headers, "destroy": ERASURE_REASON}
 
     def get_base_queryset(self) -> models.QuerySet[Subject]:
@@ -429,3 +442,17 @@ class SubjectViewSet(ForceModelViewSet):
 
     def perform_erase(self, instance: Subject, reason: str) -> None:
         services.erase_subject(actor=self.request.user, subject=instance, reason=reason)
+
+    @extend_schema(
+        summary="End the subject's sex offender registration; the notification it suspended restarts.",
+        request=EndRegistrationSerializer,
+        responses={200: SubjectSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="end-registration")
+    def end_registration(self, request: Any, uuid: str | None = None) -> Response:
+        with transaction.atomic():
+            subject = self.get_object()
+            body = EndRegistrationSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            services.end_registration(actor=request.user, subject=subject, **body.validated_data)
+        return Response(self.get_serializer(self.get_base_queryset().get(pk=subject.pk)).data)

@@ -22,6 +22,11 @@ membership_ended = Signal()
 #: Receivers log the erasure of their own records of the subject (which the deletion cascades to).
 subject_erasing = Signal()
 
+#: A subject's sex offender registration ended (``registered_until`` now today or before), inside
+#: the change's transaction, in the force's schema. kwargs: subject, ended_on, actor. Receivers
+#: restart what registration suspended (an SPO's notification requirements), from ``ended_on``.
+registration_ended = Signal()
+
 #: A signed-in user was refused a page or endpoint (403). kwargs: request, user, permission,
 #: object_type. The audit app logs it, naming the route and the UUIDs it parsed.
 access_refused = Signal()

@@ -138,6 +138,14 @@ def _expired(subject: Subject, today: dt.date, court: str) -> None:
 
 def _suspended(subject: Subject, today: dt.date, court: str) -> None:
     made = today - dt.timedelta(days=20)
+    if not subject.registered_on(made):  # the notification is suspended by the subject's registration
+        subject = update_subject(
+            actor=None,
+            subject=subject,
+            registered_sex_offender=True,
+            registered_from=today - dt.timedelta(days=3 * 365),
+            registered_until=None,
+        )
     spo = services.create_order(
         actor=None,
         subject=subject,
@@ -147,7 +155,6 @@ def _suspended(subject: Subject, today: dt.date, court: str) -> None:
         made_on=made,
         served_on=made,
         until_further_order=True,
-        subject_on_register=True,
     )
     _terms(spo, [(TermKind.PROHIBITION, "Not to use social media to contact the protected person.", "")])
 

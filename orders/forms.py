@@ -71,9 +71,6 @@ class OrderForm(forms.Form):
         empty_label="No, it replaces none",
         help_text="For example, the interim order a full order replaces",
     )
-    subject_on_register = forms.BooleanField(
-        label="The subject is on the sex offender register", required=False
-    )
     confirm_short_duration = forms.BooleanField(
         label="I confirm the court made the order shorter than usual", required=False
     )

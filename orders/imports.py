@@ -349,7 +349,6 @@ class _OrderChange:
     order: ProtectiveOrder
     changes: dict[str, Any]
     confirm_short_duration: bool
-    subject_on_register: bool
     notified_on: dt.date | None
 
 
@@ -788,12 +787,11 @@ class _Checker:
             return
         fields = {k: values[k] for k in _ORDER_FIELDS if k in values}
         confirm = bool(values.get("confirm_short_duration"))
-        on_register = bool(subject.registered_sex_offender)
         notified_on = values.get("notified_on")
         if existing is None:
-            self.check_new_order(row, subject, order_type, fields, confirm, on_register, notified_on)
+            self.check_new_order(row, subject, order_type, fields, confirm, notified_on)
         else:
-            self.check_held_order(row, existing, fields, confirm, on_register, notified_on)
+            self.check_held_order(row, existing, fields, confirm, notified_on)
 
     def check_new_order(
         self,
@@ -802,7 +800,6 @@ class _Checker:
         order_type: OrderType,
         fields: dict[str, Any],
         confirm: bool,
-        on_register: bool,
         notified_on: dt.date | None,
     ) -> None:
         fields["until_further_order"] = bool(fields.get("until_further_order"))
@@ -814,13 +811,11 @@ class _Checker:
             self.error(exc, row_of=lambda _c: row.number, remap=_COLUMN_OF_KEY)
             return
         if notified_on is not None:
-            requirement = services.initial_requirement(order, subject_on_register=on_register)
+            requirement = services.initial_requirement(order)
             if not self.check_notified(row, requirement, notified_on):
                 return
         self.report.orders_new += 1
-        self.plan.new_orders.append(
-            services.CheckedOrder(order=order, subject_on_register=on_register, notified_on=notified_on)
-        )
+        self.plan.new_orders.append(services.CheckedOrder(order=order, notified_on=notified_on))
 
     def check_held_order(
         self,
@@ -828,7 +823,6 @@ class _Checker:
         existing: ProtectiveOrder,
         fields: dict[str, Any],
         confirm: bool,
-        on_register: bool,
         notified_on: dt.date | None,
     ) -> None:
         changes = {k: v for k, v in fields.items() if not _order_equal(existing, k, v)}
@@ -856,9 +850,7 @@ class _Checker:
                 return
             else:
                 requirement = (
-                    copy.copy(initial)
-                    if initial is not None
-                    else services.initial_requirement(target, subject_on_register=on_register)
+                    copy.copy(initial) if initial is not None else services.initial_requirement(target)
                 )
                 if not self.check_notified(row, requirement, notified_on):
                     return
@@ -872,7 +864,6 @@ class _Checker:
                 order=existing,
                 changes=changes,
                 confirm_short_duration=confirm,
-                subject_on_register=on_register,
                 notified_on=to_notify,
             )
         )
@@ -1003,7 +994,6 @@ def _write(plan: _Plan, actor: Any, progress: ProgressFactory | None) -> None:
             order = services.update_order(
                 actor=actor,
                 order=order,
-                subject_on_register=change.subject_on_register,
                 confirm_short_duration=change.confirm_short_duration,
                 justification=JUSTIFICATION,
                 **change.changes,

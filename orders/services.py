@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from audit.services import AuditAction, audited_change, record_by_type, record_change, record_changes
@@ -193,10 +193,10 @@ def create_order(
     status: str | None = None,
     niche_occurrence_ref: str = "",
     replaces: ProtectiveOrder | None = None,
-    subject_on_register: bool = False,
     confirm_short_duration: bool = False,
 ) -> ProtectiveOrder:
-    """Record an order (a collection); with the notification requirement its type brings."""
+    """Record an order (a collection); with the notification requirement its type brings (suspended
+    if the subject was on the sex offender register that day and the type says so)."""
     if not order_type.is_active:
         raise field_error(
             "order_type", "This order type is no longer in use.", OrderError.ORDER_TYPE_NOT_IN_USE
@@ -241,7 +241,7 @@ def create_order(
             on=made_on or served_on or timezone.localdate(),
             notes=f"Replaced by order {order.uuid}",
         )
-    _ensure_initial_requirement(actor=actor, order=order, subject_on_register=subject_on_register)
+    _ensure_initial_requirement(actor=actor, order=order)
     return order
 
 
@@ -277,7 +277,6 @@ def update_order(
     *,
     actor: Any,
     order: ProtectiveOrder,
-    subject_on_register: bool = False,
     confirm_short_duration: bool = False,
     justification: str = "",
     **changes: Any,
@@ -305,7 +304,7 @@ def update_order(
             _move_status(order, OrderStatus.ACTIVE, on=order.served_on)
         _validate_order(order, confirm_short_duration=confirm_short_duration)
         order.save()
-    _ensure_initial_requirement(actor=actor, order=order, subject_on_register=subject_on_register)
+    _ensure_initial_requirement(actor=actor, order=order)
     return order
 
 
@@ -369,24 +368,17 @@ def check_order_changes(
         raise ValidationError(errors)
 
 
-def initial_requirement(
-    order: ProtectiveOrder, *, subject_on_register: bool
-) -> NotificationRequirement | None:
+def initial_requirement(order: ProtectiveOrder) -> NotificationRequirement | None:
     """The notification requirement the order's type brings on making or service (not saved), or
-    None when it brings none (yet): no notification for the type, not made, no trigger day."""
+    None when it brings none (yet): no notification for the type, not made, no trigger day.
+    Suspended when the subject was on the sex offender register that day (``requirement_for``)."""
     order_type = order.order_type
     if not order_type.notification_required or order.status not in (OrderStatus.MADE, OrderStatus.ACTIVE):
         return None
     day = order.served_on if order_type.notification_trigger == NotificationTrigger.SERVICE else order.made_on
     if day is None:
         return None
-    return NotificationRequirement(
-        order=order,
-        trigger=order_type.notification_trigger,
-        trigger_date=day,
-        last_day=last_day_for(order_type, day),
-        suspended=order_type.suspended_while_registered and subject_on_register,
-    )
+    return requirement_for(order, order_type.notification_trigger, day)
 
 
 def check_requirement(requirement: NotificationRequirement) -> None:
@@ -400,7 +392,6 @@ class CheckedOrder:
     before ``create_checked_orders``. ``notified_on``: the initial notification, already made."""
 
     order: ProtectiveOrder
-    subject_on_register: bool = False
     notified_on: dt.date | None = None
 
 
@@ -430,7 +421,7 @@ def create_checked_orders(
     OrderEvent.objects.bulk_create(history, batch_size=BULK_BATCH)
     requirements = []
     for c in checked:
-        requirement = initial_requirement(c.order, subject_on_register=c.subject_on_register)
+        requirement = initial_requirement(c.order)
         if requirement is not None:
             requirement.notified_on = c.notified_on
             requirements.append(requirement)
@@ -599,16 +590,40 @@ def update_term(
 
 
 # -- notification requirements -----------------------------------------------------------------
-def _new_requirement(
-    *, actor: Any, order: ProtectiveOrder, trigger: str, trigger_date: dt.date, suspended: bool
-) -> NotificationRequirement:
-    requirement = NotificationRequirement.objects.create(
+def _period_start(order: ProtectiveOrder, trigger: str, trigger_date: dt.date) -> tuple[str, dt.date, bool]:
+    """(trigger, trigger day, suspended) of a new notification period, from the subject's registration.
+
+    Under a type suspended while registered, a period whose trigger day falls while the subject is
+    on the register is suspended; if the registration has ended since, it starts from that end.
+    """
+    subject = order.subject
+    if (
+        not order.order_type.suspended_while_registered
+        or trigger == NotificationTrigger.REGISTRATION_END
+        or not subject.registered_on(trigger_date)
+    ):
+        return trigger, trigger_date, False
+    ended = subject.registration_ended_on()
+    if ended is not None:
+        return NotificationTrigger.REGISTRATION_END, ended, False
+    return trigger, trigger_date, True
+
+
+def requirement_for(order: ProtectiveOrder, trigger: str, trigger_date: dt.date) -> NotificationRequirement:
+    """A notification period of ``order`` from ``trigger`` on ``trigger_date`` (not saved): its last
+    day, and suspended (or restarted) by the subject's registration (``_period_start``)."""
+    trigger, trigger_date, suspended = _period_start(order, trigger, trigger_date)
+    return NotificationRequirement(
         order=order,
         trigger=trigger,
         trigger_date=trigger_date,
         last_day=last_day_for(order.order_type, trigger_date),
         suspended=suspended,
     )
+
+
+def _save_new_requirement(*, actor: Any, requirement: NotificationRequirement) -> NotificationRequirement:
+    requirement.save()
     record_change(
         action=AuditAction.COLLECT,
         instance=requirement,
@@ -631,22 +646,14 @@ def _carried_by_interim(order: ProtectiveOrder) -> bool:
     )
 
 
-def _ensure_initial_requirement(
-    *, actor: Any, order: ProtectiveOrder, subject_on_register: bool
-) -> NotificationRequirement | None:
+def _ensure_initial_requirement(*, actor: Any, order: ProtectiveOrder) -> NotificationRequirement | None:
     """The requirement the order type brings on service or making, made once."""
-    wanted = initial_requirement(order, subject_on_register=subject_on_register)
+    wanted = initial_requirement(order)
     if wanted is None or order.notification_requirements.filter(trigger__in=INITIAL_TRIGGERS).exists():
         return None
     if _carried_by_interim(order):
         return None
-    return _new_requirement(
-        actor=actor,
-        order=order,
-        trigger=wanted.trigger,
-        trigger_date=wanted.trigger_date,
-        suspended=wanted.suspended,
-    )
+    return _save_new_requirement(actor=actor, requirement=wanted)
 
 
 @transaction.atomic
@@ -656,7 +663,6 @@ def record_trigger(
     order: ProtectiveOrder,
     trigger: str,
     trigger_date: dt.date,
-    subject_on_register: bool = False,
 ) -> NotificationRequirement:
     """A new notification period from a change (of name, of address, ...) under ``order``."""
     order_type = order.order_type
@@ -677,15 +683,7 @@ def record_trigger(
             "The trigger day cannot be before the order was made.",
             OrderError.TERM_OUTSIDE_ORDER,
         )
-    return _new_requirement(
-        actor=actor,
-        order=order,
-        trigger=trigger,
-        trigger_date=trigger_date,
-        suspended=order_type.suspended_while_registered
-        and subject_on_register
-        and trigger != NotificationTrigger.REGISTRATION_END,
-    )
+    return _save_new_requirement(actor=actor, requirement=requirement_for(order, trigger, trigger_date))
 
 
 def _validate_notification(req: NotificationRequirement) -> None:
@@ -752,14 +750,26 @@ def record_notification(
 
 
 @transaction.atomic
-def end_registration(
-    *, actor: Any, order: ProtectiveOrder, ended_on: dt.date
+def restart_after_registration(
+    *, subject: Subject, ended_on: dt.date, actor: Any = None, **_: Any
 ) -> list[NotificationRequirement]:
-    """Sex offender registration ended: every suspended requirement of the order restarts from that day."""
+    """The subject's registration ended on ``ended_on``: every notification requirement of the
+    subject's orders it suspended restarts from that day (one audited alteration each); one already
+    restarted from an earlier recorded end and not yet met moves to this one.
+
+    Receiver of ``core.signals.registration_ended``; also run nightly for ends typed in advance.
+    """
     restarted = []
-    for requirement in order.notification_requirements.select_related("order__order_type").filter(
-        suspended=True, notified_on__isnull=True
-    ):
+    pending = (
+        NotificationRequirement.objects.select_related("order__order_type", "order__subject")
+        .select_for_update(of=("self",))
+        .filter(order__subject=subject, notified_on__isnull=True)
+        .filter(models.Q(suspended=True) | models.Q(trigger=NotificationTrigger.REGISTRATION_END))
+        .order_by("id")
+    )
+    for requirement in pending:
+        if not requirement.suspended and requirement.trigger_date == ended_on:
+            continue
         with audited_change(
             requirement,
             requirement_snapshot,
@@ -770,10 +780,24 @@ def end_registration(
             requirement.suspended = False
             requirement.trigger = NotificationTrigger.REGISTRATION_END
             requirement.trigger_date = ended_on
-            requirement.last_day = last_day_for(order.order_type, ended_on)
+            requirement.last_day = last_day_for(requirement.order.order_type, ended_on)
             requirement.save()
         restarted.append(requirement)
     return restarted
+
+
+def restart_due_registrations(*, day: dt.date) -> int:
+    """Subjects whose registration ended by ``day`` (an end typed in advance has come): restart
+    their suspended requirements. How many restarted."""
+    subjects = Subject.objects.filter(
+        registered_sex_offender=True,
+        registered_until__lte=day,
+        orders__notification_requirements__suspended=True,
+        orders__notification_requirements__notified_on__isnull=True,
+    ).distinct()
+    return sum(
+        len(restart_after_registration(subject=s, ended_on=s.registered_until or day)) for s in subjects
+    )
 
 
 # -- reads -------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ class SubjectError(models.TextChoices):
     UNKNOWN_WARNING_MARKER = "unknown_warning_marker", "Not one of the force's warning markers"
     REGISTRATION_START_REQUIRED = "registration_start_required", "Registered, but no date registration began"
     NOT_REGISTERED = "not_registered", "Registration dates for someone not registered"
+    REGISTRATION_ALREADY_ENDED = "registration_already_ended", "Registration has already ended"
     DATES_OUT_OF_ORDER = "dates_out_of_order", "An end date before its start date"
     FUTURE_DATE = "future_date", "A date in the future"
     INVALID_IMEI = "invalid_imei", "Not a valid IMEI"

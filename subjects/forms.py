@@ -478,6 +478,24 @@ class ReasonForAccessForm(forms.Form):
         return " ".join(self.cleaned_data["reason"].split())
 
 
+class EndRegistrationForm(forms.Form):
+    """The day the subject's sex offender registration ended; the service checks it."""
+
+    ended_on = GovukDateField(
+        label="Date registration ended",
+        help_text="For example, 27 3 2026. Any notification the registration suspended starts from that day",
+    )
+
+    def clean_ended_on(self) -> Any:
+        value = self.cleaned_data.get("ended_on")
+        if value is None:
+            raise forms.ValidationError("Enter the date registration ended", code="required")
+        return value
+
+    def service_arguments(self) -> dict[str, Any]:
+        return {"ended_on": self.cleaned_data["ended_on"]}
+
+
 class EraseSubjectForm(forms.Form):
     """Why a subject's record is erased: kept in the erasure event of the access log."""
 

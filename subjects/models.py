@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -196,6 +197,27 @@ class Subject(models.Model):
     @property
     def display_name(self) -> str:
         return str(self)
+
+    def registered_on(self, day: dt.date) -> bool:
+        """On the sex offender register that day: from ``registered_from`` until ``registered_until``,
+        the day registration ended (the first day off the register; empty while it lasts)."""
+        return bool(
+            self.registered_sex_offender
+            and self.registered_from is not None
+            and self.registered_from <= day
+            and (self.registered_until is None or day < self.registered_until)
+        )
+
+    def registration_ended_on(self, today: dt.date | None = None) -> dt.date | None:
+        """The day the subject's registration ended, if it has ended by ``today``."""
+        today = today or timezone.localdate()
+        if self.registered_sex_offender and self.registered_until and self.registered_until <= today:
+            return self.registered_until
+        return None
+
+    @property
+    def currently_registered(self) -> bool:
+        return self.registered_on(timezone.localdate())
 
     @property
     def alias_names(self) -> list[str]:

@@ -19,7 +19,7 @@ from audit.choices import RecordType
 from audit.services import AuditAction, audited_change, record_change, record_changes, record_event
 from core.forms import coded, field_error, field_errors
 from core.normalise import imei_key, luhn_valid, name_key, pnc_key, vrm_plausible
-from core.signals import subject_erasing
+from core.signals import registration_ended, subject_erasing
 from core.tenancy import active_force
 from organisation.choices import TeamKind
 from organisation.models import Area, PracticeSettings, Team
@@ -603,6 +603,7 @@ def update_subject(
         "social_accounts": social_accounts,
         "vehicles": vehicles,
     }
+    ended_before = subject.registration_ended_on()
     with audited_change(
         subject, snapshot, restricted=_AUDIT_RESTRICTED, actor=actor, justification=justification
     ):
@@ -621,6 +622,10 @@ def update_subject(
             )
         for name, records in cleaned.items():
             _replace_records(subject, name, records)
+    ended = subject.registration_ended_on()
+    if ended is not None and ended != ended_before:
+        # Apps above (orders) restart what registration suspended, after the subject's own event.
+        registration_ended.send(sender=update_subject, subject=subject, ended_on=ended, actor=actor)
     return subject
 
 
@@ -710,6 +715,38 @@ def create_checked_subjects(
         actor=actor,
     )
     return subjects
+
+
+@transaction.atomic
+def end_registration(*, actor: Any, subject: Subject, ended_on: dt.date | None) -> Subject:
+    """The subject's sex offender registration ended on ``ended_on`` (today or before).
+
+    Sets ``registered_until`` through ``update_subject`` (one audited alteration), which restarts
+    every notification requirement the registration suspended (``core.signals.registration_ended``).
+    """
+
+    def refuse(message: str, code: str) -> ValidationError:
+        return field_error("ended_on", message, code)
+
+    today = timezone.localdate()
+    subject = Subject.objects.select_for_update().get(pk=subject.pk)
+    if ended_on is None:
+        raise refuse("Enter the date registration ended.", "required")
+    if not subject.registered_sex_offender:
+        raise refuse("The subject is not recorded as a registered sex offender.", SubjectError.NOT_REGISTERED)
+    if subject.registration_ended_on(today) is not None:
+        raise refuse(
+            f"Registration already ended on {subject.registered_until:%-d %B %Y}.",
+            SubjectError.REGISTRATION_ALREADY_ENDED,
+        )
+    if ended_on > today:
+        raise refuse("The date registration ended must be today or in the past.", SubjectError.FUTURE_DATE)
+    if subject.registered_from and ended_on < subject.registered_from:
+        raise refuse(
+            f"Registration cannot end before it began ({subject.registered_from:%-d %B %Y}).",
+            SubjectError.DATES_OUT_OF_ORDER,
+        )
+    return update_subject(actor=actor, subject=subject, registered_until=ended_on)
 
 
 @transaction.atomic

@@ -12,6 +12,11 @@ urlpatterns = [
     path("<uuid:uuid>/", views.SubjectDetailView.as_view(), name="subject-detail"),
     path("<uuid:uuid>/edit/", views.SubjectEditView.as_view(), name="subject-edit"),
     path("<uuid:uuid>/erase/", views.SubjectEraseView.as_view(), name="subject-erase"),
+    path(
+        "<uuid:uuid>/registration/end/",
+        views.SubjectRegistrationEndView.as_view(),
+        name="subject-registration-end",
+    ),
     path("<uuid:uuid>/photos/new/", views.SubjectPhotoAddView.as_view(), name="subject-photo-add"),
     path("<uuid:uuid>/photos/<uuid:photo_uuid>/", views.SubjectPhotoView.as_view(), name="subject-photo"),
     path(

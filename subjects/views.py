@@ -37,7 +37,14 @@ from core.roles import Perm
 
 from . import services
 from .filters import ListCounts, SubjectListFilter
-from .forms import EraseSubjectForm, PhotoForm, ReasonForAccessForm, SubjectForm, SubjectSearchForm
+from .forms import (
+    EndRegistrationForm,
+    EraseSubjectForm,
+    PhotoForm,
+    ReasonForAccessForm,
+    SubjectForm,
+    SubjectSearchForm,
+)
 from .models import Subject, SubjectPhoto, SubjectQuerySet
 
 SUBJECTS_PER_PAGE = 25
@@ -453,6 +460,50 @@ class SubjectEraseView(CaseFileMixin, SingleObjectMixin, FormView):  # type: ign
 
     def form_invalid(self, form: EraseSubjectForm) -> HttpResponse:
         return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class SubjectRegistrationEndView(CaseFileMixin, SingleObjectMixin, FormView):  # type: ignore[type-arg]
+    """End the subject's sex offender registration: the notification it suspended restarts (audited)."""
+
+    permission = Perm.CHANGE_SUBJECT
+    scope_action = "change"
+    form_class = EndRegistrationForm
+    template_name = "subjects/registration_end.html"
+    context_object_name = "subject"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.object = subject = self.get_object()
+        if self.remembered_reason(subject) is None:
+            return self.ask_reason(subject, then=request.path)
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.object = subject = self.get_object()
+        if self.remembered_reason(subject) is None:
+            return self.ask_reason(subject, then=request.path)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: EndRegistrationForm) -> HttpResponse:
+        try:
+            services.end_registration(
+                actor=self.request.user, subject=self.object, **form.service_arguments()
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            "The registration has ended. Any notification it suspended now runs from that day.",
+        )
+        return HttpResponseRedirect(_detail_url(self.object))
+
+    def form_invalid(self, form: EndRegistrationForm) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["back_url"] = _detail_url(self.object)
+        return context
 
 
 # -- photographs: uploaded through the case file, served only by it (each view logged) ----------

@@ -78,24 +78,6 @@ def test_a_dapo_counts_from_the_day_it_was_made(force_a):
         )
 
 
-def test_registered_subject_is_suspended_and_restarts_when_registration_ends(force_a):
-    order = make_order(force_a, subject_on_register=True)
-    with schema_context(force_a.schema_name):
-        requirement = order.notification_requirements.get()
-        assert requirement.suspended and requirement.current_state == "suspended"
-        ended = today() - dt.timedelta(days=1)
-        services.end_registration(actor=None, order=order, ended_on=ended)
-        requirement.refresh_from_db()
-        assert not requirement.suspended
-        assert requirement.trigger == NotificationTrigger.REGISTRATION_END
-        assert requirement.last_day == ended + dt.timedelta(days=2)
-        assert AuditEvent.objects.filter(
-            action=AuditAction.ALTER,
-            object_ids=[requirement.uuid],
-            justification="Sex offender registration ended",
-        ).exists()
-
-
 def test_an_spo_replacing_a_notified_interim_needs_no_new_notification(force_a):
     subject = make_subject(force_a)
     interim = make_order(force_a, code="ISPO", subject=subject, until_further_order=False)
