@@ -1,4 +1,5 @@
-"""The API's one body parser: JSON, bounded in depth, and only text PostgreSQL can hold.
+"""The API's body parsers: JSON (everywhere), bounded in depth, and only text PostgreSQL can hold;
+multipart, bounded in size, only where a route takes a file (a subject's photograph).
 
 DRF's ``JSONParser`` hands ``json.loads`` whatever arrives. A body nested a few thousand levels
 deep makes the decoder raise ``RecursionError``, which is not a ``ValueError``, so it escaped as a
@@ -15,6 +16,8 @@ import json
 from typing import Any
 
 from rest_framework import exceptions, parsers
+
+from .errors import RequestTooLarge
 
 #: No body the API documents is nested deeper than a few levels (a team's members: 3).
 MAX_DEPTH = 20
@@ -66,3 +69,25 @@ def has_lone_surrogate(data: Any) -> bool:
     except UnicodeEncodeError:
         return True
     return False
+
+
+class BoundedMultiPartParser(parsers.MultiPartParser):
+    """``multipart/form-data`` refused (413) from its declared length, before a byte is read.
+
+    Django keeps file uploads out of ``DATA_UPLOAD_MAX_MEMORY_SIZE``: without this, a body of any
+    size would be spooled to disk before the service found the file too large. A route sets
+    ``max_bytes`` (its largest file plus room for the other fields).
+    """
+
+    max_bytes = 1024 * 1024
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        request = (parser_context or {}).get("request")
+        meta = getattr(request, "META", {}) if request is not None else {}
+        try:
+            length = int(meta.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            raise exceptions.ParseError("The Content-Length header is not a number.") from None
+        if length > self.max_bytes:
+            raise RequestTooLarge(f"The request body must be at most {self.max_bytes} bytes.")
+        return super().parse(stream, media_type, parser_context)

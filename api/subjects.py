@@ -32,6 +32,7 @@ from subjects.models import (
 
 from .errors import PossibleDuplicate
 from .pagination import StandardPagination
+from .parsers import BoundedMultiPartParser
 from .serializers import PossibleDuplicateSerializer, StrictFieldsMixin
 from .viewsets import ERASURE_REASON, ForceModelViewSet
 
@@ -106,7 +107,8 @@ def _records(serializer_class: Any, help_text: str) -> Any:
 
 
 class PhotoSerializer(serializers.ModelSerializer):
-    """A photograph's details; the picture itself is served only by the case-file page, logged."""
+    """A photograph's details. The picture itself is never served by the API: only by the case-file
+    page ``/subjects/<uuid>/photos/<photo uuid>/`` (signed in, after a reason for access, logged)."""
 
     class Meta:
         model = SubjectPhoto
@@ -261,6 +263,24 @@ class CaseloadSubjectSerializer(SubjectSerializer):
         read_only_fields = SubjectSerializer.Meta.read_only_fields
 
 
+class PhotoUploadParser(BoundedMultiPartParser):
+    """A photograph and its caption and date: the photograph's limit plus room for the rest."""
+
+    max_bytes = services.MAX_PHOTO_BYTES + 64 * 1024
+
+
+class PhotoUploadSerializer(StrictFieldsMixin, serializers.Serializer):
+    """A photograph of the subject, sent as multipart/form-data."""
+
+    photo = serializers.FileField(
+        allow_empty_file=False,
+        help_text="A JPEG or PNG under 10 MB (40 million pixels at most). It is checked, turned "
+        "upright and saved without its metadata (EXIF: camera, time, GPS position).",
+    )
+    caption = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    taken_on = serializers.DateField(required=False, allow_null=True, help_text="Not in the future.")
+
+
 class EndRegistrationSerializer(StrictFieldsMixin, serializers.Serializer):
     """The day the subject's sex offender registration ended."""
 
@@ -395,8 +415,13 @@ class SubjectViewSet(ForceModelViewSet):
         "partial_update": Perm.CHANGE_SUBJECT,
         "destroy": Perm.DELETE_SUBJECT,
         "end_registration": Perm.CHANGE_SUBJECT,
+        "photo_upload": Perm.CHANGE_SUBJECT,
     }
-    action_scopes = {**ForceModelViewSet.action_scopes, "end_registration": "change"}
+    action_scopes = {
+        **ForceModelViewSet.action_scopes,
+        "end_registration": "change",
+        "photo_upload": "change",
+    }
     reason_headers = {**ForceModelViewSet.reason_headers, "destroy": ERASURE_REASON}
 
     def get_base_queryset(self) -> models.QuerySet[Subject]:
@@ -456,3 +481,30 @@ class SubjectViewSet(ForceModelViewSet):
             body.is_valid(raise_exception=True)
             services.end_registration(actor=request.user, subject=subject, **body.validated_data)
         return Response(self.get_serializer(self.get_base_queryset().get(pk=subject.pk)).data)
+
+    @extend_schema(
+        summary="Add a photograph of the subject (multipart); served only by the case-file page.",
+        request={"multipart/form-data": PhotoUploadSerializer},
+        responses={201: PhotoSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="photos",
+        parser_classes=[PhotoUploadParser],
+    )
+    def photo_upload(self, request: Any, uuid: str | None = None) -> Response:
+        with transaction.atomic():
+            subject = self.get_object()
+            body = PhotoUploadSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            upload = body.validated_data["photo"]
+            photo = services.add_subject_photo(
+                actor=request.user,
+                subject=subject,
+                # One byte over the limit is enough for the service to refuse it.
+                data=upload.read(services.MAX_PHOTO_BYTES + 1),
+                caption=body.validated_data.get("caption", ""),
+                taken_on=body.validated_data.get("taken_on"),
+            )
+        return Response(PhotoSerializer(photo).data, status=201)

@@ -8,6 +8,7 @@ whole run stays well under two minutes on a small machine.
 
 from __future__ import annotations
 
+import datetime as dt
 import warnings
 from collections import Counter
 from collections.abc import Iterator
@@ -34,10 +35,24 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def api_schema(force_a, force_b) -> Iterator[schemathesis.BaseSchema]:  # type: ignore[no-untyped-def]
+def api_schema(force_a, force_b, settings, tmp_path) -> Iterator[schemathesis.BaseSchema]:  # type: ignore[no-untyped-def]
+    # Photographs the fuzzer uploads go to a temporary folder, not the demo's media.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
+    }
     # Every role, so every endpoint is exercised past its permission check rather than answering 403.
     fuzzer = make_user(force=force_a, roles=list(ForceRole), email="schemathesis@lincolnshire.test")
     subjects = [make_subject(force_a, family_name=f"Fuzz{n}") for n in range(3)]
+    registered = make_subject(
+        force_a,
+        family_name="FuzzRegistered",
+        registered_sex_offender=True,
+        registered_from=dt.date(2020, 1, 1),
+    )
     make_subject(force_b, family_name="Otherforce")
     order = make_order(force_a, subject=subjects[0])
     term = make_term(force_a, order)
@@ -56,7 +71,11 @@ def api_schema(force_a, force_b) -> Iterator[schemathesis.BaseSchema]:  # type: 
                 "PATCH": subjects[1].uuid,
                 "DELETE": subjects[2].uuid,
             },
+            "/api/v1/subjects/{uuid}/end-registration/": {"POST": registered.uuid},
+            "/api/v1/subjects/{uuid}/photos/": {"POST": subjects[1].uuid},
             "/api/v1/orders/{uuid}/": {"GET": order.uuid, "PUT": order.uuid, "PATCH": order.uuid},
+            "/api/v1/orders/{uuid}/status/": {"POST": order.uuid},
+            "/api/v1/orders/{uuid}/decisions/": {"POST": order.uuid},
             "/api/v1/terms/{uuid}/": {"GET": term.uuid, "PUT": term.uuid, "PATCH": term.uuid},
             "/api/v1/notification-requirements/{uuid}/": {
                 "GET": requirement.uuid,

@@ -14,11 +14,12 @@ from django.db import connection
 from django_tenants.utils import schema_context
 from PIL import Image
 
+from api.subjects import SubjectViewSet
 from audit.choices import AuditAction
 from core.roles import ForceRole
 from subjects import services
 from subjects.models import SubjectPhoto
-from tests.api.base import events_since, last_event_id, token_client
+from tests.api.base import DetailAction, ForceEndpointContract, events_since, last_event_id, token_client
 from tests.factories import make_subject, make_user
 
 pytestmark = pytest.mark.django_db
@@ -222,3 +223,119 @@ def test_api_lists_photo_details_but_not_the_picture(force_a, coordinator_a):
         f"/api/v1/subjects/{subject.uuid}/", {"photos": []}, content_type="application/json"
     )
     assert refused.status_code == 400 and "photos" in refused.json()["fields"]
+
+
+# -- the API: POST /api/v1/subjects/<uuid>/photos/ (multipart) ----------------------------------
+def api_upload(client: Any, subject: Any, data: bytes, name: str = "me.jpg", **extra: Any) -> Any:
+    return client.post(
+        f"/api/v1/subjects/{subject.uuid}/photos/",
+        {"photo": SimpleUploadedFile(name, data), **extra},
+    )
+
+
+class TestPhotoUploadRoute(ForceEndpointContract):
+    """The upload route held to the force-endpoint contract (the subject's own actions have theirs)."""
+
+    endpoint = "/api/v1/subjects/"
+    viewset = SubjectViewSet
+    detail_actions = {
+        "photo_upload": DetailAction(
+            "photos",
+            lambda subject: {"photo": SimpleUploadedFile("p.png", png()), "caption": "Custody"},
+            201,
+            AuditAction.ALTER,
+            multipart=True,
+        )
+    }
+
+    @property
+    def actions(self) -> list[str]:
+        return list(self.detail_actions)
+
+    def make_object(self, force):  # type: ignore[no-untyped-def]
+        return make_subject(force)
+
+    def test_force_endpoints_are_404_on_the_regional_host(self, force_a):  # type: ignore[no-untyped-def]
+        pytest.skip("list and create are the subject contract's")
+
+    def test_even_a_member_of_both_forces_cannot_use_one_forces_token_on_the_other(self, force_a, force_b):  # type: ignore[no-untyped-def]
+        pytest.skip("list and create are the subject contract's")
+
+    def test_a_page_of_50_costs_no_more_queries_than_a_page_of_5(self, force_a):  # type: ignore[no-untyped-def]
+        pytest.skip("list and create are the subject contract's")
+
+
+def test_api_upload_strips_exif_and_the_picture_is_served_only_by_the_case_file(
+    force_a, force_b, coordinator_a, client_for
+):
+    subject = make_subject(force_a)
+    client = token_client(coordinator_a, force_a)
+    before_a, before_b = last_event_id(force_a), last_event_id(force_b)
+    response = api_upload(client, subject, jpeg_with_exif(), caption="Custody", taken_on="2026-01-02")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert set(body) == {"uuid", "caption", "taken_on", "width", "height", "content_type", "added_at"}
+    assert (body["width"], body["height"], body["content_type"]) == (30, 40, "image/jpeg")
+    [photo] = stored_photos(force_a)
+    assert str(photo.uuid) == body["uuid"] and photo.caption == "Custody"
+    with default_storage.open(photo.image.name) as stored:
+        raw = stored.read()
+    assert b"SecretCam" not in raw
+    with Image.open(io.BytesIO(raw)) as image:
+        assert not image.getexif()
+    [event] = events_since(force_a, before_a)
+    assert event.action == AuditAction.ALTER and event.changed_fields == ["photos"]
+    assert "Custody" not in json.dumps(event.changes)
+    assert events_since(force_b, before_b) == []
+    # No route of the API gives the picture back; the case-file page does, after a reason, logged.
+    assert client.get(f"/api/v1/subjects/{subject.uuid}/photos/").status_code == 405
+    page = client_for(coordinator_a, force_a)
+    url = f"/subjects/{subject.uuid}/photos/{photo.uuid}/"
+    assert page.get(url).status_code == 403
+    give_reason(page, subject)
+    assert page.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "code"),
+    [
+        (b"not a picture at all", "photo", "invalid_image"),
+        (gif(), "photo", "invalid_image"),
+        (png((8000, 6000), "1"), "photo", "image_too_large"),
+        (b"", "photo", "empty"),
+    ],
+    ids=["text", "gif", "bomb", "empty"],
+)
+def test_api_bad_upload_is_a_coded_400_and_saves_nothing(
+    force_a, coordinator_a, media_in_tmp, data, field, code
+):
+    subject = make_subject(force_a)
+    client = token_client(coordinator_a, force_a)
+    before = last_event_id(force_a)
+    response = api_upload(client, subject, data)
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "invalid" and response.json()["codes"][field] == [code]
+    assert stored_photos(force_a) == [] and not any(media_in_tmp.rglob("*.*"))
+    assert events_since(force_a, before) == []
+
+
+def test_api_upload_refuses_other_fields_json_and_a_future_date(force_a, coordinator_a):
+    subject = make_subject(force_a)
+    client = token_client(coordinator_a, force_a)
+    unknown = api_upload(client, subject, png(), family_name="x")
+    assert unknown.status_code == 400 and "family_name" in unknown.json()["fields"]
+    future = api_upload(client, subject, png(), taken_on="2999-01-01")
+    assert future.status_code == 400 and future.json()["codes"]["taken_on"] == ["future_date"]
+    as_json = client.post(
+        f"/api/v1/subjects/{subject.uuid}/photos/", {"caption": "x"}, content_type="application/json"
+    )
+    assert as_json.status_code == 415 and as_json.json()["code"] == "unsupported_media_type"
+    assert stored_photos(force_a) == []
+
+
+def test_api_upload_over_the_size_limit_is_refused_before_it_is_read(force_a, coordinator_a, media_in_tmp):
+    subject = make_subject(force_a)
+    client = token_client(coordinator_a, force_a)
+    response = api_upload(client, subject, b"\xff\xd8" + b"x" * (services.MAX_PHOTO_BYTES + 100_000))
+    assert response.status_code == 413 and response.json()["code"] == "request_too_large"
+    assert stored_photos(force_a) == [] and not any(media_in_tmp.rglob("*.*"))
