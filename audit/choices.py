@@ -30,6 +30,7 @@ class RecordType(models.TextChoices):
     USER = "user", "User"
     FORCE = "force", "Force"
     MEMBERSHIP = "membership", "Membership"
+    MEMBERSHIP_INVITATION = "membershipinvitation", "Membership invitation"
     REGIONAL_ROLE = "regionalrole", "Regional role"
     ROLE_GRANT = "role-grant", "Role grant"
     AREA = "area", "Area"

@@ -335,3 +335,10 @@ def on_access_refused(
         justification=f"{method_of(request)} {route} needs the '{permission}' permission",
         actor=user,
     )
+
+
+def on_records_viewed(
+    sender: Any, *, user: Any, records: Iterable[Any], justification: str, **kwargs: Any
+) -> None:
+    """Receiver of ``core.signals.records_viewed``: one consult per record type naming every record."""
+    record_by_type(action=AuditAction.CONSULT, records=records, justification=justification, actor=user)

@@ -30,3 +30,8 @@ registration_ended = Signal()
 #: A signed-in user was refused a page or endpoint (403). kwargs: request, user, permission,
 #: object_type. The audit app logs it, naming the route and the UUIDs it parsed.
 access_refused = Signal()
+
+#: Records naming people were shown (a Django admin list or record page of the platform). kwargs:
+#: user, records (model instances with a uuid), justification. The audit app logs one consult per
+#: record type naming every record, in the schema the page was served from.
+records_viewed = Signal()

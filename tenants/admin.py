@@ -50,6 +50,8 @@ class DomainAdmin(ReadOnlyAdmin):
 class UserAdmin(ReadOnlyAdmin):
     """Accounts, read-only (no password field, no password page); deactivate or reactivate by action."""
 
+    personal_data = True
+
     ordering = ("email",)
     list_display = ("email", "full_name", "is_active", "is_staff", "last_login")
     search_fields = ("email", "full_name")
@@ -94,6 +96,8 @@ class UserAdmin(ReadOnlyAdmin):
 class MembershipAdmin(ReadOnlyAdmin):
     """Read-only: a force's administrators change memberships on its /force-admin/people/ pages."""
 
+    personal_data = True
+
     list_display = ("user", "force", "roles", "status")
     list_filter = ("force", "status")
     search_fields = ("user__email",)
@@ -101,6 +105,8 @@ class MembershipAdmin(ReadOnlyAdmin):
 
 @admin.register(RoleGrant)
 class RoleGrantAdmin(ReadOnlyAdmin):
+    personal_data = True
+
     list_display = (
         "membership",
         "role",
@@ -117,6 +123,8 @@ class RoleGrantAdmin(ReadOnlyAdmin):
 class MembershipInvitationAdmin(ReadOnlyAdmin):
     """When invitations were sent and used; never the link (only its hash is stored, and not shown)."""
 
+    personal_data = True
+
     list_display = ("membership", "created_at", "expires_at", "used_at")
     exclude = ("token_hash",)
 
@@ -124,6 +132,8 @@ class MembershipInvitationAdmin(ReadOnlyAdmin):
 @admin.register(RegionalRole)
 class RegionalRoleAdmin(ReadOnlyAdmin):
     """Given (add) and taken away (delete) through ``tenants.accounts``, which audits; never edited."""
+
+    personal_data = True
 
     list_display = ("user", "region", "role")
     list_filter = ("role", "region")
@@ -166,6 +176,8 @@ class RegionalRoleAdmin(ReadOnlyAdmin):
 @admin.register(ApiToken)
 class ApiTokenAdmin(ReadOnlyAdmin):
     """Read-only list of tokens (never a secret: only its hash is stored) with a revoke action."""
+
+    personal_data = True
 
     list_display = (
         "prefix",

@@ -244,3 +244,50 @@ def test_the_password_service_refuses_a_weak_password_and_changes_nothing(db):  
     person.refresh_from_db()
     assert person.check_password(PASSWORD)
     assert _platform_events(changed_fields=["password"]) == []
+
+
+def _events_in(force):  # type: ignore[no-untyped-def]
+    with schema_context(force.schema_name):
+        return AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def test_reading_people_in_the_admin_logs_one_consult_naming_them_in_the_platform_log_only(
+    force_a, force_b, client_for
+):  # type: ignore[no-untyped-def]
+    person = make_user(force=force_a, roles=[ForceRole.OFFICER], email="seen@platform.test")
+    membership = Membership.objects.get(user=person, force=force_a)
+    root = _superuser()
+    client = client_for(root, None)
+    before = _platform_events().pop().id if _platform_events() else 0
+    forces_before = {f.pk: _events_in(f) for f in (force_a, force_b)}
+
+    listed = client.get("/admin/tenants/user/", {"q": "seen@platform.test"})
+    assert listed.status_code == 200 and "seen@platform.test" in listed.content.decode()
+    opened = client.get(f"/admin/tenants/membership/{membership.pk}/change/")
+    assert opened.status_code == 200
+    client.get("/admin/tenants/region/")  # not personal: no consult
+
+    events = [e for e in _platform_events(id__gt=before) if e.action == "consult"]
+    assert [(e.object_type, e.object_ids, e.actor_id) for e in events] == [
+        ("user", [person.uuid], root.pk),
+        ("membership", [membership.uuid], root.pk),
+    ]
+    assert events[0].justification == "Django admin list: users"
+    assert events[1].justification == "Django admin record: membership"
+    assert {f.pk: _events_in(f) for f in (force_a, force_b)} == forces_before
+
+
+def test_an_empty_admin_list_logs_nothing_and_every_personal_admin_is_audited(db, client_for):  # type: ignore[no-untyped-def]
+    from audit.choices import RecordType
+    from core.admin import ReadOnlyAdmin
+
+    root = _superuser()
+    before = _platform_events().pop().id if _platform_events() else 0
+    assert client_for(root, None).get("/admin/tenants/user/", {"q": "nobody-at-all"}).status_code == 200
+    assert [e for e in _platform_events(id__gt=before) if e.action == "consult"] == []
+    personal = {"user", "membership", "rolegrant", "membershipinvitation", "regionalrole", "apitoken"}
+    for model, model_admin in admin.site._registry.items():
+        if isinstance(model_admin, ReadOnlyAdmin):
+            assert model_admin.personal_data is (model._meta.model_name in personal), model
+            if model_admin.personal_data:
+                RecordType.for_model(model)  # each has a record type to be logged under
