@@ -139,8 +139,8 @@ DEMO_RECORDS: dict[str, dict[str, list[dict[str, Any]]]] = {
 }
 
 
-def _records_of(family: str) -> dict[str, list[dict[str, Any]]]:
-    return DEMO_RECORDS.get(family, {})
+def _records_of(family: str) -> dict[str, Any]:
+    return dict(DEMO_RECORDS.get(family, {}))
 
 
 def seed_subjects(force: Any) -> None:
