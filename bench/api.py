@@ -98,7 +98,7 @@ def _queries(call: Any) -> list[str]:
     return [q["sql"] for q in ctx.captured_queries]
 
 
-def _profile_pair(force: Any) -> tuple[str, str]:
+def profile_pair(force: Any) -> tuple[str, str]:
     """Two subjects made through the service: one with no profile records, one with ten."""
     from django_tenants.utils import schema_context
 
@@ -178,7 +178,7 @@ def run(ctx: Context) -> list[Metric]:
     )
 
     # The case file with ten profile records (issue 11) against one with none, same run.
-    plain_uuid, rich_uuid = _profile_pair(force)
+    plain_uuid, rich_uuid = profile_pair(force)
     plain, rich = interleaved(
         ctx.rounds * 4,
         _get(client, f"/api/v1/subjects/{plain_uuid}/", HTTP_X_ACCESS_REASON=REASON),

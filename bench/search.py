@@ -1,13 +1,42 @@
 """Subject search at load size: name, alias, VRM, IMEI and handle search against an exact PNC
-lookup, same run."""
+lookup, same run; and the case-file page of a subject with ten profile records against one with none."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
+from django.test import Client
 from django_tenants.utils import schema_context
 
-from bench.api import bench_force
+from bench.api import REASON, bench_force, officer_client, profile_pair
 from bench.metrics import Context, Metric, interleaved
 from core.tenancy import use_public_schema
+
+
+def _case_file_pages(force: Any) -> tuple[Any, Any]:
+    """Callers opening the case-file page of a subject with no profile records and of one with ten,
+    by a signed-in officer who has given the reason (so each call is one page and one consult)."""
+    from tenants.models import User
+
+    officer_client(force)  # the bench officer, who records the two subjects
+    plain, rich = profile_pair(force)
+    client = Client(HTTP_HOST=f"{force.slug}.{settings.SPMP_DOMAIN}")
+    client.force_login(
+        User.objects.get(email=f"bench-officer@{force.slug}.bench"),
+        backend="django.contrib.auth.backends.ModelBackend",
+    )
+
+    def page(uuid: str) -> Any:
+        assert client.post(f"/subjects/{uuid}/", {"reason": REASON}).status_code == 302
+
+        def call() -> None:
+            response = client.get(f"/subjects/{uuid}/")
+            assert response.status_code == 200 and b'data-testid="subject-records"' in response.content
+
+        return call
+
+    return page(plain), page(rich)
 
 
 def run(ctx: Context) -> list[Metric]:
@@ -36,6 +65,9 @@ def run(ctx: Context) -> list[Metric]:
         name_t, alias_t, vrm_t, imei_t, handle_t, pnc_t = interleaved(
             ctx.rounds * 2, by(family[:4]), by(alias), by(vrm), by(imei), by(handle), by_pnc
         )
+    use_public_schema()
+    plain_page, rich_page = _case_file_pages(force)
+    plain_t, rich_t = interleaved(ctx.rounds * 2, plain_page, rich_page)
     use_public_schema()
     where = f"{total} subjects, {ctx.server} server"
     scan = "name_search__contains is a sequential scan (no pg_trgm on the embedded server)"
@@ -78,4 +110,15 @@ def run(ctx: Context) -> list[Metric]:
             ),
             Metric(f"subjects.search_{label}_ms", value * 1000, "ms", target="< 100", target_on="value"),
         ]
+    metrics.append(
+        Metric(
+            "subjects.detail_10_records_over_0",
+            rich_t * 1000,
+            "ms",
+            baseline=plain_t * 1000,
+            target="<= 1.3",
+            note="case-file page /subjects/<uuid>/ of a subject with 3 vehicles, 3 devices, 2 accounts and "
+            f"2 addresses / one with none, {where}",
+        )
+    )
     return metrics

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 _NON_ALNUM = re.compile(r"[^a-z0-9 ]+")
 _SPACES = re.compile(r"\s+")
@@ -84,4 +85,42 @@ def vrm_plausible(vrm: str) -> bool:
         2 <= len(key) <= 7
         and key == re.sub(r"\s+", "", (vrm or "").upper())
         and any(p.match(key) for p in _VRM_PATTERNS)
+    )
+
+
+_PNC_SHAPE = re.compile(r"^\d{2}(\d{2})?/\d{1,7}[A-Z]$")
+_IMEI_TYPED = re.compile(r"^[0-9 -]+$")
+#: Characters no name or alias holds (name_key would drop them) but identifiers do.
+_NOT_IN_NAMES = re.compile(r"[0-9@/_]")
+
+
+@dataclass(frozen=True)
+class SearchTerms:
+    """What one search-box term could be, as the key each is looked up by ("" when it cannot be that).
+
+    A name is only what could be one: a term with a digit, '@', '/' or '_' is an identifier, looked up
+    on its indexed key columns alone, never by scanning names (issue 11: VRM, IMEI and handle search
+    within 3x a PNC lookup).
+    """
+
+    name: str = ""
+    pnc: str = ""
+    vrm: str = ""
+    imei: str = ""
+    handle: str = ""
+
+
+def search_terms(text: str) -> SearchTerms:
+    raw = (text or "").strip()
+    if not raw:
+        return SearchTerms()
+    pnc = pnc_key(raw) if _PNC_SHAPE.match(pnc_key(raw)) else ""
+    imei = imei_key(raw) if 14 <= len(imei_key(raw)) <= 15 and _IMEI_TYPED.match(raw) else ""
+    return SearchTerms(
+        name="" if _NOT_IN_NAMES.search(raw) else name_key(raw),
+        pnc=pnc,
+        vrm=vrm_key(raw) if vrm_plausible(raw) else "",
+        imei=imei,
+        # A handle has no spaces (a profile URL is one too); a PNC id or an IMEI is not one.
+        handle=handle_key(raw) if " " not in raw and not (pnc or imei) else "",
     )

@@ -12,7 +12,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
-from core.normalise import handle_key, imei_key, name_key, pnc_key, vrm_key
+from core.normalise import handle_key, imei_key, name_key, pnc_key, search_terms, vrm_key
 from core.roles import Perm
 from core.scoping import ForceScopedQuerySet
 
@@ -45,26 +45,31 @@ class SubjectQuerySet(ForceScopedQuerySet["Subject"]):
         )
 
     def search(self, text: str) -> SubjectQuerySet:
-        """Any part of a name or alias; a PNC id, VRM, IMEI or social media handle, exactly."""
-        key = name_key(text)
-        if not key:
+        """Any part of a name or alias; a PNC id, VRM, IMEI or social media handle, exactly.
+
+        A term shaped like an identifier (``core.normalise.search_terms``) is looked up only on its
+        indexed key columns: the name and alias scan (``contains``, a sequential scan) runs only for
+        what could be a name. Each profile key is a subquery, so no join multiplies rows and no
+        DISTINCT is needed.
+        """
+        terms = search_terms(text)
+        if not (text or "").strip():
             return self
-        found = (
-            models.Q(name_search__contains=key)
-            | models.Q(aliases__name_search__contains=key)
-            | models.Q(pnc_search=pnc_key(text))
-        )
-        # Only what could be one: a VRM has 2-7 letters and digits, an IMEI 15 digits (14 without
-        # its check digit), a handle no spaces. Each is an indexed lookup on its normalised key.
-        if 2 <= len(vrm := vrm_key(text)) <= 7:
-            found |= models.Q(pk__in=SubjectVehicle.objects.filter(vrm_key=vrm).values("subject_id"))
-        if len(imei := imei_key(text)) >= 14:
-            found |= models.Q(pk__in=SubjectDevice.objects.filter(imei_key=imei).values("subject_id"))
-        if " " not in text.strip() and (handle := handle_key(text)):
-            found |= models.Q(
-                pk__in=SubjectSocialAccount.objects.filter(handle_key=handle).values("subject_id")
+        found = models.Q()
+        if terms.name:
+            found |= models.Q(name_search__contains=terms.name) | models.Q(
+                pk__in=SubjectAlias.objects.filter(name_search__contains=terms.name).values("subject_id")
             )
-        return self.filter(found).distinct()
+        if terms.pnc:
+            found |= models.Q(pnc_search=terms.pnc)
+        for key, model, column in (
+            (terms.vrm, SubjectVehicle, "vrm_key"),
+            (terms.imei, SubjectDevice, "imei_key"),
+            (terms.handle, SubjectSocialAccount, "handle_key"),
+        ):
+            if key:
+                found |= models.Q(pk__in=model.objects.filter(**{column: key}).values("subject_id"))
+        return self.filter(found) if found else self.none()
 
     def with_profile(self) -> SubjectQuerySet:
         """Everything the case file and the API show, in a constant number of queries."""
