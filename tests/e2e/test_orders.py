@@ -91,3 +91,53 @@ def test_coordinator_records_a_subject_an_spo_and_three_terms(page, site: Site, 
         assert (AuditAction.ALTER, RecordType.NOTIFICATION_REQUIREMENT) in kinds
     with schema_context(notts.schema_name):
         assert not AuditEvent.objects.filter(object_type=RecordType.ORDER).exists()
+
+
+def test_coordinator_ends_a_registration_and_the_suspended_notification_restarts(
+    page, site: Site, committed_forces
+):
+    from orders import services
+    from statute.models import OrderType
+    from subjects.models import Subject
+
+    lincs, _notts = committed_forces
+    coordinator = make_user(force=lincs, roles=[ForceRole.COORDINATOR], email="coordinator@lincs.test")
+    today = timezone.localdate()
+    with schema_context(lincs.schema_name):
+        subject = Subject.objects.create(
+            family_name="Registered",
+            given_names="Rex",
+            registered_sex_offender=True,
+            registered_from=today - dt.timedelta(days=900),
+        )
+        order = services.create_order(
+            actor=None,
+            subject=subject,
+            order_type=OrderType.objects.get(code="SPO"),
+            court="Lincoln Magistrates' Court",
+            made_on=today - dt.timedelta(days=30),
+            served_on=today - dt.timedelta(days=30),
+            until_further_order=True,
+        )
+        assert order.notification_requirements.get().suspended
+    sign_in(page, site, coordinator.email, check=False)
+    page.goto(site.force(lincs, f"/subjects/{subject.uuid}/"))
+    page.get_by_label("Why do you need to open this case file?").fill("Registration ended today")
+    page.get_by_role("button", name="Open the case file").click()
+    page.wait_for_url(site.force(lincs, f"/subjects/{subject.uuid}/"))
+    page.get_by_test_id("end-registration").click()
+    check_accessibility(page, "end-registration")
+    _fill_date(page, "ended_on", today + dt.timedelta(days=2))
+    page.get_by_role("button", name="End registration").click()
+    assert "must be today or in the past" in page.locator(".govuk-error-summary").inner_text()
+    check_accessibility(page, "end-registration-error")
+    _fill_date(page, "ended_on", today)
+    page.get_by_role("button", name="End registration").click()
+    page.wait_for_url(re.compile(rf".*/subjects/{subject.uuid}/$"))
+    assert page.get_by_test_id("end-registration").count() == 0
+    with schema_context(lincs.schema_name):
+        requirement = order.notification_requirements.get()
+        assert not requirement.suspended and requirement.trigger_date == today
+        assert AuditEvent.objects.filter(
+            action=AuditAction.ALTER, object_type=RecordType.NOTIFICATION_REQUIREMENT
+        ).exists()
