@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from api.subjects import SubjectViewSet
 from audit.choices import AuditAction
 from core.roles import ForceRole
 from subjects.models import Subject, SubjectAlias
-from tests.api.base import ForceEndpointContract, events_since, last_event_id, token_client
+from tests.api.base import ExtraAction, ForceEndpointContract, events_since, last_event_id, token_client
 from tests.factories import make_subject, make_user
+from tests.subjects.test_photos import png
 
 
 def make_subject_with_alias(force, **fields):  # type: ignore[no-untyped-def]
@@ -43,6 +47,37 @@ class TestSubjectEndpoint(ForceEndpointContract):
         "aliases": ["Danny"],
     }
     patch_payload = {"given_names": "Danny"}
+    extra_actions = (
+        # The subject's registration ended today: one alteration of the subject (it has no orders).
+        ExtraAction(
+            "end_registration",
+            status=200,
+            events=(AuditAction.ALTER,),
+            make=lambda contract, force: make_subject(
+                force, registered_sex_offender=True, registered_from=dt.date(2020, 1, 1)
+            ),
+            body=lambda subject: {"ended_on": str(timezone.localdate())},
+        ),
+        # A photograph, as multipart: one alteration of the subject naming no value.
+        ExtraAction(
+            "photo_upload",
+            url_name="photos",
+            status=201,
+            events=(AuditAction.ALTER,),
+            body=lambda subject: {"photo": SimpleUploadedFile("p.png", png()), "caption": "Custody"},
+            multipart=True,
+        ),
+    )
+
+    @pytest.fixture(autouse=True)
+    def _media_in_tmp(self, settings, tmp_path):  # type: ignore[no-untyped-def]
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": str(tmp_path)},
+            },
+        }
 
     def make_object(self, force):  # type: ignore[no-untyped-def]
         return make_subject_with_alias(force)

@@ -16,14 +16,13 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django_tenants.utils import schema_context
 
-from api.subjects import SubjectViewSet
 from audit.choices import AuditAction, RecordType
 from core.roles import ForceRole
 from orders.models import NotificationRequirement
 from statute.models import NotificationTrigger
 from subjects import services as subject_services
 from subjects.models import Subject
-from tests.api.base import DetailAction, ForceEndpointContract, events_since, last_event_id, token_client
+from tests.api.base import events_since, last_event_id, token_client
 from tests.factories import make_subject, make_user
 from tests.orders.helpers import make_order, today
 
@@ -211,34 +210,6 @@ def test_the_page_needs_the_change_permission(client_for, force_a):
 
 
 # -- the API ---------------------------------------------------------------------------------------
-class TestEndRegistrationRoute(ForceEndpointContract):
-    """``POST /api/v1/subjects/<uuid>/end-registration/``, held to the force-endpoint contract."""
-
-    endpoint = "/api/v1/subjects/"
-    viewset = SubjectViewSet
-    detail_actions = {
-        "end_registration": DetailAction(
-            "end-registration", lambda subject: {"ended_on": str(today())}, 200, AuditAction.ALTER
-        )
-    }
-
-    @property
-    def actions(self) -> list[str]:
-        return list(self.detail_actions)  # the subject's own actions have their own contract test
-
-    def make_object(self, force):  # type: ignore[no-untyped-def]
-        return registered_subject(force)
-
-    def test_force_endpoints_are_404_on_the_regional_host(self, force_a):  # type: ignore[no-untyped-def]
-        pytest.skip("list and create are the subject contract's")
-
-    def test_even_a_member_of_both_forces_cannot_use_one_forces_token_on_the_other(self, force_a, force_b):  # type: ignore[no-untyped-def]
-        pytest.skip("list and create are the subject contract's")
-
-    def test_a_page_of_50_costs_no_more_queries_than_a_page_of_5(self, force_a):  # type: ignore[no-untyped-def]
-        pytest.skip("list and create are the subject contract's")
-
-
 def test_the_api_route_restarts_the_requirement_and_refuses_bad_input_with_codes(force_a):
     subject = registered_subject(force_a)
     order = make_order(force_a, subject=subject)

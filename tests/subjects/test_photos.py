@@ -14,12 +14,11 @@ from django.db import connection
 from django_tenants.utils import schema_context
 from PIL import Image
 
-from api.subjects import SubjectViewSet
 from audit.choices import AuditAction
 from core.roles import ForceRole
 from subjects import services
 from subjects.models import SubjectPhoto
-from tests.api.base import DetailAction, ForceEndpointContract, events_since, last_event_id, token_client
+from tests.api.base import events_since, last_event_id, token_client
 from tests.factories import make_subject, make_user
 
 pytestmark = pytest.mark.django_db
@@ -231,38 +230,6 @@ def api_upload(client: Any, subject: Any, data: bytes, name: str = "me.jpg", **e
         f"/api/v1/subjects/{subject.uuid}/photos/",
         {"photo": SimpleUploadedFile(name, data), **extra},
     )
-
-
-class TestPhotoUploadRoute(ForceEndpointContract):
-    """The upload route held to the force-endpoint contract (the subject's own actions have theirs)."""
-
-    endpoint = "/api/v1/subjects/"
-    viewset = SubjectViewSet
-    detail_actions = {
-        "photo_upload": DetailAction(
-            "photos",
-            lambda subject: {"photo": SimpleUploadedFile("p.png", png()), "caption": "Custody"},
-            201,
-            AuditAction.ALTER,
-            multipart=True,
-        )
-    }
-
-    @property
-    def actions(self) -> list[str]:
-        return list(self.detail_actions)
-
-    def make_object(self, force):  # type: ignore[no-untyped-def]
-        return make_subject(force)
-
-    def test_force_endpoints_are_404_on_the_regional_host(self, force_a):  # type: ignore[no-untyped-def]
-        pytest.skip("list and create are the subject contract's")
-
-    def test_even_a_member_of_both_forces_cannot_use_one_forces_token_on_the_other(self, force_a, force_b):  # type: ignore[no-untyped-def]
-        pytest.skip("list and create are the subject contract's")
-
-    def test_a_page_of_50_costs_no_more_queries_than_a_page_of_5(self, force_a):  # type: ignore[no-untyped-def]
-        pytest.skip("list and create are the subject contract's")
 
 
 def test_api_upload_strips_exif_and_the_picture_is_served_only_by_the_case_file(
