@@ -10,6 +10,7 @@ from django.test import Client
 from django_tenants.utils import schema_context
 
 from bench.api import REASON, bench_force, officer_client, profile_pair
+from bench.data import generate
 from bench.metrics import Context, Metric, interleaved
 from core.tenancy import use_public_schema
 
@@ -43,6 +44,9 @@ def run(ctx: Context) -> list[Metric]:
     from subjects.models import Subject, SubjectAlias, SubjectDevice, SubjectSocialAccount, SubjectVehicle
 
     force = bench_force()
+    if force is None:  # run alone (--only search): one force of load data first
+        generate(forces=1, subjects_per_force=ctx.subjects_per_force, progress=False)
+        force = bench_force()
     with schema_context(force.schema_name):
         total = Subject.objects.count()
         pnc = Subject.objects.exclude(pnc_id="").order_by("id").values_list("pnc_id", flat=True)[total // 2]
