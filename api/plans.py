@@ -34,7 +34,6 @@ from plans.models import (
     PlanInvestigation,
     PlanTacticalOption,
     PlanVersion,
-    PlanVictimRisk,
 )
 from subjects.models import Subject
 
@@ -110,7 +109,29 @@ TacticalOptionSerializer = _row_serializer(
         max_length=120, help_text="One of the force's tactical options (practice settings)."
     ),
 )
-VictimRiskSerializer = _row_serializer(PlanVictimRisk)
+
+
+class VictimRiskSerializer(StrictFieldsMixin, WholeItemSerializer):
+    """Part 3: the risk to one of the subject's protected persons. A reader who may not view the
+    subject's protected persons gets ``{"withheld": true}`` only; such rows are kept as they are
+    when the list is written back (a withheld row in a write is passed over)."""
+
+    protected_person = serializers.UUIDField(
+        required=False, allow_null=True, help_text="One of the subject's protected persons (their UUID)."
+    )
+    risk = serializers.CharField(
+        required=False, allow_blank=True, help_text="The harm foreseen to this person and how likely it is."
+    )
+    name = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="Shown to those who may view the person; ignored in a write.",
+    )
+    withheld = serializers.BooleanField(
+        required=False, help_text="True when a risk is recorded about a person you may not view."
+    )
+
+
 DisclosureSerializer = _row_serializer(
     PlanDisclosure,
     decision=serializers.ChoiceField(choices=DisclosureDecision.choices, required=False),
@@ -130,6 +151,24 @@ class RowsField(serializers.ListField):
 
 def _rows(child: Any) -> RowsField:
     return RowsField(child=child(), required=False, max_length=services.MAX_ROWS)
+
+
+class VictimRisksField(RowsField):
+    """Risks to protected persons as the reader may see them (``plans.services.victim_risks_shown``):
+    withheld rows say only that a risk is recorded."""
+
+    def get_attribute(self, instance: PlanVersion) -> Any:
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        visible = self.__dict__.get("_visible")
+        if visible is None or instance.plan.subject_id not in self.__dict__.get("_subjects", ()):
+            # Once for the whole page: the subjects of every version the root serializer holds.
+            shown = self.root.instance
+            versions = list(shown) if isinstance(shown, (list, tuple, models.QuerySet)) else [instance]
+            subjects = {v.plan.subject_id for v in versions} | {instance.plan.subject_id}
+            visible = services.visible_protected_persons(user, subjects)
+            self.__dict__.update(_visible=visible, _subjects=subjects)
+        return services.victim_risks_shown(instance, user, visible=visible)
 
 
 class UserUUIDField(serializers.Field):
@@ -153,7 +192,9 @@ class PlanVersionSerializer(ScopedWritesMixin, StrictFieldsMixin, serializers.Mo
     )
     investigations = _rows(InvestigationSerializer)
     tactical_options = _rows(TacticalOptionSerializer)
-    victim_risks = _rows(VictimRiskSerializer)
+    victim_risks = VictimRisksField(
+        child=VictimRiskSerializer(), required=False, max_length=services.MAX_ROWS
+    )
     disclosures = _rows(DisclosureSerializer)
     sdash_answers = serializers.ListField(
         child=serializers.ChoiceField(choices=[("", "Not answered"), *SdashAnswer.choices], allow_blank=True),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from orders.models import ProtectedPerson
 from subjects.models import Subject
 
 from . import services
@@ -29,8 +30,8 @@ _PART_3 = {
         {"pillar": "monitoring-and-control", "option": "ANPR marker", "detail": ""},
         {"pillar": "victim-safety-planning", "option": "Victim safety measures", "detail": ""},
     ],
-    "victim_risks": [{"person": "The former partner (demo)", "risk": "Serious harm if contact resumes."}],
 }
+_VICTIM_RISK = "Serious harm if contact resumes (demo)."
 
 
 def _draft(subject: Subject, risk: str, summary: str = "") -> Any:
@@ -46,7 +47,15 @@ def _draft(subject: Subject, risk: str, summary: str = "") -> Any:
         actor=None,
         version=version,
         part=PlanPart.RISK,
-        data={**_PART_3, "risk_level": risk},
+        data={
+            **_PART_3,
+            "risk_level": risk,
+            # The risk to the person the subject's orders protect (orders' demo step), linked, never named.
+            "victim_risks": [
+                {"protected_person": str(p.uuid), "risk": _VICTIM_RISK}
+                for p in ProtectedPerson.objects.filter(subject=subject).order_by("id")[:1]
+            ],
+        },
         revision=version.revision,
     )
 

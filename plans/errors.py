@@ -19,6 +19,7 @@ class PlanError(models.TextChoices):
     OWN_PLAN = "own_plan", "Approving a version one wrote or edited"
     ORDERS_NOT_ENDED = "orders_not_ended", "The subject still has an order in force"
     PLAN_EXISTS = "plan_exists", "The subject already has a plan"
+    UNKNOWN_PROTECTED_PERSON = "unknown_protected_person", "Not one of the subject's protected persons"
 
 
 class PlanConflict(Exception):

@@ -17,7 +17,7 @@ from audit.services import AuditAction, RecordType, record_event
 from .choices import PlanPart
 from .errors import PlanConflict
 from .models import PlanVersion
-from .services import PART_FIELDS, _display, _label, content
+from .services import PART_FIELDS, _display, _label, shown_content
 
 MARKING = "OFFICIAL-SENSITIVE"
 NICHE_RECIPIENT = "Niche upload"
@@ -39,10 +39,11 @@ def filename(version: PlanVersion, extension: str) -> str:
     return f"plan-version-{version.uuid}.{extension}"
 
 
-def export_data(version: PlanVersion) -> dict[str, Any]:
-    """The version as JSON-ready values: marking, who approved it and when, the parts, the snapshot."""
+def export_data(version: PlanVersion, viewer: Any = None) -> dict[str, Any]:
+    """The version as JSON-ready values: marking, who approved it and when, the parts, the snapshot;
+    risks to protected persons as ``viewer`` may read them (withheld from anyone else)."""
     _check_exportable(version)
-    data = content(version)
+    data = shown_content(version, viewer)
     return {
         "marking": MARKING,
         "plan": str(version.plan.uuid),
@@ -59,7 +60,7 @@ def export_data(version: PlanVersion) -> dict[str, Any]:
     }
 
 
-def export_pdf(version: PlanVersion) -> bytes:
+def export_pdf(version: PlanVersion, viewer: Any = None) -> bytes:
     """The version as a PDF: the marking, version, approver and date on every page."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import getSampleStyleSheet
@@ -104,7 +105,7 @@ def export_pdf(version: PlanVersion) -> bytes:
             f"Niche nominal {subject.get('niche_nominal_ref') or 'none'}"
         ),
     ]
-    data = content(version)
+    data = shown_content(version, viewer)
     for part, fields in PART_FIELDS.items():
         story.append(para(PlanPart(part).label, styles["Heading2"]))
         for field in fields:

@@ -17,6 +17,7 @@ from organisation.choices import RiskLevel
 
 from .choices import SDASH_QUESTIONS, Pillar, PlanPart, SdashAnswer, StalkerTypology
 from .models import PlanVersion
+from .services import person_label
 
 TEXT_MAX = 20_000
 
@@ -44,11 +45,17 @@ class PartForm(GovukFormMixin, forms.Form):
     part: str = ""
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: Any, tactical_options: list[str] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        tactical_options: list[str] | None = None,
+        persons: list[Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
 
     @classmethod
-    def initial_for(cls, version: PlanVersion) -> dict[str, Any]:
+    def initial_for(cls, version: PlanVersion, persons: list[Any] | None = None) -> dict[str, Any]:
         return {"revision": version.revision}
 
     def service_data(self) -> dict[str, Any]:
@@ -88,7 +95,7 @@ class OffendingForm(PartForm):
     safeguarding_options = _text("Safeguarding options", "Options for safeguarding the victims.")
 
     @classmethod
-    def initial_for(cls, version: PlanVersion) -> dict[str, Any]:
+    def initial_for(cls, version: PlanVersion, persons: list[Any] | None = None) -> dict[str, Any]:
         return {
             **super().initial_for(version),
             "offending_summary": version.offending_summary,
@@ -108,7 +115,7 @@ class ManagementForm(PartForm):
     management_strategies = _text("Management strategies")
 
     @classmethod
-    def initial_for(cls, version: PlanVersion) -> dict[str, Any]:
+    def initial_for(cls, version: PlanVersion, persons: list[Any] | None = None) -> dict[str, Any]:
         return {
             **super().initial_for(version),
             "investigations": _as_lines(list(version.investigations.all()), INVESTIGATION_COLUMNS),
@@ -121,7 +128,9 @@ class ManagementForm(PartForm):
         return data
 
 
-RISK_COLUMNS = ("person", "risk")
+def victim_risk_field(person: Any) -> str:
+    """The form field of the risk to one protected person (named by their UUID, never their name)."""
+    return f"victim_risk_{person.uuid.hex}"
 
 
 class RiskForm(PartForm):
@@ -130,10 +139,6 @@ class RiskForm(PartForm):
         label="Risk level", required=False, choices=[("", "Not assessed"), *RiskLevel.choices]
     )
     risk_rationale = _text("Rationale for the risk level")
-    victim_risks = _text(
-        "Risk to named protected persons",
-        "One person a line: who | the harm foreseen to them. Never shown in briefings.",
-    )
     risk_to_future_victims = _text("Risk to future victims")
     risk_factors = _text("Risk factors")
     protective_factors = _text("Protective factors")
@@ -146,8 +151,22 @@ class RiskForm(PartForm):
         "What to do on contact", "What an officer who meets the subject should do. Shown in the briefing."
     )
 
-    def __init__(self, *args: Any, tactical_options: list[str] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        tactical_options: list[str] | None = None,
+        persons: list[Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        #: The subject's protected persons this reader may view: one "risk to" box each.
+        self.persons = list(persons or [])
+        for person in self.persons:
+            self.fields[victim_risk_field(person)] = _text(
+                f"Risk to {person_label(person)}",
+                "The harm foreseen to this person and how likely it is. Leave empty if none. "
+                "Never shown in briefings.",
+            )
         choices = [(o, o) for o in tactical_options or []]
         for pillar in Pillar:
             self.fields[f"pillar_{pillar.value}"] = forms.MultipleChoiceField(
@@ -163,6 +182,10 @@ class RiskForm(PartForm):
             )
 
     @property
+    def victim_risk_fields(self) -> list[Any]:
+        return [self[victim_risk_field(p)] for p in self.persons]
+
+    @property
     def pillar_fields(self) -> list[Any]:
         return [self[f"pillar_{p.value}"] for p in Pillar]
 
@@ -171,7 +194,7 @@ class RiskForm(PartForm):
         return [self[f"sdash_{i}"] for i in range(1, len(SDASH_QUESTIONS) + 1)]
 
     @classmethod
-    def initial_for(cls, version: PlanVersion) -> dict[str, Any]:
+    def initial_for(cls, version: PlanVersion, persons: list[Any] | None = None) -> dict[str, Any]:
         initial = {
             **super().initial_for(version),
             **{
@@ -186,8 +209,10 @@ class RiskForm(PartForm):
                     "on_contact",
                 )
             },
-            "victim_risks": _as_lines(list(version.victim_risks.all()), RISK_COLUMNS),
         }
+        risks = {r.protected_person_id: r.risk for r in version.victim_risks.all()}
+        for person in persons or []:
+            initial[victim_risk_field(person)] = risks.get(person.pk, "")
         for pillar in Pillar:
             initial[f"pillar_{pillar.value}"] = [
                 t.option for t in version.tactical_options.all() if t.pillar == pillar
@@ -197,8 +222,17 @@ class RiskForm(PartForm):
         return initial
 
     def service_data(self) -> dict[str, Any]:
-        data = {k: v for k, v in super().service_data().items() if not k.startswith(("pillar_", "sdash_"))}
-        data["victim_risks"] = _lines(data["victim_risks"], RISK_COLUMNS)
+        data = {
+            k: v
+            for k, v in super().service_data().items()
+            if not k.startswith(("pillar_", "sdash_", "victim_risk_"))
+        }
+        # Only the persons shown here: the service keeps the rows about anyone else as they are.
+        data["victim_risks"] = [
+            {"protected_person": str(p.uuid), "risk": self.cleaned_data.get(victim_risk_field(p), "")}
+            for p in self.persons
+            if (self.cleaned_data.get(victim_risk_field(p)) or "").strip()
+        ]
         data["tactical_options"] = [
             {"pillar": pillar.value, "option": option}
             for pillar in Pillar
@@ -229,7 +263,7 @@ class RelationshipsForm(PartForm):
     )
 
     @classmethod
-    def initial_for(cls, version: PlanVersion) -> dict[str, Any]:
+    def initial_for(cls, version: PlanVersion, persons: list[Any] | None = None) -> dict[str, Any]:
         return {
             **super().initial_for(version),
             "disclosures": _as_lines(list(version.disclosures.all()), DISCLOSURE_COLUMNS),

@@ -82,7 +82,24 @@ class PlanVersionQuerySet(ForceScopedQuerySet["PlanVersion"]):
         """Everything a version's pages, API, compare and exports show, in a constant number of queries."""
         return self.select_related(
             "plan", "plan__subject", "author", "approved_by", "submitted_by"
-        ).prefetch_related("editors", "investigations", "tactical_options", "victim_risks", "disclosures")
+        ).prefetch_related(
+            "editors",
+            "investigations",
+            "tactical_options",
+            models.Prefetch(
+                "victim_risks",
+                queryset=PlanVictimRisk.objects.select_related("protected_person").only(
+                    "id",
+                    "uuid",
+                    "position",
+                    "version_id",
+                    "risk",
+                    "protected_person__id",
+                    "protected_person__uuid",
+                ),
+            ),
+            "disclosures",
+        )
 
 
 class PlanVersion(models.Model):
@@ -270,24 +287,32 @@ class PlanTacticalOption(PlanRow):
 
 
 class PlanVictimRisk(PlanRow):
-    """Part 3: the risk to one named protected person.
+    """Part 3: the risk to one of the subject's protected persons (``orders.ProtectedPerson``).
 
-    ``protected_person`` will link to ``orders.ProtectedPerson`` once protected persons are on the
-    platform (a parallel branch); until then it is an optional UUID and ``person`` names whom.
-    Never in a briefing, never in a workforce export.
+    The person is a link, never a copy: their name stays encrypted in ``orders`` and is shown only
+    to a reader who may view them (the managing team, or ``VIEW_ANY_PROTECTED_PERSON``); anyone
+    else is told a risk is recorded. Risks to people not yet known are the version's
+    ``risk_to_future_victims``. Never in a briefing.
     """
 
-    FIELDS = ("protected_person", "person", "risk")
+    FIELDS = ("protected_person", "risk")
 
     version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="victim_risks")
-    protected_person = models.UUIDField(
-        "protected person", null=True, blank=True, help_text="The protected person's UUID, when linked."
+    protected_person = models.ForeignKey(
+        "orders.ProtectedPerson",
+        on_delete=models.CASCADE,  # erasing the person erases what the plans said of them
+        related_name="plan_risks",
+        verbose_name="protected person",
+        help_text="One of the subject's protected persons (by UUID).",
     )
-    person = models.CharField("protected person", max_length=200, blank=True, help_text="Who is at risk.")
     risk = models.TextField("risk", help_text="The harm foreseen to this person and how likely it is.")
 
     class Meta(PlanRow.Meta):
         pass
+
+    def as_dict(self) -> dict[str, Any]:
+        person = self.protected_person if self.protected_person_id else None
+        return {"protected_person": str(person.uuid) if person else None, "risk": self.risk}
 
 
 class PlanDisclosure(PlanRow):

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from audit.services import (
@@ -27,7 +27,8 @@ from audit.services import (
     record_event,
 )
 from core.forms import coded, field_error, field_errors
-from orders.models import OrderStatus, OrderTerm, ProtectiveOrder
+from core.tenancy import active_force
+from orders.models import OrderStatus, OrderTerm, ProtectedPerson, ProtectiveOrder
 from organisation.practice import get_practice_settings
 from subjects.models import Subject
 
@@ -140,6 +141,55 @@ def ready_to_close(plan: Plan) -> bool:
         ProtectiveOrder.objects.filter(subject_id=plan.subject_id).values_list("status", flat=True)
     )
     return bool(statuses) and all(s in ENDED_ORDER_STATES for s in statuses)
+
+
+#: What a reader who may not view a subject's protected persons sees of a risk to one of them.
+WITHHELD = {"withheld": True}
+WITHHELD_TEXT = "A risk to a protected person is recorded (only the subject's managing team can read it)."
+
+
+def visible_protected_persons(actor: Any, subject_id: int | Iterable[int]) -> dict[int, ProtectedPerson]:
+    """The subject's (or subjects') protected persons ``actor`` may view (the row rule of
+    ``restrict``: the managing team, or ``VIEW_ANY_PROTECTED_PERSON``), by id, in one query.
+    The system (no user) sees them all."""
+    ids = [subject_id] if isinstance(subject_id, int) else list(subject_id)
+    persons: QuerySet[ProtectedPerson] = ProtectedPerson.objects.all()
+    if _is_user(actor):
+        persons = ProtectedPerson.objects.restrict(actor, "view", force=active_force())
+    return {p.pk: p for p in persons.filter(subject_id__in=ids).only("id", "uuid", "name", "relationship")}
+
+
+def person_label(person: ProtectedPerson) -> str:
+    relationship = person.get_relationship_display() if person.relationship else ""
+    return f"{person.name} ({relationship.lower()})" if relationship else str(person.name)
+
+
+def victim_risks_shown(
+    version: PlanVersion, actor: Any, visible: dict[int, ProtectedPerson] | None = None
+) -> list[dict[str, Any]]:
+    """The version's risks to protected persons as ``actor`` may see them: the person's UUID, name
+    and the risk for a person they may view; only ``{"withheld": True}`` for anyone else.
+    ``visible`` is ``visible_protected_persons`` when the caller has it already."""
+    rows = list(version.victim_risks.all()) if version.pk else []
+    if not rows:
+        return []
+    if visible is None:
+        visible = visible_protected_persons(actor, version.plan.subject_id)
+    out: list[dict[str, Any]] = []
+    for row in rows:
+        person = visible.get(row.protected_person_id)
+        if person is None:
+            out.append(dict(WITHHELD))
+        else:
+            out.append({"protected_person": str(person.uuid), "name": person_label(person), "risk": row.risk})
+    return out
+
+
+def shown_content(version: PlanVersion, actor: Any) -> dict[str, Any]:
+    """``content`` as ``actor`` may read it (pages, compare, API, exports)."""
+    data = content(version)
+    data["victim_risks"] = victim_risks_shown(version, actor)
+    return data
 
 
 def record_consulted(*, actor: Any, records: Iterable[Any], reason: str) -> None:
@@ -291,8 +341,6 @@ def _clean_rows(
             value = raw.get(field)
             if f.get_internal_type() == "DateField":
                 values[field] = _date(value, str(f.verbose_name), where, today, problems)
-            elif f.get_internal_type() == "UUIDField":
-                values[field] = _uuid_or_none(value, where, problems)
             else:
                 values[field] = _text(value)
                 limit = getattr(f, "max_length", None)
@@ -313,16 +361,75 @@ def _clean_rows(
     return out, problems
 
 
-def _uuid_or_none(value: Any, where: str, problems: list[ValidationError]) -> Any:
-    import uuid as uuid_module
+def _clean_victim_risks(
+    rows: Any, version: PlanVersion, actor: Any
+) -> tuple[list[PlanRow], list[ValidationError], set[int]]:
+    """Risks to the subject's protected persons, each naming one the actor may view (by UUID).
 
-    if value in (None, ""):
-        return None
-    try:
-        return uuid_module.UUID(str(value))
-    except ValueError:
-        problems.append(coded(f"{where}: the protected person must be given by UUID.", PlanError.INVALID_ROW))
-        return None
+    Rows about people the actor may not view are kept as they are (their ids returned), and a
+    ``{"withheld": true}`` row (what such a reader was shown) is passed over. Another subject's
+    or another force's person, or one the actor may not view, is a field error that says no more.
+    """
+    word = ROW_LISTS["victim_risks"][1]
+    if rows is None:
+        rows = []
+    if not isinstance(rows, (list, tuple)):
+        return [], [coded(f"Give the {word.lower()}s as a list.", PlanError.INVALID_ROW)], set()
+    visible = visible_protected_persons(actor, version.plan.subject_id)
+    by_uuid = {str(p.uuid): p for p in visible.values()}
+    kept = {
+        pk: position
+        for pk, person_id, position in PlanVictimRisk.objects.filter(version=version).values_list(
+            "pk", "protected_person_id", "position"
+        )
+        if person_id not in visible
+    }
+    problems: list[ValidationError] = []
+    out: list[PlanRow] = []
+    seen: set[int] = set()
+    rows = [
+        r
+        for r in rows
+        if not (
+            isinstance(r, Mapping)
+            and (r.get("withheld") or not any(_text(r.get(k)) for k in PlanVictimRisk.FIELDS))
+        )
+    ]
+    if len(rows) + len(kept) > MAX_ROWS:
+        return [], [coded(f"Keep to {MAX_ROWS} {word.lower()}s or fewer.", PlanError.TOO_MANY_ROWS)], set()
+    start = max(kept.values(), default=0)
+    for index, raw in enumerate(rows, start=1):
+        where = f"{word} {index}"
+        if not isinstance(raw, Mapping):
+            problems.append(coded(f"{where} is not a record.", PlanError.INVALID_ROW))
+            continue
+        unknown = set(raw) - {*PlanVictimRisk.FIELDS, "uuid", "name", "withheld"}
+        if unknown:
+            problems.append(
+                coded(
+                    f"{where}: unknown fields {', '.join(sorted(map(str, unknown)))}.", PlanError.INVALID_ROW
+                )
+            )
+            continue
+        person = by_uuid.get(_text(raw.get("protected_person")).lower())
+        risk = _text(raw.get("risk"))
+        if person is None:
+            problems.append(
+                coded(
+                    f"{where}: choose one of this subject's protected persons.",
+                    PlanError.UNKNOWN_PROTECTED_PERSON,
+                )
+            )
+        elif person.pk in seen:
+            problems.append(
+                coded(f"{where}: this person already has a row; say it once.", PlanError.INVALID_ROW)
+            )
+        if not risk:
+            problems.append(coded(f"{where}: describe the risk to this person.", PlanError.INVALID_ROW))
+        if person is not None and risk:
+            seen.add(person.pk)
+            out.append(PlanVictimRisk(position=start + index, protected_person=person, risk=risk))
+    return out, problems, set(kept)
 
 
 def _row_problems(name: str, row: Any, where: str, tactical_options: list[str]) -> list[ValidationError]:
@@ -339,10 +446,6 @@ def _row_problems(name: str, row: Any, where: str, tactical_options: list[str]) 
                     PlanError.UNKNOWN_TACTICAL_OPTION,
                 )
             )
-    elif name == "victim_risks" and not row.risk:
-        problems.append(coded(f"{where}: describe the risk to this person.", PlanError.INVALID_ROW))
-    elif name == "victim_risks" and not (row.person or row.protected_person):
-        problems.append(coded(f"{where}: name the protected person.", PlanError.INVALID_ROW))
     elif name == "disclosures":
         if not row.partner:
             problems.append(coded(f"{where}: name the new partner.", PlanError.INVALID_ROW))
@@ -399,8 +502,14 @@ def save_part(
     rows: dict[str, list[PlanRow]] = {}
     scalars: dict[str, Any] = {}
     options = list(get_practice_settings().tactical_options) if "tactical_options" in data else []
+    kept_risks: set[int] = set()
     for field, value in data.items():
-        if field in ROW_LISTS:
+        if field == "victim_risks":
+            cleaned, problems, kept_risks = _clean_victim_risks(value, version, actor)
+            if problems:
+                errors[field] = problems
+            rows[field] = cleaned
+        elif field in ROW_LISTS:
             cleaned, problems = _clean_rows(field, value, options)
             if problems:
                 errors[field] = problems
@@ -437,7 +546,8 @@ def save_part(
             setattr(version, field, value)
         for name, new_rows in rows.items():
             model = ROW_LISTS[name][0]
-            model.objects.filter(version=version).delete()
+            # Risks to people this actor may not view are not theirs to change: they stay.
+            model.objects.filter(version=version).exclude(pk__in=kept_risks).delete()
             for row in new_rows:
                 row.version = version  # type: ignore[attr-defined]
             model.objects.bulk_create(new_rows)
@@ -651,6 +761,13 @@ def frozen_snapshot(subject: Subject) -> dict[str, Any]:
             "warning_markers": list(subject.warning_markers or []),
         },
         **profile,
+        # Whom Part 3's risks may concern: UUIDs only (their details stay encrypted in orders).
+        "protected_persons": [
+            str(u)
+            for u in ProtectedPerson.objects.filter(subject=subject)
+            .order_by("id")
+            .values_list("uuid", flat=True)
+        ],
         "orders": [
             {
                 "uuid": str(o.uuid),
@@ -682,6 +799,13 @@ def frozen_snapshot(subject: Subject) -> dict[str, Any]:
 
 # -- comparing two versions ------------------------------------------------------------------------
 def _display(field: str, value: Any) -> str:
+    if field == "victim_risks":
+        return "\n".join(
+            WITHHELD_TEXT
+            if row.get("withheld")
+            else f"{row.get('name') or 'Protected person ' + str(row.get('protected_person'))}: {row.get('risk')}"
+            for row in value or []
+        )
     if field in ROW_LISTS:
         model = ROW_LISTS[field][0]
         lines = []
@@ -708,9 +832,10 @@ def _display(field: str, value: Any) -> str:
     return str(value or "")
 
 
-def compare_versions(older: PlanVersion, newer: PlanVersion) -> list[dict[str, Any]]:
-    """Every field of the four parts, in order: its part, label, both values shown, whether it changed."""
-    a, b = content(older), content(newer)
+def compare_versions(older: PlanVersion, newer: PlanVersion, viewer: Any = None) -> list[dict[str, Any]]:
+    """Every field of the four parts, in order: its part, label, both values shown, whether it
+    changed, as ``viewer`` may read them (risks to protected persons they may not view withheld)."""
+    a, b = shown_content(older, viewer), shown_content(newer, viewer)
     rows = []
     for field in CONTENT_FIELDS:
         before, after = _display(field, a[field]), _display(field, b[field])

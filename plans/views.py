@@ -41,6 +41,14 @@ from .models import Plan, PlanVersion, PlanVersionQuerySet
 FIELD_FOR = {"tactical_options": "pillar_supervision", "sdash_answers": "sdash_1"}
 
 
+def _field_for(form: Any, key: str) -> str | None:
+    """The form field a service error lands on (risks to protected persons: the first such box)."""
+    if key == "victim_risks":
+        boxes = [name for name in form.fields if name.startswith("victim_risk_")]
+        return boxes[0] if boxes else None
+    return FIELD_FOR.get(key)
+
+
 def overview_url(subject: Subject) -> str:
     return reverse("plans:overview", kwargs={"uuid": subject.uuid})
 
@@ -176,7 +184,7 @@ class VersionDetailView(SubjectPlanMixin):
             {
                 "version": version,
                 "profile": subject,
-                "parts": _parts(version),
+                "parts": _parts(version, self.request.user),
                 "previous": previous,
                 "errors": errors or [],
                 "wrote_or_edited": services.wrote_or_edited(version, self.request.user),
@@ -185,8 +193,8 @@ class VersionDetailView(SubjectPlanMixin):
         )
 
 
-def _parts(version: PlanVersion) -> list[dict[str, Any]]:
-    data = services.content(version)
+def _parts(version: PlanVersion, viewer: Any) -> list[dict[str, Any]]:
+    data = services.shown_content(version, viewer)
     return [
         {
             "part": part,
@@ -217,13 +225,22 @@ class PartEditView(SubjectPlanMixin):
             raise Http404("No such part")
         return self.the_version(), PART_FORMS[part], part
 
+    def persons(self) -> list[Any]:
+        """The subject's protected persons this user may view (their risks are theirs to write)."""
+        if not hasattr(self, "_persons"):
+            visible = services.visible_protected_persons(self.request.user, self.subject.pk)
+            self._persons = [visible[k] for k in sorted(visible)]
+        return self._persons
+
     def make_form(self, form_class: Any, data: Any = None, initial: Any = None) -> Any:
-        options = (
-            list(get_practice_settings().tactical_options)
-            if form_class is PART_FORMS[PlanPart.RISK]
-            else None
+        if form_class is not PART_FORMS[PlanPart.RISK]:
+            return form_class(data, initial=initial)
+        return form_class(
+            data,
+            initial=initial,
+            tactical_options=list(get_practice_settings().tactical_options),
+            persons=self.persons(),
         )
-        return form_class(data, initial=initial, tactical_options=options)
 
     def show(self, version: PlanVersion, form: Any, part: str, status: int = 200) -> HttpResponse:
         self.record_open(self.subject, self.reason)
@@ -240,6 +257,15 @@ class PartEditView(SubjectPlanMixin):
                 "heading": PlanPart(part).label,
                 "parts": [(p.value, p.label, p.value == part) for p in PlanPart],
                 "profile": subject,
+                "withheld_risks": (
+                    sum(
+                        1
+                        for r in services.victim_risks_shown(version, self.request.user)
+                        if r.get("withheld")
+                    )
+                    if part == PlanPart.RISK
+                    else 0
+                ),
             },
             status=status,
         )
@@ -255,7 +281,9 @@ class PartEditView(SubjectPlanMixin):
                 f"Version {version.number} is {version.get_status_display().lower()}: it cannot change.",
             )
             return HttpResponseRedirect(version_url(version))
-        return self.show(version, self.make_form(form_class, initial=form_class.initial_for(version)), part)  # type: ignore[attr-defined]
+        persons = self.persons() if part == PlanPart.RISK else []
+        initial = form_class.initial_for(version, persons=persons)  # type: ignore[attr-defined]
+        return self.show(version, self.make_form(form_class, initial=initial), part)
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         early = self.open_case_file()
@@ -276,7 +304,7 @@ class PartEditView(SubjectPlanMixin):
                 form.add_error(None, exc.message)
                 return self.show(version, form, part, status=409)
             except ValidationError as exc:
-                add_service_errors(form, exc, field_for=FIELD_FOR.get)
+                add_service_errors(form, exc, field_for=lambda key: _field_for(form, key))
             else:
                 messages.success(request, f"{PlanPart(part).label} has been saved in the draft.")
                 following = request.POST.get("next")
@@ -405,7 +433,7 @@ class CompareView(SubjectPlanMixin):
         older, newer = self.the_version(uuid=older.uuid), self.the_version(uuid=newer.uuid)
         self.record_open(self.subject, self.reason)
         services.record_consulted(actor=request.user, records=[older, newer], reason=self.reason)
-        rows = services.compare_versions(older, newer)
+        rows = services.compare_versions(older, newer, request.user)
         return self.page(
             "plans/compare.html",
             {
@@ -432,11 +460,11 @@ class ExportView(SubjectPlanMixin):
         kind = self.kwargs["kind"]
         try:
             if kind == "pdf":
-                body, content_type = exports.export_pdf(version), "application/pdf"
+                body, content_type = exports.export_pdf(version, request.user), "application/pdf"
             else:
                 import json
 
-                body = json.dumps(exports.export_data(version), indent=2).encode()
+                body = json.dumps(exports.export_data(version, request.user), indent=2).encode()
                 content_type = "application/json"
         except PlanConflict as exc:
             messages.error(request, exc.message)

@@ -12,7 +12,7 @@ from plans import services
 from plans.choices import PlanPart
 from plans.models import PlanVersion
 from tests.factories import make_subject, make_user
-from tests.orders.helpers import make_order, make_term
+from tests.orders.helpers import make_order, make_protected_person, make_team, make_term
 
 PART_1 = {
     "offending_summary": "Followed the victim home daily for six weeks.",
@@ -25,8 +25,9 @@ PART_3 = {
     "tactical_options": [
         {"pillar": "supervision", "option": "Home visit (unannounced)", "detail": "Fortnightly"}
     ],
-    "victim_risks": [{"person": "Vicky Victim", "risk": "Serious harm if contact resumes."}],
 }
+VICTIM = "Vicky Victim"
+VICTIM_RISK = "Serious harm if contact resumes."
 PART_4 = {"disclosures": [{"partner": "Pat Partner", "decision": "disclosed", "recipient": "Pat Partner"}]}
 
 
@@ -38,17 +39,41 @@ def supervisor(force: Any) -> Any:
     return make_user(force=force, roles=[ForceRole.SUPERVISOR])
 
 
+def in_managing_team(force: Any, subject: Any, user: Any) -> None:
+    """Make ``user`` a member of the subject's managing team (a new unit if it has none)."""
+    from organisation.models import TeamMember
+    from subjects.models import Subject
+
+    with schema_context(force.schema_name):
+        team_id = Subject.objects.filter(pk=subject.pk).values_list("managing_team_id", flat=True).get()
+    connection.set_schema_to_public()
+    if team_id is None:
+        team = make_team(force, user)
+        with schema_context(force.schema_name):
+            Subject.objects.filter(pk=subject.pk).update(managing_team=team)
+        subject.managing_team_id = team.pk
+    else:
+        with schema_context(force.schema_name):
+            TeamMember.objects.get_or_create(team_id=team_id, user=user)
+    connection.set_schema_to_public()
+
+
 def draft(force: Any, *, author: Any = None, subject: Any = None, with_order: bool = True) -> PlanVersion:
-    """A draft with Parts 1, 3 and 4 written by ``author`` (an officer), for a subject with an SPO."""
+    """A draft with Parts 1, 3 and 4 written by ``author`` (an officer of the subject's managing
+    team), for a subject with an SPO and a protected person (``VICTIM``) at risk."""
     author = author or officer(force)
     subject = subject or make_subject(force)
-    if with_order:
-        make_term(force, make_order(force, subject=subject))
+    in_managing_team(force, subject, author)
+    order = make_order(force, subject=subject) if with_order else None
+    if order is not None:
+        make_term(force, order)
+    person = make_protected_person(force, subject=subject, orders=[order] if order else [], name=VICTIM)
+    part_3 = {**PART_3, "victim_risks": [{"protected_person": str(person.uuid), "risk": VICTIM_RISK}]}
     with schema_context(force.schema_name):
         version = services.start_draft(actor=author, subject=subject)
         for part, data in (
             (PlanPart.OFFENDING, PART_1),
-            (PlanPart.RISK, PART_3),
+            (PlanPart.RISK, part_3),
             (PlanPart.RELATIONSHIPS, PART_4),
         ):
             version = services.save_part(
