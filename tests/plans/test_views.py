@@ -60,6 +60,8 @@ def test_an_officer_drafts_over_two_sittings_a_stale_save_names_the_field_and_su
         part_3, {"revision": revision, "risk_level": "high", "pillar_supervision": ["Ducking stool"]}
     )
     assert bad.status_code == 400 and b"Choose tactical options from the force" in bad.content
+    # The error summary's link lands on the group's first box (an id that exists on the page).
+    assert b'href="#id_pillar_supervision"' in bad.content and b'id="id_pillar_supervision"' in bad.content
     good = client.post(
         part_3,
         {
