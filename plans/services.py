@@ -866,3 +866,52 @@ def orders_terms(subject: Subject) -> list[OrderTerm]:
             order__subject=subject, order__status=OrderStatus.ACTIVE, kind="prohibition"
         ).select_related("order__order_type")
     )
+
+
+# -- for the caseload ------------------------------------------------------------------------------
+def plan_summary_for(
+    subject_ids: Iterable[int], *, user: Any = None, force: Any = None
+) -> dict[int, dict[str, Any]]:
+    """What a list of subjects (the caseload) shows of each one's plan, in two queries whatever
+    the number: subject id -> ``plan`` (UUID), ``status``, ``risk_level`` (of the active version,
+    else of the latest), ``next_review_due`` and ``ready_to_close``. A subject with no plan is
+    absent (with ``organisation.practice.plan_required`` that is "needs a plan, has none").
+
+    With ``user`` the plans are scoped by ``restrict(user, "view", force=force)`` (a reader
+    without ``VIEW_PLAN`` gets an empty dict); without, the caller has scoped ``subject_ids``.
+    """
+    from django.db.models import OuterRef, Subquery
+
+    ids = list(subject_ids)
+    if not ids:
+        return {}
+    plans = Plan.objects.all()
+    if user is not None:
+        plans = Plan.objects.restrict(user, "view", force=force)
+    versions = PlanVersion.objects.filter(plan_id=OuterRef("pk"))
+    rows = list(
+        plans.filter(subject_id__in=ids)
+        .annotate(
+            active_risk=Subquery(versions.filter(status=VersionStatus.ACTIVE).values("risk_level")[:1]),
+            latest_risk=Subquery(versions.order_by("-number").values("risk_level")[:1]),
+        )
+        .values("subject_id", "uuid", "status", "next_review_due", "active_risk", "latest_risk")
+    )
+    statuses: dict[int, list[str]] = {}
+    for subject_id, status in ProtectiveOrder.objects.filter(
+        subject_id__in=[r["subject_id"] for r in rows]
+    ).values_list("subject_id", "status"):
+        statuses.setdefault(subject_id, []).append(status)
+    out: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        orders = statuses.get(row["subject_id"], [])
+        out[row["subject_id"]] = {
+            "plan": row["uuid"],
+            "status": row["status"],
+            "risk_level": row["active_risk"] or row["latest_risk"] or "",
+            "next_review_due": row["next_review_due"],
+            "ready_to_close": row["status"] != PlanStatus.CLOSED
+            and bool(orders)
+            and all(s in ENDED_ORDER_STATES for s in orders),
+        }
+    return out

@@ -227,3 +227,31 @@ def test_nothing_of_one_forces_plans_is_in_the_other(force_a, force_b):
         assert not PlanVersion.objects.filter(uuid=version.uuid).exists()
         assert not AuditEvent.objects.filter(object_ids__contains=[version.uuid]).exists()
     connection.set_schema_to_public()
+
+
+def test_plan_summary_for_the_caseload_in_two_queries(force_a, force_b):
+    from django.test.utils import CaptureQueriesContext
+
+    from core.roles import ForceRole
+    from tests.factories import make_user
+
+    live = active(force_a)
+    writing = draft(force_a)
+    none = make_subject(force_a)
+    active(force_b)  # another force's plan: never in force A's summary
+    with schema_context(force_a.schema_name):
+        ids = [
+            Plan.objects.get(pk=live.plan_id).subject_id,
+            Plan.objects.get(pk=writing.plan_id).subject_id,
+            none.pk,
+        ]
+        with CaptureQueriesContext(connection) as ctx:
+            summary = services.plan_summary_for(ids)
+        assert len(ctx.captured_queries) == 2
+        assert set(summary) == set(ids[:2])  # no plan: absent ("needs a plan, has none" with plan_required)
+        assert summary[ids[0]]["status"] == "active" and summary[ids[0]]["risk_level"] == "high"
+        assert summary[ids[1]]["status"] == "draft" and summary[ids[1]]["risk_level"] == "high"
+        assert summary[ids[0]]["ready_to_close"] is False and summary[ids[0]]["next_review_due"] is not None
+        reader = make_user(force=force_a, roles=[ForceRole.VISITING_OFFICER])  # no VIEW_PLAN
+        assert services.plan_summary_for(ids, user=reader, force=force_a) == {}
+    connection.set_schema_to_public()
