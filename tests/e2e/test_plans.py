@@ -1,0 +1,126 @@
+"""In a real Chromium (issue 12, "Done when"): an officer drafts a revision of the plan over two
+sittings and submits it; a supervisor compares it with the previous version and approves it; the
+review date follows the risk level; the PDF downloads with the marking on every page (each page's
+text read back). Every page passes axe-core, under the page's real CSP."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from core.roles import ForceRole
+from tests.e2e.conftest import Site, check_accessibility
+from tests.e2e.test_browser import sign_in
+from tests.factories import make_subject, make_user
+from tests.orders.helpers import make_order, make_team, make_term
+from tests.plans.helpers import VICTIM, active
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+
+def _open_plan(page: Any, site: Site, force: Any, subject: Any) -> None:
+    page.goto(site.force(force, f"/subjects/{subject.uuid}/"))
+    page.get_by_label("Why do you need to open this case file?").fill("Reviewing the plan")
+    page.get_by_role("button", name="Open the case file").click()
+    page.wait_for_url(site.force(force, f"/subjects/{subject.uuid}/"))
+    page.goto(site.force(force, f"/subjects/{subject.uuid}/plan/"))
+    check_accessibility(page, "plan-overview")
+
+
+def _sign_out(page: Any) -> None:
+    page.context.clear_cookies()
+
+
+def test_an_officer_drafts_over_two_sittings_a_supervisor_compares_approves_and_exports(
+    page, site: Site, committed_forces
+):
+    lincs, _notts = committed_forces
+    officer = make_user(force=lincs, roles=[ForceRole.OFFICER], email="planner@lincs.test")
+    boss = make_user(force=lincs, roles=[ForceRole.SUPERVISOR], email="sergeant@lincs.test")
+    team = make_team(lincs, officer, name="Lincoln unit")
+    subject = make_subject(lincs, family_name="Planned", given_names="Peter", managing_team=team)
+    order = make_order(lincs, subject=subject)
+    for _ in range(30):  # enough terms for the PDF to run over several pages
+        make_term(lincs, order)
+    first = active(lincs, subject=subject, with_order=False)  # version 1, high risk, by a colleague
+    with schema_context(lincs.schema_name):
+        from organisation.practice import get_practice_settings
+
+        expected_review = (
+            get_practice_settings().review_interval_for("very-high").next_after(timezone.localdate())
+        )
+    connection.set_schema_to_public()
+
+    # First sitting: the officer starts the revision and rewrites Part 1.
+    sign_in(page, site, officer.email, check=False)
+    _open_plan(page, site, lincs, subject)
+    page.get_by_test_id("start-draft").click()
+    page.wait_for_url(re.compile(r".*/parts/offending/$"))
+    check_accessibility(page, "plan-part-1")
+    page.get_by_label("Offending summary").fill("Contact escalated to waiting outside her new workplace.")
+    page.get_by_test_id("save").click()
+    page.wait_for_url(re.compile(r".*/versions/[0-9a-f-]{36}/$"))
+    version_url = page.url
+    assert page.get_by_test_id("version-status").inner_text() == "Draft"
+    check_accessibility(page, "plan-version-draft")
+    _sign_out(page)
+
+    # Second sitting: Part 3 (an error first, its summary linking to the options), then submit.
+    sign_in(page, site, officer.email, check=False)
+    _open_plan(page, site, lincs, subject)
+    page.get_by_test_id("open-draft").click()
+    page.get_by_test_id("edit-risk").click()
+    check_accessibility(page, "plan-part-3")
+    page.get_by_label("Risk level", exact=True).select_option("very-high")
+    page.get_by_label(f"Risk to {VICTIM}", exact=False).fill("Serious harm; he has found her new workplace.")
+    page.get_by_test_id("save").click()
+    page.wait_for_url(version_url)
+    assert "Very high" in page.get_by_test_id("value-risk_level").inner_text()
+    assert VICTIM in page.get_by_test_id("value-victim_risks").inner_text()
+    page.get_by_test_id("submit").click()
+    page.wait_for_url(version_url)
+    assert page.get_by_test_id("version-status").inner_text() == "Submitted for approval"
+    check_accessibility(page, "plan-version-submitted")
+    _sign_out(page)
+
+    # The supervisor compares with version 1 and approves.
+    sign_in(page, site, boss.email, check=False)
+    _open_plan(page, site, lincs, subject)
+    page.goto(version_url)
+    page.get_by_test_id("compare-previous").click()
+    assert page.get_by_test_id("changed-risk_level").is_visible()
+    assert page.get_by_test_id("changed-offending_summary").is_visible()
+    check_accessibility(page, "plan-compare")
+    page.goto(version_url)
+    page.get_by_test_id("approve").click()
+    page.wait_for_url(version_url)
+    assert page.get_by_test_id("version-status").inner_text() == "Active"
+    banner = page.locator(".govuk-notification-banner").inner_text()
+    assert f"{expected_review:%-d %B %Y}" in banner, banner
+    check_accessibility(page, "plan-version-approved")
+    page.goto(site.force(lincs, f"/subjects/{subject.uuid}/plan/"))
+    assert page.get_by_test_id("next-review").inner_text() == f"{expected_review:%-d %B %Y}"
+
+    # The PDF for Niche: named by UUID, OFFICIAL-SENSITIVE in the header and footer of every page.
+    page.goto(version_url)
+    with page.expect_download() as download:
+        page.get_by_test_id("export-pdf").click()
+    assert re.fullmatch(r"plan-version-[0-9a-f-]{36}\.pdf", download.value.suggested_filename)
+    from pypdf import PdfReader
+
+    pdf = PdfReader(io.BytesIO(Path(download.value.path()).read_bytes()))
+    texts = [p.extract_text() for p in pdf.pages]
+    assert len(texts) >= 2, "a four-part plan with its orders runs to more than one page"
+    for number, text in enumerate(texts, start=1):
+        assert text.count("OFFICIAL-SENSITIVE") >= 2, (number, text[:300])
+        assert "Version 2" in text, (number, text[:300])
+    problems = page.problems
+    assert problems.csp_violations == [] and problems.page_errors == [], problems.page_errors
+    assert first.number == 1
