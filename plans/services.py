@@ -885,7 +885,7 @@ def plan_summary_for(
     ids = list(subject_ids)
     if not ids:
         return {}
-    plans = Plan.objects.all()
+    plans: QuerySet[Plan] = Plan.objects.all()
     if user is not None:
         plans = Plan.objects.restrict(user, "view", force=force)
     versions = PlanVersion.objects.filter(plan_id=OuterRef("pk"))
