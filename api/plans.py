@@ -492,7 +492,9 @@ class BriefingSerializer(serializers.Serializer):
     on_contact = serializers.CharField()
 
     def to_representation(self, instance: Any) -> Any:
-        return super().to_representation(briefings.briefing(instance))
+        # ``briefing()`` already gives plain JSON values (UUIDs and dates as text) in exactly these
+        # fields: no field-by-field pass, which cost more per briefing than building it.
+        return briefings.briefing(instance)
 
 
 class BriefingFilter(django_filters.FilterSet):
