@@ -432,3 +432,74 @@ def run(ctx: Any) -> list[Any]:
             note=f"{rows} rows ({', '.join(f'{v} {k}' for k, v in totals.items())})",
         )
     ]
+
+
+@load_step("plan, version and tactical option")
+def fill_plans(force: Any, rng: random.Random, count: int) -> int:
+    """A plan for one subject in ten, each with 2-5 versions: the older ones superseded, the last
+    active (or, for one plan in five, a draft revising the active one); bulk, no audit events."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from organisation.practice import DEFAULT_TACTICAL_OPTIONS
+    from plans.choices import Pillar, PlanStatus, VersionStatus
+    from plans.models import Plan, PlanTacticalOption, PlanVersion
+    from subjects.models import Subject
+
+    if Plan.objects.exists():
+        return 0
+    ids = list(Subject.objects.order_by("id").values_list("id", flat=True))
+    chosen = ids[::10] if ids else []
+    today = timezone.localdate()
+    plans = Plan.objects.bulk_create(
+        [
+            Plan(
+                subject_id=pk,
+                status=PlanStatus.ACTIVE,
+                next_review_due=today + dt.timedelta(days=rng.randint(1, 180)),
+            )
+            for pk in chosen
+        ],
+        batch_size=BATCH,
+    )
+    versions: list[PlanVersion] = []
+    levels = ("low", "medium", "high", "very-high")
+    for plan in plans:
+        count_versions = rng.randint(2, 5)
+        revising = rng.random() < 0.2
+        for number in range(1, count_versions + 1):
+            last = number == count_versions
+            before_last = number == count_versions - 1
+            if last and revising:
+                status = VersionStatus.DRAFT
+            elif last or (before_last and revising):
+                status = VersionStatus.ACTIVE
+            else:
+                status = VersionStatus.SUPERSEDED
+            approved = status != VersionStatus.DRAFT
+            versions.append(
+                PlanVersion(
+                    plan=plan,
+                    number=number,
+                    status=status,
+                    offending_summary=f"Repeated unwanted contact (bench version {number}).",
+                    risk_level=rng.choice(levels),
+                    risk_rationale="Contact has escalated (bench).",
+                    on_contact="Check for breach; arrest if in breach (bench).",
+                    approved_at=timezone.now() if approved else None,
+                )
+            )
+    versions = PlanVersion.objects.bulk_create(versions, batch_size=BATCH)
+    options = [
+        PlanTacticalOption(
+            version=v,
+            position=i,
+            pillar=rng.choice(Pillar.values),
+            option=rng.choice(DEFAULT_TACTICAL_OPTIONS),
+        )
+        for v in versions
+        for i in range(rng.randint(1, 3))
+    ]
+    PlanTacticalOption.objects.bulk_create(options, batch_size=BATCH)
+    return len(plans) + len(versions) + len(options)
