@@ -202,6 +202,20 @@ def breach_snapshot(breach: Breach) -> dict[str, Any]:
 
 
 # -- reviews ---------------------------------------------------------------------------------------
+def check_reviewer(*, actor: Any, subject: Subject) -> None:
+    """Only members of the subject's managing team review: anyone else is refused, and logged."""
+    if in_managing_team(actor, subject):
+        return
+    record_event(
+        action=AuditAction.PERMISSION_DENIED,
+        object_type=RecordType.SUBJECT,
+        object_ids=[subject.uuid],
+        justification="Tried to review a subject outside their managing team (not_managing_team)",
+        actor=actor,
+    )
+    raise NotManagingTeam()
+
+
 def complete_review(
     *,
     actor: Any,
@@ -218,15 +232,7 @@ def complete_review(
     ``revise`` starts the plan's next draft (``plans.services.start_draft``); ``escalate`` is
     recorded for the escalation list. Anyone outside the managing team: ``NotManagingTeam``, logged.
     """
-    if not in_managing_team(actor, subject):
-        record_event(
-            action=AuditAction.PERMISSION_DENIED,
-            object_type=RecordType.SUBJECT,
-            object_ids=[subject.uuid],
-            justification="Tried to review a subject outside their managing team (not_managing_team)",
-            actor=actor,
-        )
-        raise NotManagingTeam()
+    check_reviewer(actor=actor, subject=subject)
     return _complete_review(
         actor=actor,
         subject=subject,
