@@ -104,6 +104,11 @@ def _text(value: Any) -> str:
     return str(value or "").strip()
 
 
+def parse_uuid(value: Any) -> uuid_module.UUID | None:
+    """``value`` as a UUID, or None when it is not one."""
+    return _uuid(value)
+
+
 def _uuid(value: Any) -> uuid_module.UUID | None:
     if isinstance(value, uuid_module.UUID):
         return value
@@ -332,6 +337,7 @@ def _complete_review(
     for row in rows:
         row.review = review
     TermAssessment.objects.bulk_create(rows)
+    # The assessments are part of the review: its collection event names each term's finding.
     record_change(
         action=AuditAction.COLLECT,
         instance=review,
@@ -340,14 +346,6 @@ def _complete_review(
         restricted=ComplianceReview.RESTRICTED_FIELDS,
         actor=actor,
     )
-    if rows:
-        record_event(
-            action=AuditAction.COLLECT,
-            object_type=RecordType.TERM_ASSESSMENT,
-            object_ids=[r.uuid for r in rows],
-            justification=f"Term assessments of review {review.uuid}",
-            actor=actor,
-        )
     with audited_change(plan, plan_services.plan_snapshot, actor=actor) as change:
         change.justification = f"Compliance review {review.uuid}"
         plan.next_review_due = due

@@ -62,8 +62,8 @@ def test_a_managing_team_member_completes_a_review_term_by_term(force_a, force_b
         # High risk: the default interval is three months.
         expected = get_practice_settings().review_interval_for("high").next_after(today())
         assert plan.next_review_due == review.next_review_due == expected
-        kinds = {e.object_type for e in AuditEvent.objects.filter(action=AuditAction.COLLECT)}
-        assert {RecordType.COMPLIANCE_REVIEW, RecordType.TERM_ASSESSMENT} <= kinds
+        event = AuditEvent.objects.get(action=AuditAction.COLLECT, object_type=RecordType.COMPLIANCE_REVIEW)
+        assert event.object_ids == [review.uuid] and "assessments" in event.changed_fields
 
     _in(force_a, run)
     assert events_since(force_b, before_b) == []
