@@ -288,7 +288,7 @@ class BreachSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         source="subject.uuid", help_text="The subject's uuid (fixed once created)."
     )
     term = serializers.UUIDField(source="term.uuid", help_text="The term breached (in force that day).")
-    source = serializers.ChoiceField(choices=BreachSource.choices)
+    source = serializers.ChoiceField(choices=BreachSource.choices)  # type: ignore[assignment]
     outcome = serializers.ChoiceField(choices=BreachOutcome.choices, required=False)
     offence_code = serializers.CharField(
         required=False, allow_blank=True, max_length=16, help_text="Default: the order type's breach code."

@@ -242,37 +242,40 @@ def months_back(today: dt.date, count: int) -> list[dt.date]:
 
 def breaches_by_month(breaches: QuerySet[Breach], *, since: dt.date) -> list[dict[str, Any]]:
     """Counts per month, order type and term kind (one grouped query)."""
-    return list(
-        breaches.filter(occurred_on__gte=since)
+    return [
+        dict(row)
+        for row in breaches.filter(occurred_on__gte=since)
         .annotate(month=TruncMonth("occurred_on"))
         .values("month", order_type=F("term__order__order_type__code"), term_kind=F("term__kind"))
         .annotate(count=Count("id"))
         .order_by("month", "order_type", "term_kind")
-    )
+    ]
 
 
 def reviews_on_time_by_month(reviews: QuerySet[ComplianceReview], *, since: dt.date) -> list[dict[str, Any]]:
-    return list(
-        reviews.filter(reviewed_on__gte=since)
+    return [
+        dict(row)
+        for row in reviews.filter(reviewed_on__gte=since)
         .annotate(month=TruncMonth("reviewed_on"))
         .values("month")
         .annotate(
             total=Count("id"),
-            on_time=Count("id", filter=Q(due_on__isnull=True) | Q(reviewed_on__lte=F("due_on"))),
+            punctual=Count("id", filter=Q(due_on__isnull=True) | Q(reviewed_on__lte=F("due_on"))),
         )
         .order_by("month")
-    )
+    ]
 
 
 def visits_by_month(visits: QuerySet[Visit], *, since: dt.date, today: dt.date) -> list[dict[str, Any]]:
     """Visits planned (window closed in the month, up to today) against those done."""
-    return list(
-        visits.filter(window_to__gte=since, window_to__lte=today)
+    return [
+        dict(row)
+        for row in visits.filter(window_to__gte=since, window_to__lte=today)
         .annotate(month=TruncMonth("window_to"))
         .values("month")
         .annotate(planned=Count("id"), done=Count("id", filter=~Q(outcome="")))
         .order_by("month")
-    )
+    ]
 
 
 def overdue_counts(

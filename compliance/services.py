@@ -229,6 +229,7 @@ def complete_review(
     outcome: str,
     next_review_due: Any = None,
     notes: str = "",
+    reviewed_on: Any = None,
 ) -> ComplianceReview:
     """A managing-team member's review of the subject's plan: every term in force assessed
     (``assessments`` maps each term's UUID to ``{"result", "evidence", "notes"}``), an outcome,
@@ -245,6 +246,7 @@ def complete_review(
         outcome=outcome,
         next_review_due=next_review_due,
         notes=notes,
+        reviewed_on=reviewed_on,
     )
 
 
@@ -257,9 +259,15 @@ def _complete_review(
     outcome: str,
     next_review_due: Any,
     notes: str,
+    reviewed_on: Any,
 ) -> ComplianceReview:
-    today = timezone.localdate()
     errors: dict[str, list[ValidationError]] = {}
+    # A review recorded the day after it was done says so; never a future day.
+    today = _date(reviewed_on, "reviewed_on", errors) or timezone.localdate()
+    if today > timezone.localdate():
+        errors.setdefault("reviewed_on", []).append(
+            coded("The review date must be today or in the past.", ComplianceError.FUTURE_DATE)
+        )
     plan = Plan.objects.select_for_update().filter(subject=subject).first()
     if plan is None or plan.status != PlanStatus.ACTIVE:
         errors.setdefault("subject", []).append(
@@ -271,7 +279,7 @@ def _complete_review(
     outcome = _choice(outcome, ReviewOutcome, "outcome", "an outcome", errors)
     notes = _bounded(notes, "notes", "Notes", NOTES_MAX, errors)
     due = _date(next_review_due, "next_review_due", errors)
-    if due is not None and due <= today:
+    if due is not None and due <= max(today, timezone.localdate()):
         errors.setdefault("next_review_due", []).append(
             coded("The next review must be after today.", ComplianceError.PAST_DATE)
         )
@@ -318,6 +326,7 @@ def _complete_review(
     visits = Visit.objects.filter(subject=subject).exclude(outcome="")
     if last is not None:
         visits = visits.filter(visited_on__gt=last.reviewed_on)
+    visits = visits.filter(visited_on__lte=today)
     if due is None:
         version = plan_services.current_version(plan)
         risk = (version.risk_level if version else "") or "medium"
@@ -558,6 +567,7 @@ def schedule_visit(
     team, officer = _assignees(assigned_team, assigned_officer, errors)
     notes = _bounded(notes, "notes", "Notes", NOTES_MAX, errors)
     _raise(errors)
+    assert start is not None and end is not None
     visit = Visit.objects.create(
         subject=subject,
         window_from=start,

@@ -172,7 +172,7 @@ class MyVisitsView(ForcePageMixin, ListView):  # type: ignore[type-arg]
 
         from organisation.models import TeamMember
 
-        user = self.request.user
+        user: Any = self.request.user
         teams = TeamMember.objects.filter(user_id=user.pk).values("team_id")
         return (
             super()
@@ -320,6 +320,26 @@ def compliance_section(request: Any, subject: Any, reason: str) -> tuple[str, di
     )
 
 
+# -- the dashboard's escalations ------------------------------------------------------------------
+def escalations_panel(request: Any) -> tuple[str, dict[str, Any]] | None:
+    """Subjects the escalation rules flag (one query for the force), for case-file readers; the
+    names shown are logged in one consult event."""
+    force = host_force(request)
+    if Perm.VIEW_SUBJECT not in permissions_in(request.user, force):
+        return None
+    settings_row = get_practice_settings()
+    flagged = selectors.escalated_subjects(
+        Subject.objects.restrict(request.user, "view", force=force), settings_row=settings_row
+    )
+    record_by_type(
+        action=AuditAction.CONSULT,
+        records=[s for s, _r in flagged],
+        justification="Escalations on the home page",
+        actor=request.user,
+    )
+    return "compliance/home_escalations.html", {"flagged": flagged}
+
+
 # -- trends ----------------------------------------------------------------------------------------
 def _month_label(day: dt.date) -> str:
     return day.strftime("%b %Y")
@@ -362,17 +382,17 @@ def trend_tables(request: HttpRequest) -> dict[str, dict[str, Any]]:
             [
                 label,
                 review_rows.get(m, {}).get("total", 0),
-                review_rows.get(m, {}).get("on_time", 0),
-                round(100 * review_rows[m]["on_time"] / review_rows[m]["total"]) if m in review_rows else "",
+                review_rows.get(m, {}).get("punctual", 0),
+                round(100 * review_rows[m]["punctual"] / review_rows[m]["total"]) if m in review_rows else "",
             ]
             for m, label in zip(months, labels, strict=True)
         ],
         "series": [
-            ("On time", [review_rows.get(m, {}).get("on_time", 0) for m in months]),
+            ("On time", [review_rows.get(m, {}).get("punctual", 0) for m in months]),
             (
                 "Late",
                 [
-                    review_rows.get(m, {}).get("total", 0) - review_rows.get(m, {}).get("on_time", 0)
+                    review_rows.get(m, {}).get("total", 0) - review_rows.get(m, {}).get("punctual", 0)
                     for m in months
                 ],
             ),

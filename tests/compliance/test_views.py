@@ -169,6 +169,9 @@ def test_breaches_show_on_the_timeline_and_a_second_within_30_days_escalates(for
     )
     page = client.get(f"/subjects/{case['subject'].uuid}/")
     assert b'data-testid="escalation"' in page.content and b"repeated breaches" in page.content
+    home = client.get("/")
+    assert b'data-testid="home-escalations"' in home.content and b"OFFICIAL-SENSITIVE" in home.content
+    assert case["subject"].display_name.encode() in home.content
     with schema_context(force_b.schema_name):
         assert Breach.objects.count() == 0
     connection.set_schema_to_public()
