@@ -294,9 +294,10 @@ class BreachSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         required=False, allow_blank=True, max_length=16, help_text="Default: the order type's breach code."
     )
     protected_person = serializers.UUIDField(
+        source="protected_person.uuid",
         required=False,
         allow_null=True,
-        help_text="The protected person a further offence was against (their uuid), if any.",
+        help_text="The subject's protected person a further offence was against (their uuid), if any.",
     )
 
     class Meta:
@@ -339,7 +340,7 @@ class BreachViewSet(ForceModelViewSet):
     http_method_names = ["get", "post", "patch", "head"]
 
     def get_base_queryset(self) -> models.QuerySet[Breach]:
-        return Breach.objects.select_related("subject", "term")
+        return Breach.objects.select_related("subject", "term", "protected_person")
 
     def perform_create(self, serializer: Any) -> None:
         data = dict(serializer.validated_data)

@@ -20,6 +20,7 @@ class ComplianceError(models.TextChoices):
     ALREADY_RECORDED = "already_recorded", "The outcome is already recorded"
     NO_ACTIVE_PLAN = "no_active_plan", "The subject has no active plan"
     MAX_LENGTH = "max_length", "Too long"
+    UNKNOWN_PROTECTED_PERSON = "unknown_protected_person", "Not a protected person of this subject"
     NOT_MANAGING_TEAM = "not_managing_team", "Only the subject's managing team reviews"
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from core.roles import Perm
 from core.scoping import ForceScopedQuerySet
 from core.tenancy import ForceLike, permissions_in
-from orders.models import OrderTerm
+from orders.models import OrderTerm, ProtectedPerson
 from organisation.models import Team, TeamMember
 from plans.models import Plan
 from subjects.models import Subject
@@ -222,9 +222,8 @@ class BreachQuerySet(ForceScopedQuerySet["Breach"]):
 class Breach(models.Model):
     """A contravention of one term of an order, and what became of it.
 
-    ``protected_person`` will link to ``orders.ProtectedPerson`` when protected persons land on
-    main (a parallel branch): a further offence against that person is a breach naming them. Until
-    then it is an optional UUID, as the plan's victim risks are.
+    A further offence against a protected person is a breach naming that person (one of the
+    subject's own protected persons); the outcomes evaluation counts them per subject.
     """
 
     RESTRICTED_FIELDS = ("niche_occurrence_ref", "notes", "protected_person")
@@ -244,11 +243,14 @@ class Breach(models.Model):
     outcome = models.CharField(
         "outcome", max_length=24, choices=BreachOutcome.choices, default=BreachOutcome.UNDER_INVESTIGATION
     )
-    protected_person = models.UUIDField(
-        "protected person",
+    protected_person = models.ForeignKey(
+        ProtectedPerson,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
-        help_text="The protected person the breach was a further offence against, if any (UUID).",
+        related_name="breaches",
+        verbose_name="protected person",
+        help_text="The protected person the breach was a further offence against, if any.",
     )
     notes = models.TextField("notes", blank=True, max_length=4000)
     recorded_by = models.ForeignKey(

@@ -23,7 +23,7 @@ from django.utils import timezone
 from audit.services import AuditAction, RecordType, audited_change, record_change, record_event
 from core.forms import coded, field_error
 from core.tenancy import active_force
-from orders.models import NotificationRequirement, OrderStatus, OrderTerm, RequirementState
+from orders.models import NotificationRequirement, OrderStatus, OrderTerm, ProtectedPerson, RequirementState
 from organisation.choices import TeamKind
 from organisation.models import Team, TeamMember
 from organisation.practice import get_practice_settings
@@ -201,7 +201,7 @@ def breach_snapshot(breach: Breach) -> dict[str, Any]:
         "niche_occurrence_ref": breach.niche_occurrence_ref,
         "offence_code": breach.offence_code,
         "outcome": breach.outcome,
-        "protected_person": breach.protected_person,
+        "protected_person": breach.protected_person.uuid if breach.protected_person_id else None,  # type: ignore[union-attr]
         "notes": breach.notes,
     }
 
@@ -434,10 +434,21 @@ def record_breach(
     code = _bounded(offence_code, "offence_code", "Offence code", 16, errors) if offence_code else ""
     person = None
     if protected_person not in (None, ""):
-        person = _uuid(protected_person)
+        if isinstance(protected_person, ProtectedPerson):
+            person = protected_person if protected_person.subject_id == subject.pk else None
+        else:
+            person_uuid = _uuid(protected_person)
+            person = (
+                ProtectedPerson.objects.filter(uuid=person_uuid, subject=subject).first()
+                if person_uuid
+                else None
+            )
         if person is None:
             errors.setdefault("protected_person", []).append(
-                coded("Name the protected person by their id.", ComplianceError.INVALID_CHOICE)
+                coded(
+                    "Choose one of this subject's protected persons.",
+                    ComplianceError.UNKNOWN_PROTECTED_PERSON,
+                )
             )
     notes = _bounded(notes, "notes", "Notes", NOTES_MAX, errors)
     _raise(errors)

@@ -366,3 +366,43 @@ def test_escalation_rules_in_one_query_for_the_force(force_a, force_b) -> None:
         == []
     )
     assert elsewhere["subject"].pk
+
+
+def test_a_further_offence_against_a_protected_person_names_them(force_a, force_b) -> None:
+    from orders import services as order_services
+
+    case, other, elsewhere = make_case(force_a), make_case(force_a), make_case(force_b)
+
+    def run() -> None:
+        victim = order_services.create_protected_person(
+            actor=None, subject=case["subject"], name="Vicky Victim", orders=[case["order"]]
+        )
+        theirs = order_services.create_protected_person(
+            actor=None, subject=other["subject"], name="Someone Else"
+        )
+        breach = services.record_breach(
+            actor=case["coordinator"],
+            subject=case["subject"],
+            term=case["term"],
+            occurred_on=today(),
+            source="victim-report",
+            protected_person=str(victim.uuid),
+        )
+        assert breach.protected_person == victim and list(victim.breaches.all()) == [breach]
+        # The name never reaches the log: only the protected person's UUID, and that restricted.
+        event = AuditEvent.objects.filter(object_ids__contains=[breach.uuid]).first()
+        assert "protected_person" in event.changed_fields and "protected_person" not in event.changes
+        for wrong in (theirs.uuid, elsewhere["subject"].uuid, "not-a-uuid"):
+            with pytest.raises(ValidationError) as caught:
+                services.record_breach(
+                    actor=None,
+                    subject=case["subject"],
+                    term=case["term"],
+                    occurred_on=today(),
+                    source="visit",
+                    protected_person=wrong,
+                )
+            assert _codes(caught.value) == {"protected_person": ["unknown_protected_person"]}
+        assert Breach.objects.count() == 1
+
+    _in(force_a, run)
