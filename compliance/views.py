@@ -337,7 +337,7 @@ def escalations_panel(request: Any) -> tuple[str, dict[str, Any]] | None:
         justification="Escalations on the home page",
         actor=request.user,
     )
-    return "compliance/home_escalations.html", {"flagged": flagged}
+    return "compliance/home_escalations.html", {"flagged": flagged, "case_data": bool(flagged)}
 
 
 # -- trends ----------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 ``tenants`` must not import those apps, so each registers a panel here (in ``AppConfig.ready``),
 like the case-file sections: ``panel(request) -> (template_name, context) | None``. A panel scopes
-its own reads with ``restrict`` and logs what it shows; None leaves it out.
+its own reads with ``restrict`` and logs what it shows, and sets ``case_data`` in its context when
+it names anyone (the page is then marked OFFICIAL-SENSITIVE); None leaves it out.
 """
 
 from __future__ import annotations

@@ -176,11 +176,12 @@ def home(request: HttpRequest) -> HttpResponse:
         from core.home_panels import home_panels
 
         panels = home_panels(request)
-        # A panel may name subjects (escalations): the page is then marked.
+        # A panel that names subjects (escalations) says so: the page is then marked.
+        marked = any(p["context"].get("case_data") for p in panels)
         return render(
             request,
             "tenants/force_home.html",
-            {"my_roles": roles, "panels": panels, "case_data": bool(panels)},
+            {"my_roles": roles, "panels": panels, "case_data": marked},
         )
     forces = [(f, force_url(request, f)) for f in user.active_forces().order_by("name")]
     regions = list(user.administered_regions())
