@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from .audit import AuditEventViewSet
+from .compliance import BreachViewSet, ComplianceReviewViewSet, VisitViewSet
 from .order_types import OrderTypeViewSet
 from .orders import NotificationRequirementViewSet, OrderViewSet, TermViewSet
 from .organisation import AreaViewSet, TeamViewSet
@@ -31,6 +32,9 @@ router.register("plan-versions", PlanVersionViewSet, basename="plan-version")
 router.register("briefings", BriefingViewSet, basename="briefing")
 router.register("protected-persons", ProtectedPersonViewSet, basename="protected-person")
 router.register("protected-person-contacts", ContactLogEntryViewSet, basename="protected-person-contact")
+router.register("compliance-reviews", ComplianceReviewViewSet, basename="compliance-review")
+router.register("visits", VisitViewSet, basename="visit")
+router.register("breaches", BreachViewSet, basename="breach")
 router.register("people", PersonViewSet, basename="person")
 router.register("teams", TeamViewSet, basename="team")
 router.register("areas", AreaViewSet, basename="area")

@@ -49,6 +49,10 @@ class RecordType(models.TextChoices):
     BRIEFING = "briefing", "Briefing"
     PROTECTED_PERSON = "protected-person", "Protected person"
     CONTACT_LOG_ENTRY = "contact-log-entry", "Protected person contact"
+    COMPLIANCE_REVIEW = "compliance-review", "Compliance review"
+    TERM_ASSESSMENT = "term-assessment", "Term assessment"
+    VISIT = "visit", "Visit"
+    BREACH = "breach", "Breach"
 
     @classmethod
     def for_model(cls, model: object) -> RecordType:
@@ -68,6 +72,8 @@ class RecordType(models.TextChoices):
             "planversion": cls.PLAN_VERSION,
             "protectedperson": cls.PROTECTED_PERSON,
             "contactlogentry": cls.CONTACT_LOG_ENTRY,
+            "compliancereview": cls.COMPLIANCE_REVIEW,
+            "termassessment": cls.TERM_ASSESSMENT,
         }
         try:
             return by_model.get(name) or cls(name)

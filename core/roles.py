@@ -57,6 +57,10 @@ class Perm(models.TextChoices):
         "Record, change and remove protected persons of subjects one's team manages; log contacts",
     )
     IMPORT_CASELOAD = "import_caseload", "Import subjects and orders from a caseload file"
+    CONDUCT_REVIEW = "conduct_review", "Review a plan's compliance term by term (managing team only)"
+    RECORD_VISIT = "record_visit", "See visits tasked to one's teams or oneself and record their outcomes"
+    RECORD_BREACH = "record_breach", "Record breaches of orders and their outcomes"
+    VIEW_TRENDS = "view_trends", "Read compliance trends and outcomes (aggregates only)"
 
 
 _CASEWORK = {
@@ -74,6 +78,9 @@ _CASEWORK = {
 #: Plans (issue 12): every case worker reads and drafts them; only a supervisor approves.
 _PLAN_WORK = {Perm.VIEW_PLAN, Perm.CHANGE_PLAN}
 
+#: Compliance (issue 13): the unit reviews, visits and records breaches; visiting officers visit.
+_COMPLIANCE_WORK = {Perm.CONDUCT_REVIEW, Perm.RECORD_VISIT, Perm.RECORD_BREACH, Perm.VIEW_TRENDS}
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     ForceRole.FORCE_ADMIN: frozenset(
         {Perm.MANAGE_PEOPLE, Perm.MANAGE_TEAMS, Perm.MANAGE_SETTINGS, Perm.VIEW_SETTINGS}
@@ -82,15 +89,28 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     # case work, so the coordinator's (who runs the unit's caseload), not the force administrator's,
     # who holds no case-data permission at all.
     ForceRole.COORDINATOR: frozenset(
-        _CASEWORK | _PLAN_WORK | {Perm.DELETE_SUBJECT, Perm.MANAGE_TEAMS, Perm.IMPORT_CASELOAD}
+        _CASEWORK
+        | _PLAN_WORK
+        | _COMPLIANCE_WORK
+        | {Perm.DELETE_SUBJECT, Perm.MANAGE_TEAMS, Perm.IMPORT_CASELOAD}
     ),
-    ForceRole.OFFICER: frozenset(_CASEWORK | _PLAN_WORK),
+    ForceRole.OFFICER: frozenset(
+        _CASEWORK | _PLAN_WORK | {Perm.CONDUCT_REVIEW, Perm.RECORD_VISIT, Perm.RECORD_BREACH}
+    ),
     ForceRole.SUPERVISOR: frozenset(
-        _CASEWORK | _PLAN_WORK | {Perm.APPROVE_PLAN, Perm.VIEW_ANY_PROTECTED_PERSON}
+        _CASEWORK
+        | _PLAN_WORK
+        | {
+            Perm.APPROVE_PLAN,
+            Perm.VIEW_ANY_PROTECTED_PERSON,
+            Perm.CONDUCT_REVIEW,
+            Perm.RECORD_BREACH,
+            Perm.VIEW_TRENDS,
+        }
     ),
-    ForceRole.VISITING_OFFICER: frozenset({Perm.VIEW_BRIEFING, Perm.VIEW_SETTINGS}),
+    ForceRole.VISITING_OFFICER: frozenset({Perm.VIEW_BRIEFING, Perm.VIEW_SETTINGS, Perm.RECORD_VISIT}),
     ForceRole.VIEWER: frozenset({Perm.VIEW_BRIEFING}),
-    ForceRole.ANALYST: frozenset({Perm.VIEW_SETTINGS}),
+    ForceRole.ANALYST: frozenset({Perm.VIEW_SETTINGS, Perm.VIEW_TRENDS}),
     ForceRole.DISCLOSURE_OFFICER: frozenset({Perm.VIEW_SUBJECT, Perm.VIEW_BRIEFING, Perm.VIEW_PLAN}),
     ForceRole.AUDITOR: frozenset({Perm.VIEW_AUDIT}),
 }

@@ -23,7 +23,8 @@ from core.tenancy import ForceLike, permissions_in
 from statute.models import NotificationTrigger, OrderType
 from subjects.models import Subject
 
-ORDER_SCOPES = {"view": {Perm.VIEW_ORDER}, "change": {Perm.CHANGE_ORDER}}
+#: "trends": counts only (compliance trends), never a row shown.
+ORDER_SCOPES = {"view": {Perm.VIEW_ORDER}, "change": {Perm.CHANGE_ORDER}, "trends": {Perm.VIEW_TRENDS}}
 
 
 class OrderStatus(models.TextChoices):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from audit.services import audited_change
 
 from .choices import IntervalUnit, RiskLevel, SubjectCondition
-from .models import PlanScopeRule, PracticeSettings, ReviewInterval
+from .models import PlanScopeRule, PracticeSettings, ReviewInterval, VisitInterval
 from .models.settings import MAX_INTERVAL, MAX_LEAD_DAYS
 
 # Defaults from DOMAIN.md ("historic national practice"); a force changes them on its settings page.
@@ -22,6 +22,13 @@ DEFAULT_REVIEW_INTERVALS: dict[str, tuple[int, str]] = {
     RiskLevel.HIGH: (3, IntervalUnit.MONTHS),
     RiskLevel.MEDIUM: (6, IntervalUnit.MONTHS),
     RiskLevel.LOW: (12, IntervalUnit.MONTHS),
+}
+# Routine visits (issue 13), for plans that choose visits among their tactical options. Low risk
+# has none by default: visits there are reactive unless the force sets an interval.
+DEFAULT_VISIT_INTERVALS: dict[str, tuple[int, str]] = {
+    RiskLevel.VERY_HIGH: (1, IntervalUnit.WEEKS),
+    RiskLevel.HIGH: (2, IntervalUnit.WEEKS),
+    RiskLevel.MEDIUM: (1, IntervalUnit.MONTHS),
 }
 DEFAULT_REMINDERS = {"review_reminder_days": 14, "visit_reminder_days": 2, "order_expiry_reminder_days": 56}
 REMINDER_FIELDS = tuple(DEFAULT_REMINDERS)
@@ -79,6 +86,10 @@ def ensure_default_settings() -> PracticeSettings:
         PlanScopeRule.objects.bulk_create(
             PlanScopeRule(settings=settings_row, order_type_code=code, subject_condition=condition)
             for code, condition in DEFAULT_PLAN_SCOPE.items()
+        )
+        VisitInterval.objects.bulk_create(
+            VisitInterval(settings=settings_row, risk_level=level, every=every, unit=unit)
+            for level, (every, unit) in DEFAULT_VISIT_INTERVALS.items()
         )
     return settings_row
 

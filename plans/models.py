@@ -40,6 +40,7 @@ PLAN_SCOPES = {
     "approve": {Perm.APPROVE_PLAN},
     "export": {Perm.VIEW_PLAN},
     "brief": {Perm.VIEW_BRIEFING},
+    "trends": {Perm.VIEW_TRENDS},  # counts only (compliance trends), never a row shown
 }
 
 

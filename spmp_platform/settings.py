@@ -149,6 +149,7 @@ TENANT_APPS = [
     "subjects",
     "orders",
     "plans",
+    "compliance",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_APPS]
 

@@ -173,7 +173,16 @@ def home(request: HttpRequest) -> HttpResponse:
     if not _is_regional_host(request):
         membership = user.membership_in(request.tenant)  # type: ignore[attr-defined]
         roles = [ForceRole(r).label for r in membership.roles if r in ForceRole.values] if membership else []
-        return render(request, "tenants/force_home.html", {"my_roles": roles})
+        from core.home_panels import home_panels
+
+        panels = home_panels(request)
+        # A panel that names subjects (escalations) says so: the page is then marked.
+        marked = any(p["context"].get("case_data") for p in panels)
+        return render(
+            request,
+            "tenants/force_home.html",
+            {"my_roles": roles, "panels": panels, "case_data": marked},
+        )
     forces = [(f, force_url(request, f)) for f in user.active_forces().order_by("name")]
     regions = list(user.administered_regions())
     regional_roles = [

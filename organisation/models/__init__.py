@@ -1,7 +1,7 @@
 """How a force organises itself: areas, teams and their members, and its practice settings."""
 
 from .organisation import Area, Team, TeamMember
-from .settings import PlanScopeRule, PracticeSettings, ReviewInterval
+from .settings import PlanScopeRule, PracticeSettings, ReviewInterval, VisitInterval
 
 __all__ = [
     "Area",
@@ -10,4 +10,5 @@ __all__ = [
     "ReviewInterval",
     "Team",
     "TeamMember",
+    "VisitInterval",
 ]

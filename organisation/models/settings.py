@@ -68,6 +68,37 @@ class PracticeSettings(models.Model):
         blank=True,
         help_text="The force's list of warning markers a subject's record can carry.",
     )
+    # Compliance (issue 13) ----------------------------------------------------------------
+    breach_review_days = models.PositiveSmallIntegerField(
+        "review after a breach (days)",
+        default=7,
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_LEAD_DAYS)],
+        help_text="A breach brings the plan's next review forward to at most this many days away.",
+    )
+    escalation_breaches = models.PositiveSmallIntegerField(
+        "escalate at this many breaches",
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Escalate when a subject has this many breaches within the window below.",
+    )
+    escalation_breach_window_days = models.PositiveSmallIntegerField(
+        "breach window (days)",
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_LEAD_DAYS)],
+        help_text="The window the breaches above are counted in.",
+    )
+    escalation_quiet_days = models.PositiveSmallIntegerField(
+        "quiet period (days)",
+        default=180,
+        validators=[MinValueValidator(1), MaxValueValidator(5 * 366)],
+        help_text="Escalate on a breach after this many days without one.",
+    )
+    escalation_missed_visits = models.PositiveSmallIntegerField(
+        "missed visits running",
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text="Escalate when this many visits in a row were missed (window passed, no outcome).",
+    )
     updated_at = models.DateTimeField("updated", default=timezone.now)
 
     objects = SettingsQuerySet.as_manager()
@@ -87,6 +118,24 @@ class PracticeSettings(models.Model):
             if interval.risk_level == risk_level:
                 return interval
         raise ReviewInterval.DoesNotExist(f"No review interval for risk level {risk_level!r}.")
+
+    def visit_interval_for(self, risk_level: str) -> VisitInterval | None:
+        """How often routine visits fall at ``risk_level`` (None: no routine visits at that level)."""
+        for interval in self.visit_intervals.all():
+            if interval.risk_level == risk_level:
+                return interval
+        return None
+
+
+def _next_after(every: int, unit: str, day: dt.date) -> dt.date:
+    """One interval after ``day`` (month ends clamp: 31 Jan + 1 month = 28/29 Feb)."""
+    if unit == IntervalUnit.DAYS:
+        return day + dt.timedelta(days=every)
+    if unit == IntervalUnit.WEEKS:
+        return day + dt.timedelta(weeks=every)
+    months = day.month - 1 + every
+    year, month = day.year + months // 12, months % 12 + 1
+    return dt.date(year, month, min(day.day, monthrange(year, month)[1]))
 
 
 class ReviewInterval(models.Model):
@@ -114,17 +163,44 @@ class ReviewInterval(models.Model):
 
     def next_after(self, day: dt.date) -> dt.date:
         """The review date one interval after ``day`` (month ends clamp: 31 Jan + 1 month = 28/29 Feb)."""
-        if self.unit == IntervalUnit.DAYS:
-            return day + dt.timedelta(days=self.every)
-        if self.unit == IntervalUnit.WEEKS:
-            return day + dt.timedelta(weeks=self.every)
-        months = day.month - 1 + self.every
-        year, month = day.year + months // 12, months % 12 + 1
-        return dt.date(year, month, min(day.day, monthrange(year, month)[1]))
+        return _next_after(self.every, self.unit, day)
 
     def as_days(self) -> int:
         """Approximate length in days, for comparisons and capacity estimates."""
         return (self.next_after(dt.date(2001, 1, 1)) - dt.date(2001, 1, 1)).days
+
+
+class VisitInterval(models.Model):
+    """How often routine visits fall for subjects at one risk level whose plan chooses visits.
+
+    A risk level without a row has no routine visits; a plan without a visit among its tactical
+    options (reactive management) has none whatever its level.
+    """
+
+    uuid = models.UUIDField("public id", default=uuid.uuid4, unique=True, editable=False)
+    settings = models.ForeignKey(PracticeSettings, on_delete=models.CASCADE, related_name="visit_intervals")
+    risk_level = models.CharField("risk level", max_length=16, choices=RiskLevel.choices)
+    every = models.PositiveSmallIntegerField(
+        "every", validators=[MinValueValidator(1)], help_text="How many units between routine visits."
+    )
+    unit = models.CharField("unit", max_length=8, choices=IntervalUnit.choices)
+
+    objects = SettingsQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["settings", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["settings", "risk_level"], name="one_visit_interval_per_risk_level"
+            ),
+            models.CheckConstraint(condition=models.Q(every__gt=0), name="visit_interval_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_risk_level_display()}: a visit every {self.every} {self.unit}"
+
+    def next_after(self, day: dt.date) -> dt.date:
+        return _next_after(self.every, self.unit, day)
 
 
 class PlanScopeRule(models.Model):
