@@ -93,9 +93,17 @@ def force_schemas_behind_template() -> list[str]:
     return [s for s in schemas if digests.get(s) != expected]
 
 
-# Apps whose migration history was restarted when the code was restructured (issue 7): a database
-# that records any of these (and none of the new apps) was made by the old layout.
+# Apps whose migration history was restarted when the code was restructured (issue 7). `plans`
+# came back later as a new app with new migrations, so a database is of the old layout when it
+# records a migration of these apps that is not on disk now (the old history), not any row at all.
 _OLD_LAYOUT_APPS = ("plans", "api")
+
+
+def _current_migration_names() -> dict[str, list[str]]:
+    from django.db.migrations.loader import MigrationLoader
+
+    on_disk = MigrationLoader(None, ignore_no_migrations=True).disk_migrations
+    return {app: [name for (label, name) in on_disk if label == app] for app in _OLD_LAYOUT_APPS}
 
 
 def refuse_pre_restructure_database() -> None:
@@ -104,10 +112,14 @@ def refuse_pre_restructure_database() -> None:
         cursor.execute("SELECT to_regclass('public.django_migrations') IS NOT NULL")
         if not cursor.fetchone()[0]:
             return
-        cursor.execute(
-            "SELECT count(*) FROM public.django_migrations WHERE app = ANY(%s)", [list(_OLD_LAYOUT_APPS)]
-        )
-        if cursor.fetchone()[0]:
+        old = 0
+        for app, names in _current_migration_names().items():
+            cursor.execute(
+                "SELECT count(*) FROM public.django_migrations WHERE app = %s AND NOT (name = ANY(%s))",
+                [app, names],
+            )
+            old += cursor.fetchone()[0]
+        if old:
             where = "the embedded database under .data/" if settings.EMBEDDED_DATABASE else "this database"
             raise CommandError(
                 f"{where} was made before the apps were restructured and cannot be migrated: "
