@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import http.client
+import json
 import os
 import random
 import re
@@ -215,7 +216,8 @@ class _Officer:
             page = "/api/v1/subjects/"
         status, content, _ = self.request("GET", force_host, page)
         if page == "/api/v1/subjects/" and status == 200 and not self.case_files:
-            self.case_files = re.findall(r'"uuid":\s*"([0-9a-f-]{36})"', content.decode())
+            # The subjects' own UUIDs only: list rows also carry their orders' UUIDs (the caseload).
+            self.case_files = [row["uuid"] for row in json.loads(content).get("results", [])]
 
 
 def run_soak(
