@@ -346,6 +346,9 @@ class BreachViewSet(ForceModelViewSet):
         data = dict(serializer.validated_data)
         subject = scoped_subject(self.request, data.pop("subject")["uuid"])
         term = data.pop("term")["uuid"]
+        # A nested source ("protected_person.uuid") arrives as {"uuid": ...}: pass the uuid itself.
+        if "protected_person" in data:
+            data["protected_person"] = (data["protected_person"] or {}).get("uuid")
         serializer.instance = services.record_breach(
             actor=self.request.user, subject=subject, term=term, **data
         )

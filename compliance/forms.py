@@ -88,12 +88,31 @@ class BreachForm(GovukFormMixin, forms.Form):
         help_text="Leave empty for the order type's breach code.",
     )
     outcome = forms.ChoiceField(label="Outcome so far", choices=BreachOutcome.choices)
+    protected_person = forms.ChoiceField(
+        label="Protected person affected",
+        required=False,
+        help_text="If the breach was a further offence against one of the subject's protected persons.",
+    )
     notes = forms.CharField(label="Notes", required=False, max_length=4000, widget=forms.Textarea)
 
-    error_names = {"term": "the term breached", "source": "how it came to light"}
+    error_names = {
+        "term": "the term breached",
+        "source": "how it came to light",
+        "protected_person": "the protected person affected",
+    }
 
-    def __init__(self, *args: Any, terms: list[Any], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, terms: list[Any], protected_persons: list[Any] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["term"].choices = [("", "Choose a term")] + [
             (str(t.uuid), f"{t.order.order_type.code}: {t.wording[:80]}") for t in terms
         ]
+        persons = list(protected_persons or [])
+        if persons:
+            self.fields["protected_person"].choices = [("", "None: not a further offence against one")] + [
+                (str(p.uuid), p.name) for p in persons
+            ]
+        else:
+            # Nobody to choose (none recorded, or not this user's to see): no field at all.
+            del self.fields["protected_person"]

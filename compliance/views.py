@@ -27,7 +27,7 @@ from core.forms import add_service_errors
 from core.pages import ForcePageMixin, deny
 from core.roles import Perm
 from core.tenancy import host_force, permissions_in
-from orders.models import NotificationRequirement, OrderTerm, ProtectiveOrder
+from orders.models import NotificationRequirement, OrderTerm, ProtectedPerson, ProtectiveOrder
 from organisation.practice import get_practice_settings
 from plans.models import Plan
 from subjects.models import Subject
@@ -256,17 +256,37 @@ class BreachCreateView(SubjectPageMixin):
             .order_by("order_id", "id")
         )
 
+    def _protected_persons(self) -> list[ProtectedPerson]:
+        """The subject's protected persons this user may read (the managing team's, or a reader of
+        any); their names are shown, so the page's consult names them."""
+        persons = list(
+            ProtectedPerson.objects.restrict(self.request.user, "view", force=host_force(self.request))
+            .filter(subject=self.subject)
+            .order_by("id")
+        )
+        if persons:
+            record_by_type(
+                action=AuditAction.CONSULT,
+                records=persons,
+                justification=self.reason,
+                actor=self.request.user,
+            )
+        return persons
+
+    def _form(self, data: Any = None) -> BreachForm:
+        return BreachForm(data, terms=self._terms(), protected_persons=self._protected_persons())
+
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         early = self.open_case_file()
         if early is not None:
             return early
-        return self.page("compliance/breach_form.html", {"form": BreachForm(terms=self._terms())})
+        return self.page("compliance/breach_form.html", {"form": self._form()})
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         early = self.open_case_file()
         if early is not None:
             return early
-        form = BreachForm(request.POST, terms=self._terms())
+        form = self._form(request.POST)
         if not form.is_valid():
             return self.page("compliance/breach_form.html", {"form": form}, 400)
         try:

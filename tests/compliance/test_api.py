@@ -263,3 +263,34 @@ def test_a_visiting_officer_lists_only_their_teams_visits(force_a, force_b) -> N
     )
     listed = token_client(case["visitor"], force_a).get("/api/v1/visits/").json()["results"]
     assert [r["uuid"] for r in listed] == [str(mine.uuid)]
+
+
+def test_a_breach_over_the_api_names_the_subjects_protected_person(force_a, force_b) -> None:
+    from tests.orders.helpers import make_protected_person
+
+    case, other = make_case(force_a), make_case(force_b)
+    person = make_protected_person(force_a, subject=case["subject"], orders=[case["order"]])
+    stranger = make_protected_person(force_b, subject=other["subject"], orders=[other["order"]])
+    client = token_client(case["coordinator"], force_a)
+    body = {
+        "subject": str(case["subject"].uuid),
+        "term": str(case["term"].uuid),
+        "occurred_on": today().isoformat(),
+        "source": "victim-report",
+    }
+    refused = client.post(
+        "/api/v1/breaches/", {**body, "protected_person": str(stranger.uuid)}, content_type="application/json"
+    )
+    assert _codes(refused) == {"protected_person": ["unknown_protected_person"]}
+    made = client.post(
+        "/api/v1/breaches/", {**body, "protected_person": str(person.uuid)}, content_type="application/json"
+    )
+    assert made.status_code == 201, made.json()
+    assert made.json()["protected_person"] == str(person.uuid)
+    plain = client.post(
+        "/api/v1/breaches/", {**body, "protected_person": None}, content_type="application/json"
+    )
+    assert plain.status_code == 201 and plain.json()["protected_person"] is None
+    assert _in(force_a, lambda: sorted(str(b.protected_person_id) for b in Breach.objects.all())) == sorted(
+        [str(person.pk), "None"]
+    )

@@ -198,3 +198,31 @@ def test_an_analyst_reads_trends_charts_and_csv_but_not_a_case_file(force_a, for
     # Force B's analyst counts none of force A's breaches.
     other = _client(make_user(force=force_b, roles=[ForceRole.ANALYST]), force_b)
     assert other.get("/trends/breaches.csv").content.decode().splitlines()[-1].endswith(",0")
+
+
+def test_a_breach_names_the_protected_person_it_was_a_further_offence_against(force_a, force_b) -> None:
+    from tests.orders.helpers import make_protected_person
+
+    case, other = make_case(force_a), make_case(force_b)
+    person = make_protected_person(force_a, subject=case["subject"], orders=[case["order"]])
+    stranger = make_protected_person(force_b, subject=other["subject"], orders=[other["order"]])
+    client = _client(case["coordinator"], force_a, case["subject"])
+    url = f"/subjects/{case['subject'].uuid}/compliance/breaches/new/"
+    form = client.get(url)
+    assert form.status_code == 200 and str(person.uuid).encode() in form.content
+    good = {
+        "term": str(case["term"].uuid),
+        "source": "victim-report",
+        "outcome": "under-investigation",
+        **_date("occurred_on", today()),
+    }
+    bad = client.post(url, {**good, "protected_person": str(stranger.uuid)})
+    assert bad.status_code == 400 and "protected_person" in bad.context["form"].errors
+    assert client.post(url, {**good, "protected_person": str(person.uuid)}).status_code == 302
+    with schema_context(force_a.schema_name):
+        assert Breach.objects.get().protected_person_id == person.pk
+    connection.set_schema_to_public()
+    # Someone who may record a breach but not read this subject's protected persons gets no field.
+    supervisor = make_user(force=force_a, roles=[ForceRole.OFFICER])
+    page = _client(supervisor, force_a, case["subject"]).get(url)
+    assert page.status_code == 200 and str(person.uuid).encode() not in page.content
