@@ -180,6 +180,8 @@ GUARDIAN_MONKEY_PATCH_USER = False
 LOGIN_URL = "tenants:sign-in"
 
 MIDDLEWARE = [
+    # First: probes send the pod address as Host, which routing would 404 (spmp_platform/health.py).
+    "spmp_platform.health.HealthCheckMiddleware",
     "tenants.middleware.HostTenantMiddleware",
     "spmp_platform.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -288,17 +290,41 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
 ]
 WHITENOISE_USE_FINDERS = not PRODUCTION
-STORAGES = {
-    "default": {
+# Production serves the collected build (collectstatic, in the image) with hashed names, so a page
+# never mixes an old stylesheet with a new one and every file can be cached for a year.
+_STATIC_BACKEND = (
+    "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    if PRODUCTION
+    else "django.contrib.staticfiles.storage.StaticFilesStorage"
+)
+
+# --- Uploads (media) --------------------------------------------------------------------------
+# MEDIA_BUCKET set: S3-compatible object storage (django-storages); credentials come from the
+# usual AWS_* variables or the pod's role, never from here. Unset: a folder under SPMP_DATA_DIR.
+MEDIA_BUCKET = os.environ.get("MEDIA_BUCKET", "").strip()
+MEDIA_ROOT = DATA_DIR / "media"
+_media: dict[str, Any]
+if MEDIA_BUCKET:
+    _media = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_BUCKET,
+            "endpoint_url": os.environ.get("MEDIA_ENDPOINT_URL", "").strip() or None,
+            "region_name": os.environ.get("MEDIA_REGION", "").strip() or None,
+            "location": os.environ.get("MEDIA_PREFIX", "").strip(),
+            # Private objects, short-lived signed URLs, never overwritten by a same-named upload.
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            "file_overwrite": False,
+        },
+    }
+else:
+    _media = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(DATA_DIR / "media")},
-    },
-    "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
-        if PRODUCTION
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
-    },
-}
+        "OPTIONS": {"location": str(MEDIA_ROOT)},
+    }
+STORAGES = {"default": _media, "staticfiles": {"BACKEND": _STATIC_BACKEND}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
@@ -391,12 +417,40 @@ INVITATION_TTL_HOURS = int(os.environ.get("INVITATION_TTL_HOURS", "168"))
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"no-reply@{SPMP_DOMAIN}")
+# The SMTP relay, for EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend (the chart's).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _bool("EMAIL_USE_TLS", default=False)
 
+# LOG_FORMAT=json: one JSON object a line (python-json-logger) carrying the request id and the
+# force slug (spmp_platform/log_context.py), for a cluster's log store. Otherwise plain text.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json" if PRODUCTION else "text").strip().lower()
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     # An expected 403/404 is one line; tracebacks stay for real errors (spmp_platform.log_filters).
-    "filters": {"one_line_refusals": {"()": "spmp_platform.log_filters.OneLineExpectedRefusals"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["one_line_refusals"]}},
+    "filters": {
+        "one_line_refusals": {"()": "spmp_platform.log_filters.OneLineExpectedRefusals"},
+        "request_context": {"()": "spmp_platform.log_context.RequestContextFilter"},
+    },
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(force)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "text": {"format": "%(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["one_line_refusals", "request_context"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
