@@ -17,8 +17,10 @@ from rest_framework.response import Response
 from core.normalise import handle_key, imei_key, pnc_key, vrm_key
 from core.pagination import CountedPaginator
 from core.roles import Perm
-from orders.caseload import CaseloadFilter, KeyDateKind
 from orders.models import ProtectiveOrder
+from organisation.choices import RiskLevel
+from plans.caseload import KEY_DATE_KINDS, PlanCaseloadFilter
+from plans.choices import PlanStatus
 from subjects import services
 from subjects.models import (
     Subject,
@@ -212,6 +214,23 @@ class CaseloadOrderSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class CaseloadPlanSerializer(serializers.Serializer):
+    """The subject's plan as the caseload shows it (the whole plan: /api/v1/plans/<uuid>/)."""
+
+    uuid = serializers.UUIDField(read_only=True)
+    status = serializers.ChoiceField(choices=PlanStatus.choices, read_only=True)
+    risk_level = serializers.ChoiceField(
+        choices=[("", "Not assessed"), *RiskLevel.choices],
+        read_only=True,
+        help_text="The active version's, else the latest version's; empty when not assessed.",
+    )
+    next_review_due = serializers.DateField(read_only=True, allow_null=True)
+    review_overdue = serializers.BooleanField(read_only=True)
+    ready_to_close = serializers.BooleanField(
+        read_only=True, help_text="Every order of the subject has ended: the coordinator may close the plan."
+    )
+
+
 class CaseloadSubjectSerializer(SubjectSerializer):
     """A subject in the list: identity and profile, with the caseload's facts (``orders.caseload``).
     The order facts are null for a reader who may not see orders."""
@@ -226,16 +245,28 @@ class CaseloadSubjectSerializer(SubjectSerializer):
     next_key_date = serializers.DateField(
         read_only=True,
         allow_null=True,
-        help_text="The earliest of: a live order's end date, an open notification's last day, the next "
-        "MoPI review. Past dates included (still waiting for someone).",
+        help_text="The earliest of: a live order's end date, an open notification's last day, the "
+        "active plan's next review, the next MoPI review. Past dates included (still waiting for someone).",
     )
     next_key_date_kind = serializers.ChoiceField(
-        choices=KeyDateKind.choices, read_only=True, allow_null=True, help_text="What the next key date is."
+        choices=KEY_DATE_KINDS, read_only=True, allow_null=True, help_text="What the next key date is."
     )
     needs_plan = serializers.BooleanField(
         read_only=True,
         allow_null=True,
         help_text="Whether the force's plan scope (practice settings) asks for a plan for this subject.",
+    )
+    plan = CaseloadPlanSerializer(
+        source="caseload_plan",
+        read_only=True,
+        allow_null=True,
+        help_text="The subject's plan; null when they have none or the reader may not see plans.",
+    )
+    needs_plan_without_one = serializers.BooleanField(
+        read_only=True,
+        allow_null=True,
+        help_text="Needs a plan (the force's plan scope, with the plan's risk level) and has none; null "
+        "for a reader who may not see orders or plans.",
     )
     order_ending_soon = serializers.BooleanField(
         source="has_order_ending_soon",
@@ -257,6 +288,8 @@ class CaseloadSubjectSerializer(SubjectSerializer):
             "next_key_date",
             "next_key_date_kind",
             "needs_plan",
+            "plan",
+            "needs_plan_without_one",
             "order_ending_soon",
             "overdue_notification",
         ]
@@ -290,9 +323,10 @@ class EndRegistrationSerializer(StrictFieldsMixin, serializers.Serializer):
     )
 
 
-class SubjectFilter(CaseloadFilter):
-    """The caseload's filters and sort orders (``orders.caseload``: ``order_type``, ``order_status``,
-    ``team``, ``area``, ``expiring``, ``overdue``, ``ordering``) and the API's searches."""
+class SubjectFilter(PlanCaseloadFilter):
+    """The caseload's filters and sort orders (``orders.caseload`` and ``plans.caseload``:
+    ``order_type``, ``order_status``, ``team``, ``area``, ``expiring``, ``overdue``, ``risk_level``,
+    ``plan_status``, ``review``, ``ready_to_close``, ``no_plan``, ``ordering``) and the API's searches."""
 
     search = django_filters.CharFilter(
         method="filter_search",

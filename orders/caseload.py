@@ -18,9 +18,8 @@ and visit dates by extending this class when they arrive.
 
 **Needs a plan** is ``organisation.practice.plan_required()`` over the types of the subject's live
 orders and their sex-offender registration, with the risk level of ``risk_level_of()``: None here
-(orders know no risk), so a "high risk or above" rule matches nobody until the plans' caseload
-(issue 12: a subclass registered by ``plans``) answers with the active version's risk level and adds
-the plan's review to ``key_dates()``.
+(orders know no risk); the plans' caseload (``plans.caseload.PlanCaseloadFilter``, registered by
+``plans``) answers with the plan's risk level and adds the plan's review to ``key_dates()``.
 
 Costs are flat: the dates and flags are subqueries of the page's one statement, the counts one
 aggregate, the orders of a page one prefetch and the practice settings one read, whatever the

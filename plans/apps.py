@@ -7,14 +7,18 @@ class PlansConfig(AppConfig):
 
     def ready(self) -> None:
         from core.case_file import register_case_file_section
+        from core.caseload import register_caseload_filterset
         from core.demo import register_demo_step
         from core.signals import subject_erasing
 
+        from .caseload import PlanCaseloadFilter
         from .demo import seed_plans
         from .services import record_plans_erased
         from .views import plan_section
 
         register_case_file_section("plan", plan_section, order=5)
         register_demo_step("plans", seed_plans, order=50)
+        # After orders' (INSTALLED_APPS order): an app above must extend PlanCaseloadFilter.
+        register_caseload_filterset(PlanCaseloadFilter)
 
         subject_erasing.connect(record_plans_erased, dispatch_uid="plans-erased-with-subject")
