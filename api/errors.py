@@ -46,6 +46,8 @@ class ErrorCode:
     ACCESS_REASON_REQUIRED = "access_reason_required"
     ERASURE_REASON_REQUIRED = "erasure_reason_required"
     POSSIBLE_DUPLICATE = "possible_duplicate"
+    MFA_REQUIRED = "mfa_required"
+    INVALID_OTP = "invalid_otp"
 
 
 class AccessReasonRequired(exceptions.APIException):

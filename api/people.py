@@ -19,6 +19,7 @@ from core.roles import ForceRole, Perm
 from organisation.models import TeamMember
 from tenants import people
 from tenants.models import Membership, this_force
+from tenants.sessions import cycle_session
 
 from .serializers import StrictFieldsMixin
 from .viewsets import ForceModelViewSet
@@ -98,6 +99,10 @@ class RoleGrantDecisionSerializer(StrictFieldsMixin, serializers.Serializer):
     )
 
 
+class RevokedTokensSerializer(serializers.Serializer):
+    revoked = serializers.IntegerField(help_text="How many live tokens were revoked.")
+
+
 class PersonFilter(django_filters.FilterSet):
     role = django_filters.ChoiceFilter(
         choices=ForceRole.choices, method="filter_role", label="Holds this role."
@@ -155,9 +160,22 @@ class PersonViewSet(ForceModelViewSet):
     reason_headers: ClassVar[dict[str, Any]] = {}
     required_permissions = {
         a: Perm.MANAGE_PEOPLE
-        for a in ("list", "retrieve", "create", "update", "partial_update", "destroy", "role_grant")
+        for a in (
+            "list",
+            "retrieve",
+            "create",
+            "update",
+            "partial_update",
+            "destroy",
+            "role_grant",
+            "revoke_tokens",
+        )
     }
-    action_scopes: ClassVar[dict[str, str]] = {**ForceModelViewSet.action_scopes, "role_grant": "change"}
+    action_scopes: ClassVar[dict[str, str]] = {
+        **ForceModelViewSet.action_scopes,
+        "role_grant": "change",
+        "revoke_tokens": "change",
+    }
 
     def get_base_queryset(self) -> models.QuerySet[Membership]:
         return people.people_queryset()
@@ -207,6 +225,10 @@ class PersonViewSet(ForceModelViewSet):
             membership = people.change_roles(
                 actor=actor, force=force, membership=membership, roles=data["roles"]
             )
+            django_request = self.request._request
+            session = getattr(django_request, "session", None)
+            if membership.user_id == actor.pk and session is not None and session.session_key:
+                cycle_session(django_request)  # one's own roles changed: a new session key
         status = data.get("status")
         if status == Membership.Status.SUSPENDED:
             membership = people.suspend_member(actor=actor, force=force, membership=membership)
@@ -236,6 +258,18 @@ class PersonViewSet(ForceModelViewSet):
                 decision=decision.validated_data["decision"],
             )
         return Response(PersonSerializer(people.people_queryset().get(pk=membership.pk)).data)
+
+    @extend_schema(
+        summary="Revoke every API token this person holds on this force's host (logged).",
+        request=None,
+        responses={200: RevokedTokensSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="revoke-tokens")
+    def revoke_tokens(self, request: Any, uuid: Any = None) -> Response:
+        revoked = people.revoke_member_tokens(
+            actor=request.user, force=this_force(), membership=self.get_object()
+        )
+        return Response({"revoked": revoked})
 
     def perform_erase(self, instance: Membership, reason: str) -> None:
         people.remove_member(actor=self.request.user, force=this_force(), membership=instance, reason=reason)

@@ -7,7 +7,18 @@ from typing import Any
 from rest_framework import exceptions, permissions
 
 from audit.services import AuditAction, RecordType, method_of, record_event, route_of
+from core.mfa import MFA_REQUIRED, mfa_link, mfa_missing
 from tenants.middleware import log_non_member
+
+
+class MfaRequired(exceptions.APIException):
+    """The caller's roles need a second factor this session has not passed (core/mfa.py).
+
+    Here rather than in api.errors, which imports DRF's views (this module is loaded by them)."""
+
+    status_code = 403
+    default_code = MFA_REQUIRED
+    default_detail = "Your roles need two-factor sign-in: set it up or enter a code, then try again."
 
 
 def host_force(request: Any) -> Any:
@@ -36,6 +47,15 @@ class HostMembership(permissions.BasePermission):
                 log_non_member(user=user, force=force, request=request._request)
                 raise exceptions.NotFound("Not found.")
             request._request.membership = membership
+        if mfa_missing(request._request, user, force, token=request.auth is not None):
+            route, ids = route_of(request._request)
+            record_event(
+                action=AuditAction.PERMISSION_DENIED,
+                object_ids=ids,
+                justification=f"API {method_of(request._request)} {route} needs {MFA_REQUIRED}",
+                actor=user,
+            )
+            raise MfaRequired(f"{MfaRequired.default_detail} Go to {mfa_link(request._request, user)}")
         return True
 
 

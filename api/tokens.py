@@ -7,18 +7,21 @@ from typing import Any
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audit.choices import RecordType
 from audit.services import AuditAction, record_event
+from core.mfa import MFA_REQUIRED, has_device, roles_need_mfa
 from tenants import tokens as services
 from tenants.models import ApiToken
 from tenants.sign_ins import record_failed_sign_in
+from tenants.two_factor import verify_code
 
-from .errors import LockedOut
-from .permissions import HostMembership, host_force
+from .errors import ErrorCode, LockedOut
+from .permissions import HostMembership, MfaRequired, host_force
 from .serializers import ErrorSerializer, FieldErrorSerializer, StrictFieldsMixin
 
 
@@ -38,6 +41,14 @@ class TokenRequestSerializer(StrictFieldsMixin, serializers.Serializer):
         allow_blank=True,
         default="",
         help_text="A label for the token, e.g. the script that uses it.",
+    )
+    otp = serializers.CharField(
+        max_length=12,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The 6-digit code of your authenticator app: needed when two-factor sign-in is set "
+        "up for you or your roles need it (SPMP_REQUIRE_MFA).",
     )
 
 
@@ -87,6 +98,9 @@ class IssueTokenView(APIView):
             201: IssuedTokenSerializer,
             400: OpenApiResponse(FieldErrorSerializer, description="Invalid input or wrong credentials."),
             404: OpenApiResponse(ErrorSerializer, description="Not a member of this host's force."),
+            403: OpenApiResponse(
+                ErrorSerializer, description="mfa_required: set up two-factor sign-in first."
+            ),
             429: OpenApiResponse(ErrorSerializer, description="Locked out after repeated failures."),
         },
         auth=[],
@@ -116,10 +130,39 @@ class IssueTokenView(APIView):
                 justification="API token sign-in refused: not a member of this force",
             )
             raise exceptions.NotFound("Not found.")
+        _check_second_factor(user, force, data.get("otp", ""))
         token, secret = services.issue_token(user=user, force=force, name=data.get("name", ""))
         body = IssuedTokenSerializer(token).data
         body["token"] = secret
         return Response(body, status=status.HTTP_201_CREATED)
+
+
+def _check_second_factor(user: Any, force: Any, code: str) -> None:
+    """Someone with a TOTP device, or whose roles here need one, gives a current code (``otp``)."""
+    enrolled = has_device(user)
+    if not enrolled and not roles_need_mfa(user, force):
+        return
+    if not enrolled:
+        record_event(
+            action=AuditAction.SIGN_IN_FAILED,
+            object_type=RecordType.USER,
+            object_ids=[user.uuid],
+            actor=user,
+            justification=f"API token sign-in refused: {MFA_REQUIRED} (no two-factor device set up)",
+        )
+        raise MfaRequired("Your roles need two-factor sign-in: set it up in the web application first.")
+    if not verify_code(user, code):
+        record_event(
+            action=AuditAction.SIGN_IN_FAILED,
+            object_type=RecordType.USER,
+            object_ids=[user.uuid],
+            actor=user,
+            justification="API token sign-in refused: missing or wrong two-factor code",
+        )
+        message = (
+            "Enter the 6-digit code from your authenticator app." if not code else "The code is not right."
+        )
+        raise serializers.ValidationError({"otp": [ErrorDetail(message, code=ErrorCode.INVALID_OTP)]})
 
 
 class ApiTokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):

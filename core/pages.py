@@ -16,7 +16,8 @@ What it does, in this order, so that no page can forget a step:
 3. a member of this force without ``permission``: the ``access_refused`` signal (the audit app
    logs a PERMISSION_DENIED event naming the route, never the path), then 403 (the styled page
    from ``spmp_platform.errors``). Non-members never get here: the ``ForceMembershipMiddleware``
-   already answered 404;
+   already answered 404. A member whose roles need a second factor they have not passed in this
+   session (``core.mfa``): logged the same way (``mfa_required``), 403 with the enrolment link;
 4. ``get_queryset()`` returns ``super().get_queryset().restrict(user, scope_action, force=...)``
    (``core.scoping``), so list, detail, update and delete views (and ``get_object``) see only
    what this user may see. Override ``get_queryset`` by calling ``super().get_queryset()`` and
@@ -41,6 +42,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from .hosts import regional_url
+from .mfa import MFA_REQUIRED, mfa_missing, mfa_refusal
 from .scoping import ForceScopedQuerySet, scoped_queryset_class
 from .signals import access_refused
 from .tenancy import current_force, current_force_permissions, host_force
@@ -69,6 +71,9 @@ def check_force_access(request: HttpRequest, permission: str, object_type: str =
         raise Http404("Force pages exist on force hosts only.")
     if permission not in current_force_permissions(request.user):
         raise deny(request, permission=permission, object_type=object_type)
+    if mfa_missing(request, request.user, current_force()):
+        deny(request, permission=MFA_REQUIRED, object_type=object_type)
+        return mfa_refusal(request, request.user)
     return None
 
 
@@ -165,4 +170,7 @@ class RegionalPageMixin:
             raise Http404("Regional pages exist on the regional host only.")
         if not self.allowed(request.user):
             raise deny(request, permission=self.permission_name or type(self).__name__)
+        if mfa_missing(request, request.user, None):
+            deny(request, permission=MFA_REQUIRED)
+            return mfa_refusal(request, request.user)
         return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]

@@ -25,6 +25,11 @@ urlpatterns = [
     path(
         "people/<str:membership_uuid>/remove/", views.PersonActionView.as_view(action="remove"), name="remove"
     ),
+    path(
+        "people/<str:membership_uuid>/revoke-tokens/",
+        views.PersonActionView.as_view(action="revoke-tokens"),
+        name="revoke-tokens",
+    ),
     path("areas/", views.AreaListView.as_view(), name="areas"),
     path("areas/<uuid:area_uuid>/", views.AreaView.as_view(), name="area"),
     path("teams/", views.TeamListView.as_view(), name="teams"),

@@ -27,6 +27,7 @@ from core.tenancy import current_force, has_force_permission, host_force
 from statute.models import OrderType
 from tenants import people
 from tenants.models import Membership, RoleGrant, User, this_force
+from tenants.sessions import cycle_session
 
 from . import services as organisation
 from .forms import (
@@ -227,6 +228,8 @@ class PersonView(PeopleMixin):
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
+                if membership.user_id == request.user.pk:
+                    cycle_session(request)  # one's own roles changed: a new session key
                 asked = people.pending_roles(membership)
                 messages.success(
                     request,
@@ -284,6 +287,7 @@ class PersonActionView(PeopleMixin):
         "suspend": "Suspend this person",
         "reinstate": "Reinstate this person",
         "remove": "Remove this person from the force",
+        "revoke-tokens": "Revoke this person's API tokens",
     }
 
     def get(self, request: HttpRequest, membership_uuid: Any) -> HttpResponse:
@@ -314,6 +318,14 @@ class PersonActionView(PeopleMixin):
                 elif self.action == "reinstate":
                     people.reinstate_member(actor=request.user, force=force, membership=membership)
                     messages.success(request, f"{membership.user.email} is reinstated.")
+                elif self.action == "revoke-tokens":
+                    revoked = people.revoke_member_tokens(
+                        actor=request.user, force=force, membership=membership, reason=reason
+                    )
+                    messages.success(
+                        request,
+                        f"{revoked} API token(s) of {membership.user.email} for {force.name} revoked.",
+                    )
                 else:
                     removal = people.remove_member(
                         actor=request.user, force=force, membership=membership, reason=reason

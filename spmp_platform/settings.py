@@ -134,6 +134,9 @@ SHARED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    # TOTP second factor (core/mfa.py): devices belong to users, so they live in public.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # Public-schema apps of the platform (see the README's layout). audit and jobs are in both
     # lists: the platform's own log and the job runs live in public, each force's log in its schema.
     "statute",
@@ -190,6 +193,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Idle and absolute session timeouts (tenants/sessions.py), before anything reads the user.
+    "tenants.sessions.SessionTimeoutMiddleware",
+    # request.user.is_verified(): whether this session passed a second factor (core/mfa.py).
+    "django_otp.middleware.OTPMiddleware",
     "spmp_platform.no_store.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -226,6 +233,14 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_AGE = 60 * 60 * 10  # a shift
+# SESSION_COOKIE_AGE alone is renewed whenever the session changes: these two are enforced by
+# tenants.sessions.SessionTimeoutMiddleware from the time of sign-in and of the last request.
+SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
+SESSION_ABSOLUTE_HOURS = float(os.environ.get("SESSION_ABSOLUTE_HOURS", "10"))
+# Two-factor sign-in (TOTP, core/mfa.py) for the roles that need it: always on in production,
+# off by default elsewhere (the demo), on when SPMP_REQUIRE_MFA=1.
+SPMP_REQUIRE_MFA = True if PRODUCTION else _bool("SPMP_REQUIRE_MFA", default=False)
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "SPMP")
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 _scheme = "https" if PRODUCTION else "http"

@@ -76,3 +76,16 @@ class OnboardForceForm(GovukFormMixin, forms.Form):
         if len(regions) == 1:  # a regional administrator of one region has nothing to choose
             field.empty_label = None  # type: ignore[attr-defined]
             field.initial = regions[0].slug
+
+
+class TwoFactorCodeForm(GovukFormMixin, forms.Form):
+    """A 6-digit code from an authenticator app."""
+
+    error_names = {"code": "Code"}
+    code = forms.CharField(
+        label="Code from your authenticator app",
+        max_length=12,
+        help_text="The 6 digits your app shows now, for example 123456.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        error_messages={"required": "Enter the 6-digit code from your authenticator app"},
+    )

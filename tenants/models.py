@@ -445,3 +445,15 @@ def this_force() -> Force:
     force = active_force()
     assert isinstance(force, Force)
     return force
+
+
+class UserSession(models.Model):
+    """An index of the sessions a person holds (tenants/sessions.py): ending them all, on removal,
+    a change of roles or "sign out everywhere", deletes these keys instead of decoding every session."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="session_index")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"session of {self.user_id}"

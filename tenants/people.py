@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -30,6 +29,7 @@ from core.signals import membership_ended
 from .errors import PeopleError
 from .invitations import email_invitation, issue_invitation, was_accepted
 from .models import Force, Membership, MembershipQuerySet, RegionalRole, RoleGrant, User
+from .sessions import end_sessions_of as end_indexed_sessions
 from .tokens import revoke_tokens_for
 
 LAST_ADMIN_MESSAGE = (
@@ -325,7 +325,8 @@ def change_roles(*, actor: Any, force: Force, membership: Membership, roles: Ite
 
     Nobody adds a role to themselves (giving roles up is allowed). A role needing approval (auditor)
     that the person does not hold yet is asked for, not given: see ``decide_role_grant``. A pending
-    request for a role left out of the new set is withdrawn.
+    request for a role left out of the new set is withdrawn. A change of someone else's roles ends
+    their sessions (a new session key at their next sign-in).
     """
     _same_force(force, membership)
     clean = _clean_roles(roles)
@@ -334,9 +335,14 @@ def change_roles(*, actor: Any, force: Force, membership: Membership, roles: Ite
         raise field_error("roles", SELF_GRANT_MESSAGE, PeopleError.SELF_GRANT)
     now_roles, asked_roles = _split_roles(clean, held=membership.roles)
     _check_admin_remains(force, membership, still_admin=ForceRole.FORCE_ADMIN in now_roles, field="roles")
+    changed = sorted(now_roles) != sorted(membership.roles)
     with audited_change(membership, _snapshot, actor=actor, in_force=force):
         membership.roles = now_roles
         membership.save(update_fields=["roles"])
+    if changed and membership.user_id != getattr(actor, "pk", None):
+        # Roles changed under a signed-in person: their sessions end, so the next sign-in starts a
+        # new session key with the new roles (the actor's own session is re-keyed by the view).
+        end_sessions_of(membership.user)
     for grant in RoleGrant.objects.select_for_update().filter(
         membership=membership, outcome=RoleGrant.Outcome.PENDING
     ):
@@ -520,19 +526,34 @@ def remove_member(*, actor: Any, force: Force, membership: Membership, reason: s
     )
 
 
+@transaction.atomic
+def revoke_member_tokens(*, actor: Any, force: Force, membership: Membership, reason: str = "") -> int:
+    """A force administrator ends every live API token this person holds on this force's host.
+
+    Logged in the force's log (how many); tokens of other hosts are untouched. Returns the count.
+    """
+    _same_force(force, membership)
+    revoked = _revoke_tokens(membership.user, force)
+    with tenant_context(force):
+        record_event(
+            action=AuditAction.SIGN_OUT,
+            object_type=RecordType.MEMBERSHIP,
+            object_ids=[membership.uuid],
+            actor=actor,
+            justification=f"{reason or 'API tokens revoked by an administrator'}; {revoked} API token(s) revoked",
+        )
+    return revoked
+
+
 def _revoke_tokens(user: User, force: Force) -> int:
     with tenant_context(force):
         return int(revoke_tokens_for(user=user, force=force) or 0)
 
 
-def end_sessions_of(user: User) -> int:
-    """Delete every live database session of ``user`` (sessions are stored in the public schema)."""
-    ended = 0
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
-            session.delete()
-            ended += 1
-    return ended
+def end_sessions_of(user: User, *, keep: str | None = None) -> int:
+    """End every session of ``user`` (but ``keep``): by the session index, not by decoding every
+    session (tenants/sessions.py)."""
+    return end_indexed_sessions(user, keep=keep)
 
 
 def people_queryset() -> MembershipQuerySet:

@@ -15,20 +15,25 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
 
 from audit.choices import RecordType
 from audit.services import AuditAction, record_event
 from core.forms import add_service_errors
 from core.hosts import force_url, regional_url
+from core.mfa import MFA_REQUIRED, has_device, mfa_missing, mfa_refusal
+from core.pages import deny
 from core.roles import ForceRole, RegionalRoleKind
 
 from .accounts import set_password
-from .forms import OnboardForceForm, SetPasswordWithEmailForm, SignInForm
+from .forms import OnboardForceForm, SetPasswordWithEmailForm, SignInForm, TwoFactorCodeForm
 from .invitations import accept_invitation, find_invitation, reissue_invitation, was_accepted
 from .models import Force, Membership, RegionalRole, User
 from .people import APPROVE, decide_role_grant, pending_grants_for_regions
 from .services import onboard_force
+from .sessions import end_sessions_of
 from .sign_ins import record_failed_sign_in
+from .two_factor import confirm_device, pending_device, qr_data_uri, secret_of, verify_code
 
 
 def _is_regional_host(request: HttpRequest) -> bool:
@@ -42,6 +47,26 @@ def landing_url(request: HttpRequest, user: User) -> str:
     if len(forces) == 1 and not user.regional_roles.exists():
         return force_url(request, forces[0])
     return reverse("tenants:home")
+
+
+def _allowed_hosts(request: HttpRequest) -> set[str]:
+    from django.conf import settings
+
+    port = request.get_port()
+    suffix = f":{port}" if port not in ("80", "443") else ""
+    hosts = {request.get_host()}
+    for force in request.user.active_forces() if request.user.is_authenticated else []:  # type: ignore[attr-defined]
+        hosts.add(f"{force.slug}.{settings.SPMP_DOMAIN}{suffix}")
+    return hosts
+
+
+def safe_next(request: HttpRequest, nxt: str | None) -> str | None:
+    """``nxt`` if it is on this host or one of the signed-in person's forces, else None."""
+    if nxt and url_has_allowed_host_and_scheme(
+        nxt, allowed_hosts=_allowed_hosts(request), require_https=request.is_secure()
+    ):
+        return nxt
+    return None
 
 
 class SignInView(auth_views.LoginView):
@@ -58,11 +83,11 @@ class SignInView(auth_views.LoginView):
 
     def get_success_url(self) -> str:
         nxt = self.request.POST.get("next") or self.request.GET.get("next")
-        if nxt and url_has_allowed_host_and_scheme(
-            nxt, allowed_hosts=self._allowed_hosts(), require_https=self.request.is_secure()
-        ):
-            return nxt
-        return landing_url(self.request, self.request.user)  # type: ignore[arg-type]
+        target = safe_next(self.request, nxt) or landing_url(self.request, self.request.user)  # type: ignore[arg-type]
+        if has_device(self.request.user):
+            # Enrolled: the second factor before anything else (core/mfa.py).
+            return f"{reverse('tenants:two-factor-verify')}?{urlencode({'next': target})}"
+        return target
 
     def get_success_url_allowed_hosts(self) -> set[str]:  # type: ignore[override]
         # Keep a ?next= naming any force host in the form, so a deep link survives signing in;
@@ -73,16 +98,6 @@ class SignInView(auth_views.LoginView):
         suffix = f":{port}" if port not in ("80", "443") else ""
         domains = Domain.objects.values_list("domain", flat=True)
         return {*super().get_success_url_allowed_hosts(), *(f"{d}{suffix}" for d in domains)}
-
-    def _allowed_hosts(self) -> set[str]:
-        from django.conf import settings
-
-        port = self.request.get_port()
-        suffix = f":{port}" if port not in ("80", "443") else ""
-        hosts = {self.request.get_host()}
-        for force in self.request.user.active_forces() if self.request.user.is_authenticated else []:
-            hosts.add(f"{force.slug}.{settings.SPMP_DOMAIN}{suffix}")
-        return hosts
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
@@ -97,6 +112,106 @@ class SignInView(auth_views.LoginView):
     def form_invalid(self, form: Any) -> HttpResponse:
         record_failed_sign_in(form.data.get("username"), what="Failed sign-in attempt")
         return super().form_invalid(form)
+
+
+def _mfa_refused(request: HttpRequest, user: User) -> HttpResponse | None:
+    """The regional pages' second-factor check (as ``RegionalPageMixin``'s): logged, then 403."""
+    if mfa_missing(request, user, None):
+        deny(request, permission=MFA_REQUIRED)
+        return mfa_refusal(request, user)
+    return None
+
+
+def _regional_only(request: HttpRequest) -> HttpResponse | None:
+    if not _is_regional_host(request):
+        target = regional_url(request, request.path)
+        return HttpResponseRedirect(f"{target}?{urlencode({'next': request.build_absolute_uri('/')})}")
+    return None
+
+
+@login_required
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """Set up two-factor sign-in: scan the QR code (or type the key), then confirm with a code."""
+    away = _regional_only(request)
+    if away is not None:
+        return away
+    user: User = request.user  # type: ignore[assignment]
+    target = safe_next(request, request.POST.get("next") or request.GET.get("next")) or reverse(
+        "tenants:home"
+    )
+    enrolled = has_device(user)
+    if enrolled and request.GET.get("replace") != "1" and request.method != "POST":
+        return render(request, "tenants/two_factor_done.html", {"next": target})
+    device = pending_device(user)
+    form = TwoFactorCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if confirm_device(user=user, device=device, code=form.cleaned_data["code"]):
+            otp_login(request, device)
+            messages.success(
+                request, "Two-factor sign-in is set up. You will be asked for a code when you sign in."
+            )
+            return HttpResponseRedirect(target)
+        form.add_error("code", "The code is not right: enter the 6 digits your app shows now")
+    context = {"form": form, "qr": qr_data_uri(device), "secret": secret_of(device), "next": target}
+    return render(request, "tenants/two_factor_setup.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def two_factor_verify(request: HttpRequest) -> HttpResponse:
+    """The second step of signing in for someone with an authenticator app."""
+    away = _regional_only(request)
+    if away is not None:
+        return away
+    user: User = request.user  # type: ignore[assignment]
+    target = safe_next(request, request.POST.get("next") or request.GET.get("next")) or landing_url(
+        request, user
+    )
+    if not has_device(user):
+        return HttpResponseRedirect(f"{reverse('tenants:two-factor')}?{urlencode({'next': target})}")
+    form = TwoFactorCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = verify_code(user, form.cleaned_data["code"])
+        if device is not None:
+            otp_login(request, device)
+            record_event(
+                action=AuditAction.SIGN_IN,
+                object_type=RecordType.USER,
+                object_ids=[user.uuid],
+                actor=user,
+                justification="Second factor verified (authenticator app)",
+            )
+            return HttpResponseRedirect(target)
+        record_event(
+            action=AuditAction.SIGN_IN_FAILED,
+            object_type=RecordType.USER,
+            object_ids=[user.uuid],
+            actor=user,
+            justification="Wrong two-factor code",
+        )
+        form.add_error("code", "The code is not right: enter the 6 digits your app shows now")
+    return render(
+        request,
+        "tenants/two_factor_verify.html",
+        {"form": form, "next": target},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
+    """End every session of this person (every browser and device), this one included."""
+    user: User = request.user  # type: ignore[assignment]
+    ended = end_sessions_of(user, keep=request.session.session_key)
+    record_event(
+        action=AuditAction.SIGN_OUT,
+        object_type=RecordType.USER,
+        object_ids=[user.uuid],
+        actor=user,
+        justification=f"Signed out everywhere: {ended + 1} session(s) ended",
+    )
+    logout(request)
+    return HttpResponseRedirect(regional_url(request, reverse("tenants:sign-in")))
 
 
 @require_POST
@@ -219,6 +334,9 @@ def region_forces(request: HttpRequest) -> HttpResponse:
             justification="Regional forces page without a regional administrator role",
         )
         raise PermissionDenied
+    refused = _mfa_refused(request, user)
+    if refused is not None:
+        return refused
     form = OnboardForceForm(request.POST or None, regions=regions)
     result = None
     if request.method == "POST" and form.is_valid():
@@ -275,6 +393,9 @@ def region_force(request: HttpRequest, slug: str) -> HttpResponse:
             justification="Regional force page without a regional administrator role",
         )
         raise PermissionDenied
+    refused = _mfa_refused(request, user)
+    if refused is not None:
+        return refused
     force = Force.objects.filter(region__in=regions, slug=slug).select_related("region").first()
     if force is None:
         raise Http404
@@ -319,6 +440,9 @@ def region_role_grant(request: HttpRequest, grant_uuid: str) -> HttpResponse:
     if not _is_regional_host(request):
         raise Http404
     user: User = request.user  # type: ignore[assignment]
+    refused = _mfa_refused(request, user)
+    if refused is not None:
+        return refused
     grant = pending_grants_for_regions(user.administered_regions()).filter(uuid=grant_uuid).first()
     if grant is None:
         record_event(
