@@ -93,7 +93,9 @@ def test_an_enrolled_person_signs_in_with_a_code(force_a):
     before = last_event_id(None)
     wrong = client.post("/account/two-factor/verify/", {"code": "12345x"})
     assert wrong.status_code == 400 and "code" in wrong.context["form"].errors
-    right = client.post("/account/two-factor/verify/", {"code": code_for(device)})  # "12345x" never reached the device
+    right = client.post(
+        "/account/two-factor/verify/", {"code": code_for(device)}
+    )  # "12345x" never reached the device
     assert right.status_code == 302
     actions = [e.action for e in events_since(None, before)]
     assert AuditAction.SIGN_IN_FAILED in actions and AuditAction.SIGN_IN in actions
@@ -109,7 +111,9 @@ def test_the_api_refuses_an_unverified_session_with_mfa_required(force_a):
 
 def _issue(force, email, **extra):  # type: ignore[no-untyped-def]
     return HostClient(host_of(force)).post(
-        "/api/v1/auth/token/", {"email": email, "password": PASSWORD, **extra}, content_type="application/json"
+        "/api/v1/auth/token/",
+        {"email": email, "password": PASSWORD, **extra},
+        content_type="application/json",
     )
 
 
