@@ -1,4 +1,4 @@
-"""Compliance pages of a force host: /reviews/, /visits/, /trends/ (case-file pages in urls_subject)."""
+"""Compliance pages of a force host: /reviews/, /visits/, /trends/, /outcomes/ (case-file pages in urls_subject)."""
 
 from django.urls import path, re_path
 
@@ -13,4 +13,7 @@ urlpatterns = [
     path("trends/", views.TrendsView.as_view(), name="trends"),
     re_path(r"^trends/(?P<chart>[a-z]+)\.svg$", views.TrendChartView.as_view(), name="trend-chart"),
     re_path(r"^trends/(?P<chart>[a-z]+)\.csv$", views.TrendCsvView.as_view(), name="trend-csv"),
+    path("outcomes/", views.OutcomesView.as_view(), name="outcomes"),
+    path("outcomes/chart.svg", views.OutcomesChartView.as_view(), name="outcomes-chart"),
+    path("outcomes/outcomes.csv", views.OutcomesCsvView.as_view(), name="outcomes-csv"),
 ]

@@ -507,3 +507,106 @@ class TrendCsvView(ForcePageMixin, View):
         writer.writerow(table["header"])
         writer.writerows(table["rows"])
         return response
+
+
+# -- outcomes: before and after the plan ----------------------------------------------------------
+def outcome_figures_for(request: HttpRequest) -> selectors.OutcomeFigures:
+    """The force's outcome figures from querysets scoped for counting (``trends``) by this user."""
+    from orders.models import ContactLogEntry
+
+    force = host_force(request)
+    user = request.user
+    return selectors.outcome_figures(
+        plans=Plan.objects.restrict(user, "trends", force=force),
+        orders=ProtectiveOrder.objects.restrict(user, "trends", force=force),
+        breaches=Breach.objects.restrict(user, "trends", force=force),
+        contacts=ContactLogEntry.objects.restrict(user, "trends", force=force),
+        reviews=ComplianceReview.objects.restrict(user, "trends", force=force),
+        visits=Visit.objects.restrict(user, "trends", force=force),
+    )
+
+
+def outcome_rows(figures: selectors.OutcomeFigures) -> list[dict[str, Any]]:
+    """Each measure as it may be shown: counts under 10 as "fewer than 10", rates only over them."""
+    rows = []
+    for m in figures.measures:
+        before, after = figures.rate(m, "before"), figures.rate(m, "after")
+        unit = "%" if m.is_share else " per 100 subject-months"
+        rows.append(
+            {
+                "key": m.key,
+                "label": m.label,
+                "before": selectors.suppressed(m.before),
+                "after": selectors.suppressed(m.after),
+                "before_rate": f"{before}{unit}" if before is not None else "not shown",
+                "after_rate": f"{after}{unit}" if after is not None else "not shown",
+                "charted": m.before >= selectors.SMALL_COUNT and m.after >= selectors.SMALL_COUNT,
+            }
+        )
+    return rows
+
+
+class OutcomesView(ForcePageMixin, View):
+    """Whether breaches and harm fall once plans are in place (``VIEW_TRENDS``; counts only)."""
+
+    permission = Perm.VIEW_TRENDS
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        figures = outcome_figures_for(request)
+        rows = outcome_rows(figures)
+        return render(
+            request,
+            "compliance/outcomes.html",
+            {
+                "figures": figures,
+                "rows": rows,
+                "charted": [r for r in rows if r["charted"]],
+                "subjects": selectors.suppressed(figures.subjects),
+                "subject_months": round(figures.subject_months)
+                if figures.subjects >= selectors.SMALL_COUNT
+                else "not shown",
+                "too_recent": selectors.suppressed(figures.too_recent),
+                "small": selectors.SMALL_COUNT,
+                "force": host_force(request),
+            },
+        )
+
+
+class OutcomesChartView(ForcePageMixin, View):
+    """Before against after for each measure with 10 or more on both sides, as an SVG image."""
+
+    permission = Perm.VIEW_TRENDS
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        figures = outcome_figures_for(request)
+        shown = [m for m in figures.measures if min(m.before, m.after) >= selectors.SMALL_COUNT]
+        svg = charts.bar_chart(
+            title="Before and after the plan (equal periods)"
+            if shown
+            else "Too few to chart: every measure has fewer than 10 on a side",
+            categories=[m.label.split(" (")[0] for m in shown],
+            series=[("Before the plan", [m.before for m in shown]), ("After", [m.after for m in shown])],
+        )
+        response = HttpResponse(svg, content_type="image/svg+xml")
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class OutcomesCsvView(ForcePageMixin, View):
+    """The outcome figures for an evaluation, suppressed as on the page."""
+
+    permission = Perm.VIEW_TRENDS
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        figures = outcome_figures_for(request)
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="outcomes.csv"'
+        writer = csv.writer(response)
+        writer.writerow(["Measure", "Before the plan", "After the plan", "Rate before", "Rate after"])
+        writer.writerow(["Subjects compared", selectors.suppressed(figures.subjects), "", "", ""])
+        for row in outcome_rows(figures):
+            writer.writerow(
+                [row["label"], row["before"], row["after"], row["before_rate"], row["after_rate"]]
+            )
+        writer.writerow(["Produced on", figures.today.isoformat(), "", "", ""])
+        return response

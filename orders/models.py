@@ -283,8 +283,8 @@ KNOW_OF_PROTECTED_PERSONS = {
 def _managing_team_rule(queryset: Any, user: Any, action: str, *, force: ForceLike, subject_path: str) -> Any:
     """The row rule of protected persons and their contact log: the rows of subjects whose managing
     team has ``user`` as a member; ``VIEW_ANY_PROTECTED_PERSON`` lifts it for reading; ``know_of``
-    (a count, never a detail) is not narrowed."""
-    if action == "know_of":
+    (a count, never a detail) and ``trends`` (the outcomes' counts) are not narrowed."""
+    if action in ("know_of", "trends"):
         return queryset
     if action == "view" and Perm.VIEW_ANY_PROTECTED_PERSON in permissions_in(user, force):
         return queryset
@@ -406,11 +406,12 @@ class Reassurance(models.TextChoices):
 
 
 class ContactLogEntryQuerySet(ForceScopedQuerySet["ContactLogEntry"]):
-    """As the protected person it belongs to."""
+    """As the protected person it belongs to; ``trends`` counts them (the outcomes), no row shown."""
 
     scope_permissions = {
         "view": {Perm.VIEW_PROTECTED_PERSON, Perm.VIEW_ANY_PROTECTED_PERSON},
         "change": {Perm.CHANGE_PROTECTED_PERSON},
+        "trends": {Perm.VIEW_TRENDS},
     }
 
     def narrow(self, user: Any, action: str, *, force: ForceLike) -> ContactLogEntryQuerySet:
