@@ -14,6 +14,7 @@ from typing import Any, cast
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.forms.utils import ErrorDict
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -34,7 +35,7 @@ from subjects.views import CaseFileMixin
 from . import briefings, exports, services
 from .choices import PlanPart, VersionStatus
 from .errors import OwnPlan, PlanConflict
-from .forms import PART_FORMS, SendBackForm
+from .forms import MAX_ROWS, PART_FORMS, SendBackForm
 from .models import Plan, PlanVersion, PlanVersionQuerySet
 
 #: Where a service's field name shows on a part's form.
@@ -47,6 +48,23 @@ def _field_for(form: Any, key: str) -> str | None:
         boxes = [name for name in form.fields if name.startswith("victim_risk_")]
         return boxes[0] if boxes else None
     return FIELD_FOR.get(key)
+
+
+def _add_part_errors(form: Any, exc: ValidationError) -> None:
+    """A service's errors on the part's form: a row's on that row (``RowsMixin.row_field_for``)."""
+    if hasattr(exc, "error_dict") and hasattr(form, "row_field_for"):
+        rest = {}
+        for key, errors in exc.error_dict.items():
+            if any(group.name == key for group in form.row_groups):
+                for error in errors:
+                    for message in error.messages:
+                        form.add_error(form.row_field_for(key, message), message)
+            else:
+                rest[key] = errors
+        if not rest:
+            return
+        exc = ValidationError(rest)
+    add_service_errors(form, exc, field_for=lambda key: _field_for(form, key))
 
 
 def overview_url(subject: Subject) -> str:
@@ -257,6 +275,7 @@ class PartEditView(SubjectPlanMixin):
                 "heading": PlanPart(part).label,
                 "parts": [(p.value, p.label, p.value == part) for p in PlanPart],
                 "profile": subject,
+                "max_rows": MAX_ROWS,
                 "withheld_risks": (
                     sum(
                         1
@@ -291,6 +310,11 @@ class PartEditView(SubjectPlanMixin):
             return early
         version, form_class, part = self.setup_part()
         form = self.make_form(form_class, data=request.POST)
+        if request.POST.get("add_row") and getattr(form, "row_groups", None):
+            # "Add another": the form comes back with one more blank row, neither checked nor
+            # saved (htmx swaps in only the rows; without JavaScript this is the whole page).
+            form._errors = ErrorDict()
+            return self.show(version, form, part)
         if form.is_valid():
             try:
                 version = services.save_part(
@@ -304,7 +328,7 @@ class PartEditView(SubjectPlanMixin):
                 form.add_error(None, exc.message)
                 return self.show(version, form, part, status=409)
             except ValidationError as exc:
-                add_service_errors(form, exc, field_for=lambda key: _field_for(form, key))
+                _add_part_errors(form, exc)
             else:
                 messages.success(request, f"{PlanPart(part).label} has been saved in the draft.")
                 following = request.POST.get("next")

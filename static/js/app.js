@@ -10,3 +10,14 @@ for (const panel of document.querySelectorAll("details[data-spmp-filter-panel]:n
     panel.open = false;
   }
 }
+
+// "Add another" on a plan's part (templates/plans/_rows.html): focus the new row's first box,
+// after htmx swaps the rows in, or when the page came back without JavaScript's help.
+function focusNewRow(root) {
+  const box = root.querySelector("[data-new-row] input, [data-new-row] textarea, [data-new-row] select");
+  if (box) {
+    box.focus();
+  }
+}
+focusNewRow(document);
+document.body.addEventListener("htmx:afterSettle", (event) => focusNewRow(event.detail.elt.ownerDocument));

@@ -124,3 +124,40 @@ def test_an_officer_drafts_over_two_sittings_a_supervisor_compares_approves_and_
     problems = page.problems
     assert problems.csp_violations == [] and problems.page_errors == [], problems.page_errors
     assert first.number == 1
+
+
+def test_add_another_row_swaps_in_a_blank_row_under_the_csp_and_saves_both(
+    page, site: Site, committed_forces
+):
+    """Part 2's "Add another investigation": htmx brings back only the rows (no page load, the
+    strategies typed stay, the new row's first box has the focus), then both rows save."""
+    lincs, _notts = committed_forces
+    officer = make_user(force=lincs, roles=[ForceRole.OFFICER], email="rows@lincs.test")
+    team = make_team(lincs, officer, name="Rows unit")
+    subject = make_subject(lincs, family_name="Rowed", given_names="Rita", managing_team=team)
+    make_order(lincs, subject=subject)
+    sign_in(page, site, officer.email, check=False)
+    _open_plan(page, site, lincs, subject)
+    page.get_by_test_id("start-draft").click()
+    page.wait_for_url(re.compile(r".*/parts/offending/$"))
+    page.goto(page.url.replace("/parts/offending/", "/parts/management/"))
+    check_accessibility(page, "plan-part-2")
+    page.get_by_label("Management strategies").fill("Unannounced home visits.")
+    rows = page.get_by_test_id("rows-investigations")
+    rows.get_by_label("Niche occurrence number").fill("LINCS-OCC-1")
+    page.evaluate("window.spmpNoReload = true")
+    with page.expect_response(lambda r: r.request.method == "POST"):
+        page.get_by_test_id("add-investigations").click()
+    page.wait_for_selector('[data-row="2"][data-new-row]')
+    assert page.evaluate("window.spmpNoReload") is True  # swapped in, not a new page
+    assert page.get_by_label("Management strategies").input_value() == "Unannounced home visits."
+    assert page.evaluate("document.activeElement.id") == "id_investigations-1-occurrence_ref"
+    check_accessibility(page, "plan-part-2-two-rows")
+    page.locator("#id_investigations-1-occurrence_ref").fill("LINCS-OCC-2")
+    page.locator("#id_investigations-1-started_on").fill("3/4/2024")
+    page.get_by_test_id("save").click()
+    page.wait_for_url(re.compile(r".*/versions/[0-9a-f-]{36}/$"))
+    saved = page.get_by_test_id("value-investigations").inner_text()
+    assert "LINCS-OCC-1" in saved and "LINCS-OCC-2" in saved
+    problems = page.problems
+    assert problems.csp_violations == [] and problems.page_errors == [], problems.page_errors
