@@ -7,7 +7,7 @@ PORT ?= 8000
 PYTEST_ARGS ?= -n 2
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo stop test test-fast lint bench migrate install ui chromium clean-data help
+.PHONY: demo stop test test-fast lint bench migrate install ui chromium pg-client clean-data help
 
 help:
 	@echo "make demo       run the demo region on http://spmp.localhost:$(PORT) (embedded PostgreSQL)"
@@ -16,6 +16,7 @@ help:
 	@echo "make test-fast  skip the slow tiers (browser, fuzzing, worker, embedded database)"
 	@echo "make lint       ruff, mypy and the import contracts (dependencies run one way)"
 	@echo "make bench      benchmarks, as ratios against baselines measured in the same run"
+	@echo "make pg-client  Debian's pg_dump/pg_restore matching DATABASE_URL's server (backup_force, restore_force)"
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (set PYTHON=...)")'
@@ -41,6 +42,14 @@ chromium:
 	@command -v chromium >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Chromium is required for the browser tests: sudo apt-get install chromium"; exit 1; fi; }
+
+# backup_force and restore_force need the client of the server's major version (the embedded
+# server brings its own). Debian's postgresql-client-<major>, asked of the server itself.
+pg-client: install
+	@major=$$($(PY) -c 'import os; os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spmp_platform.settings"); import django; django.setup(); from tenants.backup import server_major; print(server_major())'); \
+	if [ -x /usr/lib/postgresql/$$major/bin/pg_dump ]; then echo "pg_dump $$major is installed"; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-client-$$major >/dev/null; \
+	else echo "run: sudo apt-get install postgresql-client-$$major"; exit 1; fi
 
 migrate: install
 	$(PY) manage.py migrate_all

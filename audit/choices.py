@@ -17,6 +17,8 @@ class AuditAction(models.TextChoices):
     SIGN_OUT = "sign-out", "Signed out"
     SIGN_IN_FAILED = "sign-in-failed", "Failed sign-in"
     PERMISSION_DENIED = "permission-denied", "Permission denied"
+    # A force's schema replaced by a backup (restore_force): its log restarts its seal chain.
+    RESTORE = "restore", "Restored from a backup"
 
 
 class RecordType(models.TextChoices):

@@ -114,6 +114,11 @@ class AuditSeal(models.Model):
     row_macs = models.JSONField("row MACs", default=list)
     previous_chain_mac = models.CharField("previous chain MAC", max_length=64, blank=True)
     chain_mac = models.CharField("chain MAC", max_length=64)
+    # Set on the seal a restore appends (audit/sealing.py, restart_after_restore): when the backup
+    # the schema was restored from was taken, and the sealed event ids it lacks, as [first, last]
+    # ranges. Both are covered by the seal's chain MAC.
+    restored_from = models.DateTimeField("restored from a backup of", null=True, blank=True)
+    missing_event_ids = models.JSONField("sealed event ids lost by the restore", default=list, blank=True)
 
     class Meta:
         ordering = ["schema_name", "last_event_id"]

@@ -126,6 +126,44 @@ def chain_mac(schema_name: str, previous: str, row_macs: list[list[Any]]) -> str
     return h.hexdigest()
 
 
+def restore_chain_mac(
+    schema_name: str,
+    previous: str,
+    restored_from: datetime,
+    missing: list[list[int]],
+    row_macs: list[list[Any]],
+) -> str:
+    """The chain MAC of a restore's seal: the ordinary one, with the backup's time and the lost
+    sealed ids bound into the link, so neither can be edited without the key."""
+    when = _canonical_value(restored_from)
+    link = f"{previous}\nrestored from {when}; missing {json.dumps(missing, separators=(',', ':'))}"
+    return chain_mac(schema_name, link, row_macs)
+
+
+def seal_mac(schema_name: str, seal: AuditSeal) -> str:
+    """What ``seal.chain_mac`` must be, for an ordinary seal or a restore's."""
+    if seal.restored_from is not None:
+        return restore_chain_mac(
+            schema_name, seal.previous_chain_mac, seal.restored_from, seal.missing_event_ids, seal.row_macs
+        )
+    return chain_mac(schema_name, seal.previous_chain_mac, seal.row_macs)
+
+
+def id_ranges(ids: list[int]) -> list[list[int]]:
+    """Sorted ids as [first, last] runs: [1, 2, 3, 7] -> [[1, 3], [7, 7]]."""
+    ranges: list[list[int]] = []
+    for i in ids:
+        if ranges and ranges[-1][1] == i - 1:
+            ranges[-1][1] = i
+        else:
+            ranges.append([i, i])
+    return ranges
+
+
+def _in_ranges(event_id: int, ranges: list[list[int]]) -> bool:
+    return any(first <= event_id <= last for first, last in ranges)
+
+
 # --- reading rows -----------------------------------------------------------------------------
 # Both readers fetch in id-ordered chunks, each chunk inside its own short schema_context, and hold
 # no schema switch across a ``yield``: verifying interleaves a force's rows with the public seals,
@@ -496,10 +534,30 @@ class VerifyResult:
     event_id: int | None = None
     event_uuid: str = ""
     detail: str = ""
+    # (when the backup was taken, sealed event ids it lacked as ranges) for each restore, oldest first
+    restores: list[tuple[datetime, list[list[int]]]] = field(default_factory=list)
+    # sealed rows missing because a restore said so (not a problem)
+    lost_rows: int = 0
 
     @property
     def ok(self) -> bool:
         return not self.problem
+
+    def restore_lines(self) -> list[str]:
+        lines = []
+        for when, missing in self.restores:
+            lost = sum(last - first + 1 for first, last in missing)
+            named = ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in missing[:20])
+            more = ", ..." if len(missing) > 20 else ""
+            lines.append(
+                f"NOTE: {self.schema_name}: restored from a backup of {when.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC; "
+                + (
+                    f"{lost} sealed row(s) made after it are missing: event ids {named}{more}"
+                    if lost
+                    else "no sealed row missing"
+                )
+            )
+        return lines
 
     def line(self) -> str:
         if self.ok:
@@ -528,7 +586,7 @@ def _sealed_macs(schema_name: str) -> Iterator[tuple[int, str]]:
                 f"the seal ending at event id {seal.last_event_id} does not follow the seal before it "
                 "(a seal was removed or replaced)"
             )
-        if not hmac.compare_digest(chain_mac(schema_name, previous, seal.row_macs), seal.chain_mac):
+        if not hmac.compare_digest(seal_mac(schema_name, seal), seal.chain_mac):
             raise _SealBroken(f"the seal ending at event id {seal.last_event_id} was altered")
         for event_id, mac in seal.row_macs:
             yield int(event_id), str(mac)
@@ -547,6 +605,12 @@ def verify_schema(schema_name: str, head: ChainHead | None = None) -> VerifyResu
             AuditSeal.objects.filter(schema_name=schema_name).aggregate(m=models.Max("last_event_id"))["m"]
             or 0
         )
+    with schema_context(get_public_schema_name()):
+        for seal in AuditSeal.objects.filter(schema_name=schema_name, restored_from__isnull=False).order_by(
+            "last_event_id"
+        ):
+            if seal.restored_from is not None:
+                result.restores.append((seal.restored_from, list(seal.missing_event_ids)))
     try:
         _merge(schema_name, last_sealed_id, result)
     except _SealBroken as exc:
@@ -563,10 +627,17 @@ def verify_schema(schema_name: str, head: ChainHead | None = None) -> VerifyResu
 
 
 def _merge(schema_name: str, last_sealed_id: int, result: VerifyResult) -> None:
-    """Walk the sealed (id, MAC) list and the table's rows up to the last sealed id together."""
+    """Walk the sealed (id, MAC) list and the table's rows up to the last sealed id together.
+
+    A sealed row a restore declared lost (its seal names it, under the key) is counted, not a problem.
+    """
+    lost = [r for _, missing in result.restores for r in missing]
     sealed = _sealed_macs(schema_name)
     expected = next(sealed, None)
     for row in _rows(schema_name, after_id=0, up_to_id=last_sealed_id):
+        while expected is not None and expected[0] < row["id"] and _in_ranges(expected[0], lost):
+            result.lost_rows += 1
+            expected = next(sealed, None)
         if expected is not None and expected[0] < row["id"]:
             result.problem, result.event_id = Problem.REMOVED, expected[0]
             result.detail = "a sealed row is missing from the log"
@@ -583,6 +654,101 @@ def _merge(schema_name: str, last_sealed_id: int, result: VerifyResult) -> None:
         result.problem, result.event_id, result.event_uuid = Problem.INSERTED, row["id"], str(row["uuid"])
         result.detail = "a row inside a sealed range was never sealed"
         return
+    while expected is not None and _in_ranges(expected[0], lost):
+        result.lost_rows += 1
+        expected = next(sealed, None)
     if expected is not None:
         result.problem, result.event_id = Problem.REMOVED, expected[0]
         result.detail = "a sealed row is missing from the log"
+
+
+# --- after a restore ------------------------------------------------------------------------------
+@dataclass
+class RestoreSeal:
+    """What ``restart_after_restore`` did to one schema's chain."""
+
+    schema_name: str
+    restored_from: datetime
+    marker_id: int
+    missing: list[list[int]]
+    resealed_rows: int
+
+    @property
+    def missing_count(self) -> int:
+        return sum(last - first + 1 for first, last in self.missing)
+
+
+def restart_after_restore(schema_name: str, restored_from: datetime) -> RestoreSeal:
+    """Start a new link of ``schema_name``'s seal chain for its just-restored log.
+
+    The restored table no longer matches the seals in public: sealed rows written after the backup
+    are gone, and the id sequence went back with it. Seals are never changed (append-only), so this
+    appends one restore seal, ending at a marker id above every id ever sealed or restored, which
+
+    - names the sealed event ids the restored log lacks (``missing_event_ids``, as ranges) and when
+      the backup was taken (``restored_from``), both under the chain MAC;
+    - seals the restored rows that were not sealed yet (made between the last seal and the backup);
+    - leaves the id sequence above the marker, so no new event reuses an id ever sealed;
+
+    then rewrites the chain head kept outside the database. ``verify`` reports the restore and the
+    lost rows instead of a removal. The caller holds the sealer's advisory lock (restore_force does)
+    so no sealing run interleaves; it is taken here too (the lock is re-entrant per session).
+    """
+    with schema_context(get_public_schema_name()):
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_lock(%s)", [SEALER_LOCK_KEY])
+        try:
+            return _restart(schema_name, restored_from)
+        finally:
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_advisory_unlock(%s)", [SEALER_LOCK_KEY])
+
+
+def _restart(schema_name: str, restored_from: datetime) -> RestoreSeal:
+    last = _last_seal(schema_name)
+    sealed_up_to = last.last_event_id if last else 0
+    previous = last.chain_mac if last else ""
+    table = f"{connection.ops.quote_name(schema_name)}.{connection.ops.quote_name(AuditEvent._meta.db_table)}"
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT coalesce(max(id), 0) FROM {table}")  # noqa: S608 (a force's schema name)
+        restored_up_to = int(cur.fetchone()[0])
+    marker = max(sealed_up_to, restored_up_to) + 1
+    # Sealed ids the restored log lacks: walk the seals' ids against the table's, both in id order.
+    missing: list[int] = []
+    present = (row["id"] for row in _rows(schema_name, after_id=0, up_to_id=sealed_up_to))
+    current = next(present, None)
+    for seal in _public_seals(schema_name):
+        for event_id, _mac in seal.row_macs:
+            event_id = int(event_id)
+            while current is not None and current < event_id:
+                current = next(present, None)
+            if current != event_id:
+                missing.append(event_id)
+    # Restored rows after the last seal: the backup's own, sealed now under the restore seal.
+    row_macs = [
+        [row["id"], row_mac(schema_name, row)]
+        for row in _rows(schema_name, after_id=sealed_up_to, up_to_id=restored_up_to)
+    ]
+    ranges = id_ranges(missing)
+    mac = restore_chain_mac(schema_name, previous, restored_from, ranges, row_macs)
+    with schema_context(get_public_schema_name()), transaction.atomic():
+        AuditSeal.objects.create(
+            schema_name=schema_name,
+            first_event_id=row_macs[0][0] if row_macs else marker,
+            last_event_id=marker,
+            row_macs=row_macs,
+            previous_chain_mac=previous,
+            chain_mac=mac,
+            restored_from=restored_from,
+            missing_event_ids=ranges,
+        )
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_get_serial_sequence(%s, 'id')", [f"{schema_name}.{AuditEvent._meta.db_table}"])
+        sequence = cur.fetchone()[0]
+        cur.execute("SELECT setval(%s, %s, true)", [sequence, marker])  # the next id is marker + 1
+    head_path = chain_head_path()
+    if head_path:
+        heads = read_chain_heads(head_path)
+        heads[schema_name] = ChainHead(marker, mac)
+        write_chain_heads(head_path, heads)
+    return RestoreSeal(schema_name, restored_from, marker, ranges, len(row_macs))

@@ -131,8 +131,14 @@ def test_a_second_sealer_does_nothing_while_one_runs(force_a):
     assert "another sealer" in report.summary()
 
 
-def test_sealer_waits_for_a_request_that_took_a_lower_id_and_commits_late(force_a):
-    """A row whose transaction commits after a higher id is visible must not end up "inserted"."""
+def test_sealer_waits_for_a_request_that_took_a_lower_id_and_commits_late(committed_forces):
+    """A row whose transaction commits after a higher id is visible must not end up "inserted".
+
+    The late row is committed by another connection, outside the test's transaction, so it would
+    outlive the test in a shared force schema (audit rows cannot be deleted) and show up in later
+    tests' logs: this test gets forces of its own, dropped afterwards (committed_forces).
+    """
+    force_a, _ = committed_forces
     with psycopg.connect(_dsn()) as late:  # a request still in its transaction
         late_id = late.execute(
             f"INSERT INTO {_table(force_a)} (uuid, occurred_at, actor_name, actor_force, action, "

@@ -35,7 +35,9 @@ write. Put AUDIT_CHAIN_HEAD_PATH on the sealing worker's own volume (not the dat
 after each sealing run copy the file off the box to write-once storage (an object store bucket with
 versioning and object lock, or a log host run by someone else). To verify, fetch the latest copy
 and run `verify_audit --chain-head /path/to/copy`: an older copy still checks everything up to it.
-Set up the file once, or again after restoring the database, with `verify_audit --init-chain-head`
+After `restore_force`, the force's chain goes on from a restore seal: this command prints
+"restored from a backup of T" and the sealed event ids the backup lacked, and checks the rest.
+Set up the file once, or again after restoring the whole database, with `verify_audit --init-chain-head`
 (it verifies the chain first and will not overwrite a file that disagrees with the database).
 """
 
@@ -88,6 +90,8 @@ class Command(BaseCommand):
         sealed = unsealed = 0
         for schema_name in schemas:
             result = verify_schema(schema_name, heads.get(schema_name))
+            for note in result.restore_lines():  # a restore_force explains the rows it lost
+                self.stdout.write(note)
             if result.ok:
                 sealed += result.sealed_rows
                 unsealed += result.unsealed_rows
