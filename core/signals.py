@@ -22,6 +22,11 @@ membership_ended = Signal()
 #: Receivers log the erasure of their own records of the subject (which the deletion cascades to).
 subject_erasing = Signal()
 
+#: A protected person is about to be erased (``orders.services.remove_protected_person``, inside
+#: its transaction, before the deletion cascades). kwargs: person, actor, reason. Receivers log
+#: and mark the change to their own records about the person (plans: the risks to them).
+protected_person_erasing = Signal()
+
 #: A subject's sex offender registration ended (``registered_until`` now today or before), inside
 #: the change's transaction, in the force's schema. kwargs: subject, ended_on, actor. Receivers
 #: restart what registration suspended (an SPO's notification requirements), from ``ended_on``.

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from audit.services import AuditAction, audited_change, record_by_type, record_change, record_changes
 from core.forms import coded, field_error, field_errors
+from core.signals import protected_person_erasing
 from core.tenancy import active_force
 from statute.models import INITIAL_TRIGGERS, NotificationTrigger, OrderType
 from subjects.models import Subject
@@ -943,6 +944,8 @@ def remove_protected_person(*, actor: Any, person: ProtectedPerson, reason: str)
         raise field_error("reason", "Give the reason for removing this person.", OrderError.REASON_REQUIRED)
     records: list[Any] = [person, *ContactLogEntry.objects.filter(protected_person=person)]
     record_by_type(action=AuditAction.ERASE, records=records, justification=reason.strip(), actor=actor)
+    # Apps above log what they held about the person before the cascade removes it (plans).
+    protected_person_erasing.send(sender=ProtectedPerson, person=person, actor=actor, reason=reason.strip())
     person.delete()
 
 

@@ -9,11 +9,11 @@ class PlansConfig(AppConfig):
         from core.case_file import register_case_file_section
         from core.caseload import register_caseload_filterset
         from core.demo import register_demo_step
-        from core.signals import subject_erasing
+        from core.signals import protected_person_erasing, subject_erasing
 
         from .caseload import PlanCaseloadFilter
         from .demo import seed_plans
-        from .services import record_plans_erased
+        from .services import erase_person_from_plans, record_plans_erased
         from .views import plan_section
 
         register_case_file_section("plan", plan_section, order=5)
@@ -22,3 +22,6 @@ class PlansConfig(AppConfig):
         register_caseload_filterset(PlanCaseloadFilter)
 
         subject_erasing.connect(record_plans_erased, dispatch_uid="plans-erased-with-subject")
+        protected_person_erasing.connect(
+            erase_person_from_plans, dispatch_uid="plans-risks-to-an-erased-person"
+        )

@@ -859,6 +859,37 @@ def record_plans_erased(*, subject: Any, actor: Any, reason: str = "", **_: Any)
     record_by_type(action=AuditAction.ERASE, records=records, justification=reason, actor=actor)
 
 
+@transaction.atomic
+def erase_person_from_plans(*, person: Any, actor: Any, reason: str = "", **_: Any) -> None:
+    """Receiver of ``core.signals.protected_person_erasing``: a protected person is being erased
+    (inside that transaction, before the cascade deletes the plans' risks to them).
+
+    The risks are part of their version (no record type of their own): each version that held
+    one gets an alteration event naming ``victim_risks`` (no value logged), beside the person's
+    erasure event that ``orders`` writes. A draft or submitted version's revision moves on,
+    so a page opened before is refused as stale, naming the risks; an approved version keeps its
+    number and status (the person's data must go, even from a frozen version; its snapshot lists
+    only UUIDs).
+    """
+    risks = list(PlanVictimRisk.objects.filter(protected_person=person).select_related("version"))
+    if not risks:
+        return
+    versions = {r.version_id: r.version for r in risks}
+    for version in versions.values():
+        with audited_change(
+            version, version_snapshot, restricted=PlanVersion.RESTRICTED_FIELDS, actor=actor
+        ) as change:
+            change.justification = f"A protected person was erased: {reason}" if reason else ""
+            PlanVictimRisk.objects.filter(version=version, protected_person=person).delete()
+            if not version.is_frozen:
+                version.revision += 1
+                version.field_revisions = {
+                    **(version.field_revisions or {}),
+                    "victim_risks": version.revision,
+                }
+                version.save(update_fields=["revision", "field_revisions", "updated_at"])
+
+
 def orders_terms(subject: Subject) -> list[OrderTerm]:
     """The prohibitions of the subject's orders in force (the briefing's key prohibitions)."""
     return list(

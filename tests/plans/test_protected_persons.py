@@ -147,3 +147,71 @@ def test_the_risk_part_offers_one_box_per_person_the_user_may_view(force_a):
     outsider_page = _client(officer(force_a), force_a, subject).get(url)
     text = outsider_page.content.decode()
     assert VICTIM not in text and VICTIM_RISK not in text and 'data-testid="withheld-risks"' in text
+
+
+# -- erasing a protected person (core.signals.protected_person_erasing) ---------------------------
+
+
+def _erase_person(force, version):  # type: ignore[no-untyped-def]
+    from orders.models import ProtectedPerson
+    from orders.services import remove_protected_person
+
+    with schema_context(force.schema_name):
+        person = ProtectedPerson.objects.get(plan_risks__version=version)
+        remove_protected_person(actor=version.author, person=person, reason="Recorded in error")
+    connection.set_schema_to_public()
+    return person
+
+
+def test_erasing_a_person_removes_their_risks_from_a_draft_logs_it_and_makes_open_pages_stale(
+    force_a, force_b
+):
+    from audit.choices import AuditAction
+    from tests.api.base import events_since, last_event_id
+
+    version = draft(force_a)
+    other = draft(force_b)
+    before_a, before_b = last_event_id(force_a), last_event_id(force_b)
+    person = _erase_person(force_a, version)
+    with schema_context(force_a.schema_name):
+        fresh = PlanVersion.objects.get(pk=version.pk)
+        assert not PlanVictimRisk.objects.filter(version=version).exists()
+    connection.set_schema_to_public()
+    assert fresh.revision == version.revision + 1
+    events = events_since(force_a, before_a)
+    assert (AuditAction.ERASE, "protected-person", [person.uuid]) in [
+        (e.action, e.object_type, e.object_ids) for e in events
+    ]
+    altered = [e for e in events if e.object_type == "plan-version"]
+    assert len(altered) == 1 and altered[0].action == AuditAction.ALTER
+    assert altered[0].object_ids == [version.uuid] and "victim_risks" in altered[0].changed_fields
+    assert VICTIM_RISK not in str(altered[0].changes) and VICTIM not in str(altered[0].changes)
+    # A page opened before the erasure is refused as stale, naming the risks.
+    from plans.errors import PlanConflict
+
+    with schema_context(force_a.schema_name), pytest.raises(PlanConflict) as refused:
+        services.save_part(
+            actor=version.author,
+            version=PlanVersion.objects.get(pk=version.pk),
+            part=PlanPart.RISK,
+            data={"risk_rationale": "Written on a page opened before."},
+            revision=version.revision,
+        )
+    connection.set_schema_to_public()
+    assert "risk" in str(refused.value).lower()
+    assert events_since(force_b, before_b) == []
+    with schema_context(force_b.schema_name):
+        assert PlanVictimRisk.objects.filter(version=other).count() == 1
+    connection.set_schema_to_public()
+
+
+def test_erasing_a_person_removes_their_risk_even_from_an_approved_version_which_keeps_its_state(
+    force_a,
+):
+    version = active(force_a)
+    _erase_person(force_a, version)
+    with schema_context(force_a.schema_name):
+        fresh = PlanVersion.objects.get(pk=version.pk)
+        assert not PlanVictimRisk.objects.filter(version=version).exists()
+    connection.set_schema_to_public()
+    assert (fresh.status, fresh.revision, fresh.number) == (version.status, version.revision, version.number)
