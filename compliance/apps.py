@@ -10,6 +10,7 @@ class ComplianceConfig(AppConfig):
         from core.demo import register_demo_step
         from core.home_panels import register_home_panel
 
+        from . import jobs  # noqa: F401  registers routine visits and the visit/escalation reminders
         from .demo import seed_compliance
         from .views import compliance_section, escalations_panel
 

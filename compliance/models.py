@@ -230,7 +230,9 @@ class Breach(models.Model):
 
     uuid = models.UUIDField("public id", default=uuid.uuid4, unique=True, editable=False)
     subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="breaches")
-    term = models.ForeignKey(OrderTerm, on_delete=models.PROTECT, related_name="breaches")
+    # RESTRICT, not PROTECT: a term with breaches cannot be deleted alone, but erasing the subject
+    # (which cascades to both) may delete it (PROTECT made that erasure a 500).
+    term = models.ForeignKey(OrderTerm, on_delete=models.RESTRICT, related_name="breaches")
     occurred_on = models.DateField("date of the breach")
     source = models.CharField("how it came to light", max_length=16, choices=BreachSource.choices)
     niche_occurrence_ref = models.CharField("Niche occurrence number", max_length=30, blank=True)

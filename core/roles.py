@@ -61,6 +61,8 @@ class Perm(models.TextChoices):
     RECORD_VISIT = "record_visit", "See visits tasked to one's teams or oneself and record their outcomes"
     RECORD_BREACH = "record_breach", "Record breaches of orders and their outcomes"
     VIEW_TRENDS = "view_trends", "Read compliance trends and outcomes (aggregates only)"
+    USE_INBOX = "use_inbox", "Read one's own reminders and choose how they are emailed"
+    REVIEW_RETENTION = "review_retention", "Review records for retention (MoPI): retain or dispose"
 
 
 _CASEWORK = {
@@ -92,7 +94,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         _CASEWORK
         | _PLAN_WORK
         | _COMPLIANCE_WORK
-        | {Perm.DELETE_SUBJECT, Perm.MANAGE_TEAMS, Perm.IMPORT_CASELOAD}
+        | {Perm.DELETE_SUBJECT, Perm.MANAGE_TEAMS, Perm.IMPORT_CASELOAD, Perm.REVIEW_RETENTION}
     ),
     ForceRole.OFFICER: frozenset(
         _CASEWORK | _PLAN_WORK | {Perm.CONDUCT_REVIEW, Perm.RECORD_VISIT, Perm.RECORD_BREACH}
@@ -106,6 +108,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.CONDUCT_REVIEW,
             Perm.RECORD_BREACH,
             Perm.VIEW_TRENDS,
+            Perm.REVIEW_RETENTION,
         }
     ),
     ForceRole.VISITING_OFFICER: frozenset({Perm.VIEW_BRIEFING, Perm.VIEW_SETTINGS, Perm.RECORD_VISIT}),
@@ -114,6 +117,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     ForceRole.DISCLOSURE_OFFICER: frozenset({Perm.VIEW_SUBJECT, Perm.VIEW_BRIEFING, Perm.VIEW_PLAN}),
     ForceRole.AUDITOR: frozenset({Perm.VIEW_AUDIT}),
 }
+
+
+# Reminders (issue 16): everyone holding a role in a force has an inbox of their own.
+for _role in ROLE_PERMISSIONS:
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {Perm.USE_INBOX}
 
 
 def permissions_for_roles(roles: list[str] | tuple[str, ...]) -> frozenset[str]:

@@ -11,6 +11,7 @@ class PlansConfig(AppConfig):
         from core.demo import register_demo_step
         from core.signals import protected_person_erasing, subject_erasing
 
+        from . import jobs  # noqa: F401  registers the review and plan-close reminders
         from .caseload import PlanCaseloadFilter
         from .demo import seed_plans
         from .services import erase_person_from_plans, record_plans_erased

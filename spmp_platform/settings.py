@@ -153,6 +153,7 @@ TENANT_APPS = [
     "orders",
     "plans",
     "compliance",
+    "reminders",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_APPS]
 
@@ -217,6 +218,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "spmp_platform.context_processors.platform",
+                "reminders.context_processors.inbox",
             ],
         },
     }
@@ -388,6 +390,24 @@ if not CELERY_BROKER_URL:
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
+# Reliability (issue 16): a task is acknowledged when it has finished, not when it is received, so
+# a worker killed mid-task (SIGKILL, OOM, a node drained) leaves it on the broker to be redelivered;
+# every task is idempotent (JobRun, the reminders' unique key). One task reserved per process, so a
+# dying worker strands no prefetched batch. The hard limit kills a stuck task; the soft limit,
+# shorter, lets it fail cleanly first. Redis redelivers an unacknowledged task after the visibility
+# timeout, which must stay above the hard limit (and the longest ETA) or a long task runs twice.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("CELERY_TASK_SOFT_TIME_LIMIT", "1500"))
+CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", "1800"))
+CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+if CELERY_VISIBILITY_TIMEOUT <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must be longer than CELERY_TASK_TIME_LIMIT.")
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+# No result backend: nothing reads task results (JobRun records what a job did).
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE

@@ -11,6 +11,7 @@ urlpatterns = [
     path("subjects/<uuid:uuid>/compliance/", include("compliance.urls_subject")),
     path("briefings/", include("plans.urls_briefings")),
     path("", include("compliance.urls")),
+    path("inbox/", include("reminders.urls")),
     path("force-admin/", include("organisation.urls")),
     path("audit/", include("audit.urls")),
     path("", include("tenants.urls")),
