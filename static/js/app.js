@@ -21,3 +21,9 @@ function focusNewRow(root) {
 }
 focusNewRow(document);
 document.body.addEventListener("htmx:afterSettle", (event) => focusNewRow(event.detail.elt.ownerDocument));
+
+// "Print this briefing" (templates/plans/briefing_detail.html): shown only when it can work.
+for (const button of document.querySelectorAll("button[data-spmp-print]")) {
+  button.hidden = false;
+  button.addEventListener("click", () => window.print());
+}

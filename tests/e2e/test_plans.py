@@ -161,3 +161,31 @@ def test_add_another_row_swaps_in_a_blank_row_under_the_csp_and_saves_both(
     assert "LINCS-OCC-1" in saved and "LINCS-OCC-2" in saved
     problems = page.problems
     assert problems.csp_violations == [] and problems.page_errors == [], problems.page_errors
+
+
+def test_the_briefing_prints_on_one_marked_a4_page(page, site: Site, committed_forces):
+    """The printable briefing: one A4 page, OFFICIAL-SENSITIVE at its top and bottom, without the
+    service's navigation, the back link or the print button; no protected person in it."""
+    lincs, _notts = committed_forces
+    viewer = make_user(force=lincs, roles=[ForceRole.VIEWER], email="print@lincs.test")
+    subject = make_subject(lincs, family_name="Printed", given_names="Paul")
+    order = make_order(lincs, subject=subject)
+    for _ in range(6):
+        make_term(lincs, order)
+    version = active(lincs, subject=subject, with_order=False)
+    sign_in(page, site, viewer.email, check=False)
+    page.goto(site.force(lincs, f"/briefings/{version.plan.uuid}/"))
+    check_accessibility(page, "briefing")
+    assert page.get_by_role("button", name="Print this briefing").is_visible()
+    page.emulate_media(media="print")
+    from pypdf import PdfReader
+
+    pdf = PdfReader(io.BytesIO(page.pdf(prefer_css_page_size=True)))
+    assert len(pdf.pages) == 1, [p.extract_text()[:200] for p in pdf.pages]
+    text = pdf.pages[0].extract_text()
+    assert text.count("OFFICIAL-SENSITIVE") >= 2, text[:500]
+    assert "PRINTED" in text.upper() and "What to do on contact" in text
+    for absent in ("Back to briefings", "Print this briefing", "Sign out", "Skip to main content", VICTIM):
+        assert absent not in text, absent
+    problems = page.problems
+    assert problems.csp_violations == [] and problems.page_errors == [], problems.page_errors
