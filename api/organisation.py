@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from django.db import models
+from django.db import models, transaction
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 
@@ -60,6 +60,14 @@ class AreaViewSet(ForceModelViewSet):
 class TeamMemberSerializer(WholeItemSerializer):
     user = serializers.UUIDField(help_text="UUID of a person of this force.")
     is_lead = serializers.BooleanField(default=False, help_text="At most one member leads the team.")
+    hours_per_week = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        min_value=0,
+        max_value=168,
+        required=False,
+        help_text="Hours a week on this work (0 to 168); left out: unchanged (0 for a new member).",
+    )
 
 
 class AreaUuidsField(serializers.ListField):
@@ -69,7 +77,10 @@ class AreaUuidsField(serializers.ListField):
 
 class MembersField(serializers.ListField):
     def get_attribute(self, instance: Team) -> list[dict[str, Any]]:
-        return [{"user": link.user.uuid, "is_lead": link.is_lead} for link in instance.team_members.all()]
+        return [
+            {"user": link.user.uuid, "is_lead": link.is_lead, "hours_per_week": link.hours_per_week}
+            for link in instance.team_members.all()
+        ]
 
 
 class TeamSerializer(StrictFieldsMixin, serializers.ModelSerializer):
@@ -89,9 +100,12 @@ class TeamSerializer(StrictFieldsMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Team
-        fields = ["uuid", "name", "kind", "areas", "members", "created_at"]
+        fields = ["uuid", "name", "kind", "areas", "members", "visit_share", "created_at"]
         read_only_fields = ["uuid", "created_at"]
-        extra_kwargs: ClassVar[dict[str, Any]] = {"name": {"validators": []}}
+        extra_kwargs: ClassVar[dict[str, Any]] = {
+            "name": {"validators": []},
+            "visit_share": {"required": False, "validators": [], "min_value": 0, "max_value": 100},
+        }
 
     def validate_members(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
         leads = [m for m in value if m["is_lead"]]
@@ -103,7 +117,7 @@ class TeamSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         found = {u.uuid: u for u in User.objects.filter(uuid__in=uuids)}
         if len(found) != len(set(uuids)):
             raise serializers.ValidationError("Only people of this force can be added to its teams.")
-        return [{"user": found[m["user"]], "is_lead": m["is_lead"]} for m in value]
+        return [{**m, "user": found[m["user"]]} for m in value]
 
 
 @extend_schema_view(
@@ -130,11 +144,19 @@ class TeamViewSet(ForceModelViewSet):
     def get_base_queryset(self) -> models.QuerySet[Team]:
         return Team.objects.prefetch_related("areas", "team_members__user")
 
+    def _set_capacity(self, team: Team, data: dict[str, Any]) -> None:
+        hours = {m["user"].pk: m["hours_per_week"] for m in data.get("members", []) if "hours_per_week" in m}
+        if hours or "visit_share" in data:
+            organisation.set_team_capacity(
+                actor=self.request.user, team=team, hours=hours, visit_share=data.get("visit_share")
+            )
+
+    @transaction.atomic
     def perform_create(self, serializer: Any) -> None:
         data = dict(serializer.validated_data)
-        members = data.pop("members", [])
+        members = data.get("members", [])
         lead = next((m["user"] for m in members if m["is_lead"]), None)
-        serializer.instance = organisation.create_team(
+        team = organisation.create_team(
             actor=self.request.user,
             name=data["name"],
             kind=data["kind"],
@@ -142,7 +164,10 @@ class TeamViewSet(ForceModelViewSet):
             members=[m["user"] for m in members],
             lead=lead,
         )
+        self._set_capacity(team, data)
+        serializer.instance = self.get_base_queryset().get(pk=team.pk)
 
+    @transaction.atomic
     def perform_update(self, serializer: Any) -> None:
         data = dict(serializer.validated_data)
         extra: dict[str, Any] = {}
@@ -157,6 +182,7 @@ class TeamViewSet(ForceModelViewSet):
             areas=data.get("areas"),
             **extra,
         )
+        self._set_capacity(serializer.instance, data)
         serializer.instance = self.get_base_queryset().get(pk=serializer.instance.pk)
 
     def perform_erase(self, instance: Team, reason: str) -> None:

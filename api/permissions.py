@@ -94,3 +94,33 @@ class ForcePermission(HostMembership):
             actor=request.user,
         )
         return False
+
+
+class RegionalPermission(HostMembership):
+    """Regional endpoints: only on the regional host (404 on a force host), signed in (401), and
+    holding one of the view's ``regional_roles`` in some region, or platform administrator (else a
+    logged 403 in the platform log). Which region the caller may read is the view's to check (404).
+    """
+
+    message = "You do not have permission to do this."
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        if host_force(request) is not None:
+            raise exceptions.NotFound("Not found.")
+        if not super().has_permission(request, view):
+            return False
+        from core.roles import RegionalRoleKind
+        from tenants.models import RegionalRole
+
+        wanted = {*getattr(view, "regional_roles", ()), RegionalRoleKind.PLATFORM_ADMIN}
+        if RegionalRole.objects.filter(user=request.user, role__in=wanted).exists():
+            return True
+        route, ids = route_of(request._request)
+        record_event(
+            action=AuditAction.PERMISSION_DENIED,
+            object_ids=ids,
+            justification=f"API {method_of(request._request)} {route} needs a regional role "
+            f"({', '.join(sorted(str(r) for r in wanted))})",
+            actor=request.user,
+        )
+        return False

@@ -11,6 +11,7 @@ from rest_framework import serializers
 from core.roles import Perm
 from organisation.choices import IntervalUnit, RiskLevel, SubjectCondition
 from organisation.models import PracticeSettings
+from organisation.models.settings import DEMAND_FIELDS, MAX_DEMAND_MINUTES
 from organisation.practice import REMINDER_FIELDS, review_field, update_practice_settings
 
 from .serializers import StrictFieldsMixin, WholeItemSerializer
@@ -63,10 +64,17 @@ class PracticeSettingsSerializer(StrictFieldsMixin, serializers.ModelSerializer)
             "plan_scope",
             "tactical_options",
             "warning_markers",
+            *DEMAND_FIELDS,
             "updated_at",
         ]
         read_only_fields = ["uuid", "updated_at"]
-        extra_kwargs = {f: {"required": False, "validators": []} for f in REMINDER_FIELDS}
+        extra_kwargs = {
+            **{f: {"required": False, "validators": []} for f in REMINDER_FIELDS},
+            **{
+                f: {"required": False, "validators": [], "min_value": 1, "max_value": MAX_DEMAND_MINUTES}
+                for f in DEMAND_FIELDS
+            },
+        }
 
 
 @extend_schema_view(
@@ -94,6 +102,7 @@ class PracticeSettingsViewSet(ForceModelViewSet):
     def perform_update(self, serializer: Any) -> None:
         data = serializer.validated_data
         reminders = {f: data[f] for f in REMINDER_FIELDS if f in data}
+        minutes = {f: data[f] for f in DEMAND_FIELDS if f in data}
         try:
             update_practice_settings(
                 actor=self.request.user,
@@ -102,6 +111,7 @@ class PracticeSettingsViewSet(ForceModelViewSet):
                 plan_scope=data.get("plan_scope"),
                 tactical_options=data.get("tactical_options"),
                 warning_markers=data.get("warning_markers"),
+                demand_minutes=minutes or None,
             )
         except Exception as exc:
             from django.core.exceptions import ValidationError as DjangoValidationError

@@ -55,6 +55,7 @@ class RecordType(models.TextChoices):
     TERM_ASSESSMENT = "term-assessment", "Term assessment"
     VISIT = "visit", "Visit"
     BREACH = "breach", "Breach"
+    PLANNED_ABSENCE = "plannedabsence", "Planned absence"
 
     @classmethod
     def for_model(cls, model: object) -> RecordType:

@@ -63,6 +63,7 @@ class Perm(models.TextChoices):
     VIEW_TRENDS = "view_trends", "Read compliance trends and outcomes (aggregates only)"
     USE_INBOX = "use_inbox", "Read one's own reminders and choose how they are emailed"
     REVIEW_RETENTION = "review_retention", "Review records for retention (MoPI): retain or dispose"
+    VIEW_RESOURCING = "view_resourcing", "See the unit's capacity against demand (numbers and team names)"
 
 
 _CASEWORK = {
@@ -85,7 +86,13 @@ _COMPLIANCE_WORK = {Perm.CONDUCT_REVIEW, Perm.RECORD_VISIT, Perm.RECORD_BREACH, 
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     ForceRole.FORCE_ADMIN: frozenset(
-        {Perm.MANAGE_PEOPLE, Perm.MANAGE_TEAMS, Perm.MANAGE_SETTINGS, Perm.VIEW_SETTINGS}
+        {
+            Perm.MANAGE_PEOPLE,
+            Perm.MANAGE_TEAMS,
+            Perm.MANAGE_SETTINGS,
+            Perm.VIEW_SETTINGS,
+            Perm.VIEW_RESOURCING,
+        }
     ),
     # Importing a caseload records and changes subjects and orders and shows possible duplicates:
     # case work, so the coordinator's (who runs the unit's caseload), not the force administrator's,
@@ -94,7 +101,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         _CASEWORK
         | _PLAN_WORK
         | _COMPLIANCE_WORK
-        | {Perm.DELETE_SUBJECT, Perm.MANAGE_TEAMS, Perm.IMPORT_CASELOAD, Perm.REVIEW_RETENTION}
+        | {Perm.DELETE_SUBJECT, Perm.MANAGE_TEAMS, Perm.IMPORT_CASELOAD, Perm.REVIEW_RETENTION, Perm.VIEW_RESOURCING}
     ),
     ForceRole.OFFICER: frozenset(
         _CASEWORK | _PLAN_WORK | {Perm.CONDUCT_REVIEW, Perm.RECORD_VISIT, Perm.RECORD_BREACH}
@@ -109,11 +116,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.RECORD_BREACH,
             Perm.VIEW_TRENDS,
             Perm.REVIEW_RETENTION,
+            Perm.VIEW_RESOURCING,
         }
     ),
     ForceRole.VISITING_OFFICER: frozenset({Perm.VIEW_BRIEFING, Perm.VIEW_SETTINGS, Perm.RECORD_VISIT}),
     ForceRole.VIEWER: frozenset({Perm.VIEW_BRIEFING}),
-    ForceRole.ANALYST: frozenset({Perm.VIEW_SETTINGS, Perm.VIEW_TRENDS}),
+    ForceRole.ANALYST: frozenset({Perm.VIEW_SETTINGS, Perm.VIEW_TRENDS, Perm.VIEW_RESOURCING}),
     ForceRole.DISCLOSURE_OFFICER: frozenset({Perm.VIEW_SUBJECT, Perm.VIEW_BRIEFING, Perm.VIEW_PLAN}),
     ForceRole.AUDITOR: frozenset({Perm.VIEW_AUDIT}),
 }

@@ -13,8 +13,9 @@ from django.utils import timezone
 from audit.services import audited_change
 
 from .choices import IntervalUnit, RiskLevel, SubjectCondition
+from .errors import OrganisationError
 from .models import PlanScopeRule, PracticeSettings, ReviewInterval, VisitInterval
-from .models.settings import MAX_INTERVAL, MAX_LEAD_DAYS
+from .models.settings import DEMAND_FIELDS, MAX_DEMAND_MINUTES, MAX_INTERVAL, MAX_LEAD_DAYS
 
 # Defaults from DOMAIN.md ("historic national practice"); a force changes them on its settings page.
 DEFAULT_REVIEW_INTERVALS: dict[str, tuple[int, str]] = {
@@ -116,7 +117,7 @@ class IntervalValue:
 
 def snapshot(settings_row: PracticeSettings) -> dict[str, Any]:
     """The settings as plain values, for the audit log (none of it is personal data)."""
-    data: dict[str, Any] = {f: getattr(settings_row, f) for f in REMINDER_FIELDS}
+    data: dict[str, Any] = {f: getattr(settings_row, f) for f in (*REMINDER_FIELDS, *DEMAND_FIELDS)}
     for interval in settings_row.review_intervals.all():
         data[review_field(interval.risk_level)] = f"{interval.every} {interval.unit}"
     data["plan_scope"] = sorted(
@@ -182,13 +183,15 @@ def update_practice_settings(
     plan_scope: Mapping[str, str] | None = None,
     tactical_options: Iterable[str] | None = None,
     warning_markers: Iterable[str] | None = None,
+    demand_minutes: Mapping[str, Any] | None = None,
 ) -> PracticeSettings:
     """Change the current force's practice; only the parts given change. All-or-nothing.
 
     ``review_intervals`` maps a RiskLevel to ``{"every": n, "unit": IntervalUnit}``; ``plan_scope``
     maps an order type code to a SubjectCondition and replaces the whole scope. Field errors are
     raised as a ValidationError keyed as the settings form and API name their fields. Changes
-    apply to schedules made from now on; existing review dates are not moved.
+    apply to schedules made from now on; existing review dates are not moved. ``demand_minutes``
+    maps the resourcing fields (``minutes_per_visit``, ...) to whole minutes from 1 to 1440.
     """
     from statute.models import OrderType
 
@@ -239,8 +242,9 @@ def update_practice_settings(
         _clean_list("tactical_options", tactical_options, errors) if tactical_options is not None else None
     )
     markers = _clean_list("warning_markers", warning_markers, errors) if warning_markers is not None else None
-    if errors:
-        raise ValidationError(errors)
+    minutes, minute_errors = clean_demand_minutes(demand_minutes or {})
+    if errors or minute_errors:
+        raise ValidationError({**errors, **minute_errors})
 
     with audited_change(
         settings_row,
@@ -264,6 +268,8 @@ def update_practice_settings(
             settings_row.tactical_options = options
         if markers is not None:
             settings_row.warning_markers = markers
+        for field, value in minutes.items():
+            setattr(settings_row, field, value)
         settings_row.updated_at = timezone.now()
         settings_row.save()
 
@@ -273,6 +279,29 @@ def update_practice_settings(
         )
         change.instance = fresh
     return fresh
+
+
+def clean_demand_minutes(
+    values: Mapping[str, Any],
+) -> tuple[dict[str, int], dict[str, list[ValidationError]]]:
+    """The resourcing demand parameters given, checked: whole minutes from 1 to a day, coded errors."""
+    out: dict[str, int] = {}
+    errors: dict[str, list[ValidationError]] = {}
+    for field, value in values.items():
+        if field not in DEMAND_FIELDS:
+            errors[field] = [
+                ValidationError("This is not a demand setting.", code=OrganisationError.NOT_CHANGEABLE)
+            ]
+        elif isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_DEMAND_MINUTES:
+            errors[field] = [
+                ValidationError(
+                    f"Enter a whole number of minutes from 1 to {MAX_DEMAND_MINUTES}.",
+                    code=OrganisationError.MINUTES_OUT_OF_RANGE,
+                )
+            ]
+        else:
+            out[field] = value
+    return out, errors
 
 
 def plan_required(

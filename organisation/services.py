@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -15,7 +17,8 @@ from core.tenancy import active_force
 
 from .choices import TeamKind
 from .errors import OrganisationError
-from .models import Area, Team, TeamMember
+from .models import Area, PlannedAbsence, Team, TeamMember
+from .models.organisation import HOURS_IN_WEEK
 
 AREA_FIELDS = ("name", "code", "description")
 
@@ -104,6 +107,8 @@ def _team_snapshot(team: Team) -> dict[str, Any]:
         "areas": sorted(str(a.uuid) for a in team.areas.all()) if team.pk else [],
         "members": sorted(str(link.user.uuid) for link in links),
         "lead": str(lead.uuid) if lead else None,
+        "visit_share": team.visit_share,
+        "hours": {str(link.user.uuid): str(link.hours_per_week) for link in links},
     }
 
 
@@ -296,3 +301,130 @@ def on_membership_ended(
 
 def team_ids_of(user: Any) -> list[int]:
     return list(TeamMember.objects.filter(user=user).values_list("team_id", flat=True))
+
+
+# --- Capacity (issue 15: resourcing) ----------------------------------------------------------
+
+VISITING_KINDS = (TeamKind.RESPONSE, TeamKind.NEIGHBOURHOOD)
+
+
+def clean_hours(value: Any, field: str = "hours_per_week") -> Decimal:
+    """Hours a week on this work: a number from 0 to 168 (one decimal place), else a coded error."""
+    try:
+        hours = Decimal(str(value)).quantize(Decimal("0.1"))
+    except (InvalidOperation, ValueError, TypeError):
+        hours = Decimal(-1)
+    if isinstance(value, bool) or not hours.is_finite() or not 0 <= hours <= HOURS_IN_WEEK:
+        raise field_error(
+            field,
+            f"Enter the hours a week as a number from 0 to {HOURS_IN_WEEK}.",
+            OrganisationError.HOURS_OUT_OF_RANGE,
+        )
+    return hours
+
+
+def _check_visit_share(team: Team, share: Any) -> int:
+    if isinstance(share, bool) or not isinstance(share, int) or not 0 <= share <= 100:
+        raise field_error(
+            "visit_share",
+            "Enter the share of visits as a whole number from 0 to 100.",
+            OrganisationError.SHARE_OUT_OF_RANGE,
+        )
+    if share and team.kind not in VISITING_KINDS:
+        raise field_error(
+            "visit_share",
+            "Only response and neighbourhood teams take a share of the visits.",
+            OrganisationError.SHARE_NOT_VISITING,
+        )
+    others = sum(Team.objects.exclude(pk=team.pk).values_list("visit_share", flat=True))
+    if others + share > 100:
+        raise field_error(
+            "visit_share",
+            f"Other teams already take {others}% of the visits; this team can take at most {100 - others}%.",
+            OrganisationError.SHARES_OVER_100,
+        )
+    return share
+
+
+@transaction.atomic
+def set_team_capacity(
+    *,
+    actor: Any,
+    team: Team,
+    hours: Mapping[Any, Any] | None = None,
+    visit_share: Any = None,
+) -> Team:
+    """Change a team's capacity in one audited alteration: members' hours a week (keyed by user or
+    user pk) and, for response and neighbourhood teams, the share of the unit's visits they take.
+    All-or-nothing: one bad value and nothing is saved."""
+    team = Team.objects.select_for_update().get(pk=team.pk)
+    links = {link.user_id: link for link in TeamMember.objects.filter(team=team)}
+    cleaned: dict[int, Decimal] = {}
+    for user, value in (hours or {}).items():
+        user_id = getattr(user, "pk", user)
+        if user_id not in links:
+            raise field_error(
+                "hours_per_week",
+                "Hours can only be given for members of the team.",
+                OrganisationError.NOT_TEAM_MEMBER,
+            )
+        cleaned[user_id] = clean_hours(value)
+    share = _check_visit_share(team, visit_share) if visit_share is not None else None
+    with audited_change(team, _team_snapshot, actor=actor):
+        for user_id, value in cleaned.items():
+            TeamMember.objects.filter(pk=links[user_id].pk).update(hours_per_week=value)
+        if share is not None:
+            team.visit_share = share
+            team.save(update_fields=["visit_share"])
+    return team
+
+
+def _absence_snapshot(absence: PlannedAbsence) -> dict[str, Any]:
+    return {
+        "user": str(absence.user.uuid),
+        "starts_on": absence.starts_on.isoformat(),
+        "ends_on": absence.ends_on.isoformat(),
+    }
+
+
+def _check_absence(starts_on: Any, ends_on: Any) -> None:
+    errors: dict[str, list[tuple[str, str]]] = {}
+    if not isinstance(starts_on, dt.date):
+        errors["starts_on"] = [("Enter the day the absence starts.", OrganisationError.REQUIRED)]
+    if not isinstance(ends_on, dt.date):
+        errors["ends_on"] = [("Enter the day the absence ends.", OrganisationError.REQUIRED)]
+    elif isinstance(starts_on, dt.date) and ends_on < starts_on:
+        errors["ends_on"] = [
+            ("The absence must end on or after the day it starts.", OrganisationError.ENDS_BEFORE_START)
+        ]
+    if errors:
+        raise field_errors(errors)
+
+
+@transaction.atomic
+def add_planned_absence(*, actor: Any, user: Any, starts_on: Any, ends_on: Any) -> PlannedAbsence:
+    """Record that a person of this force is away from ``starts_on`` to ``ends_on`` (inclusive)."""
+    _check_absence(starts_on, ends_on)
+    try:
+        _check_force_members([user])
+    except ValidationError as exc:
+        raise field_error(
+            "user", "Only people of this force can have planned absences.", OrganisationError.NOT_FORCE_MEMBER
+        ) from exc
+    absence = PlannedAbsence.objects.create(user=user, starts_on=starts_on, ends_on=ends_on)
+    record_change(
+        action=AuditAction.COLLECT,
+        instance=absence,
+        before=None,
+        after=_absence_snapshot(absence),
+        actor=actor,
+    )
+    return absence
+
+
+@transaction.atomic
+def delete_planned_absence(*, actor: Any, absence: PlannedAbsence) -> None:
+    absence = PlannedAbsence.objects.select_related("user").get(pk=absence.pk)
+    with audited_change(absence, _absence_snapshot, actor=actor, justification="Planned absence removed"):
+        pass
+    absence.delete()

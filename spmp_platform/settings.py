@@ -143,6 +143,8 @@ SHARED_APPS = [
     "audit",
     "jobs",
     "api",
+    # Resourcing (issue 15): numbers per force and day, never people; public schema only.
+    "resourcing",
 ]
 TENANT_APPS = [
     "guardian",

@@ -12,6 +12,7 @@ urlpatterns = [
     path("briefings/", include("plans.urls_briefings")),
     path("", include("compliance.urls")),
     path("inbox/", include("reminders.urls")),
+    path("resourcing/", include("resourcing.urls")),
     path("force-admin/", include("organisation.urls")),
     path("audit/", include("audit.urls")),
     path("", include("tenants.urls")),

@@ -7,6 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls_regional")),
     path("audit/", include("audit.urls_platform")),
+    path("region/report/", include("resourcing.urls_region")),
     path("", include("tenants.urls")),
 ]
 

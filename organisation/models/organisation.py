@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.validators import MaxLengthValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -16,6 +17,8 @@ from organisation.choices import TeamKind
 
 #: Every text field is bounded (issue 9): an area's description is a few sentences.
 AREA_DESCRIPTION_MAX = 2000
+#: Resourcing (issue 15): hours a week on this work, at most every hour of the week.
+HOURS_IN_WEEK = 168
 
 
 class OrganisationQuerySet(ForceScopedQuerySet[Any]):
@@ -87,6 +90,12 @@ class Team(models.Model):
         verbose_name="members",
         help_text="People of this force in the team; only members of the force can be added.",
     )
+    visit_share = models.PositiveSmallIntegerField(
+        "share of visits (%)",
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="For response and neighbourhood teams: the percentage of the unit's visits they take.",
+    )
     created_at = models.DateTimeField("created", default=timezone.now, editable=False)
 
     objects = OrganisationQuerySet.as_manager()
@@ -95,6 +104,7 @@ class Team(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=models.Q(kind__in=TeamKind.values), name="team_kind_is_known"),
+            models.CheckConstraint(condition=models.Q(visit_share__lte=100), name="team_visit_share_percent"),
         ]
 
     def __str__(self) -> str:
@@ -121,6 +131,14 @@ class TeamMember(models.Model):
         help_text="A person with a membership of this force.",
     )
     is_lead = models.BooleanField("team lead", default=False, help_text="Leads the team.")
+    hours_per_week = models.DecimalField(
+        "hours a week on this work",
+        max_digits=4,
+        decimal_places=1,
+        default=Decimal(0),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(HOURS_IN_WEEK))],
+        help_text="Hours a week this person gives to this team's share of the work (0 to 168).",
+    )
     added_at = models.DateTimeField("added", default=timezone.now, editable=False)
 
     objects = OrganisationQuerySet.as_manager()
@@ -132,7 +150,42 @@ class TeamMember(models.Model):
             models.UniqueConstraint(
                 fields=["team"], condition=models.Q(is_lead=True), name="one_lead_per_team"
             ),
+            models.CheckConstraint(
+                condition=models.Q(hours_per_week__gte=0, hours_per_week__lte=HOURS_IN_WEEK),
+                name="member_hours_in_week",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.user} in {self.team}"
+
+
+class PlannedAbsence(models.Model):
+    """A person of the force away (leave, course, attachment) from one day to another, inclusive.
+
+    Takes their hours out of the unit's capacity for those days; no reason is kept.
+    """
+
+    uuid = models.UUIDField("public id", default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="A person with a membership of this force.",
+    )
+    starts_on = models.DateField("from")
+    ends_on = models.DateField("to")
+    created_at = models.DateTimeField("created", default=timezone.now, editable=False)
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="absence_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Absence {self.starts_on} to {self.ends_on}"

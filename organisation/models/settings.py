@@ -23,6 +23,9 @@ from organisation.choices import IntervalUnit, RiskLevel, SubjectCondition
 # The longest review interval a force may set, per unit: five years.
 MAX_INTERVAL = {IntervalUnit.DAYS: 5 * 366, IntervalUnit.WEEKS: 5 * 52, IntervalUnit.MONTHS: 5 * 12}
 MAX_LEAD_DAYS = 365
+#: Demand parameters (issue 15): minutes per piece of work, at most a day.
+MAX_DEMAND_MINUTES = 24 * 60
+DEMAND_FIELDS = ("minutes_per_visit", "minutes_per_review", "minutes_per_revision", "minutes_per_breach")
 
 
 class SettingsQuerySet(ForceScopedQuerySet[Any]):
@@ -98,6 +101,31 @@ class PracticeSettings(models.Model):
         default=2,
         validators=[MinValueValidator(1), MaxValueValidator(20)],
         help_text="Escalate when this many visits in a row were missed (window passed, no outcome).",
+    )
+    # Resourcing (issue 15): the unit's time per piece of work, for demand against capacity.
+    minutes_per_visit = models.PositiveSmallIntegerField(
+        "minutes per visit",
+        default=90,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_DEMAND_MINUTES)],
+        help_text="Time a visit takes, travel and recording included.",
+    )
+    minutes_per_review = models.PositiveSmallIntegerField(
+        "minutes per plan review",
+        default=120,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_DEMAND_MINUTES)],
+        help_text="Time a compliance review of a plan takes.",
+    )
+    minutes_per_revision = models.PositiveSmallIntegerField(
+        "minutes per plan revision",
+        default=180,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_DEMAND_MINUTES)],
+        help_text="Time writing a new version of a plan takes.",
+    )
+    minutes_per_breach = models.PositiveSmallIntegerField(
+        "minutes per breach follow-up",
+        default=240,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_DEMAND_MINUTES)],
+        help_text="Time following up a breach takes.",
     )
     updated_at = models.DateTimeField("updated", default=timezone.now)
 
