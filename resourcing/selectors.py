@@ -30,6 +30,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 
 from compliance.models import Breach, ComplianceReview, Visit
+from compliance.selectors import outcome_figures as plan_outcome_figures
 from orders.models import LIVE_STATUSES, ProtectiveOrder
 from organisation.choices import RiskLevel, TeamKind
 from organisation.models import PlannedAbsence, PracticeSettings, Team, TeamMember
@@ -256,15 +257,25 @@ def force_figures(today: dt.date, settings_row: PracticeSettings | None = None) 
     )
     figures.overdue_reviews = Plan.objects.filter(status=PlanStatus.ACTIVE, next_review_due__lt=today).count()
     figures.overdue_visits = Visit.objects.filter(window_to__lt=today, outcome="").count()
-    figures.outcomes = outcome_figures(today)
+    figures.outcomes = outcome_counts(today)
     return figures
 
 
-def outcome_figures(today: dt.date, days: int = OUTCOME_DAYS) -> dict[str, int]:
-    """Counts of the compliance work's results over the last ``days`` (three grouped queries).
+def outcome_counts(today: dt.date) -> dict[str, int]:
+    """The outcome figures a snapshot keeps: the last 90 days' activity (``recent_activity``) and
+    the compliance work's before/after figures around each subject's first approved plan
+    (``compliance.selectors.outcome_figures``: ``<measure>_before`` / ``<measure>_after`` counts)."""
+    counts = recent_activity(today)
+    plan = plan_outcome_figures(today=today)
+    counts["subjects_compared"] = plan.subjects
+    for m in plan.measures:
+        counts[f"{m.key}_before"], counts[f"{m.key}_after"] = m.before, m.after
+    return counts
 
-    A small selector of its own: ``compliance.selectors.outcome_figures()`` was not on main yet.
-    """
+
+def recent_activity(today: dt.date, days: int = OUTCOME_DAYS) -> dict[str, int]:
+    """Breaches (and further offences), visits planned and done, reviews and reviews on time over
+    the last ``days`` (three grouped queries), for the report's side-by-side columns."""
     since = today - dt.timedelta(days=days)
     b = Breach.objects.filter(occurred_on__gte=since, occurred_on__lte=today).aggregate(
         breaches=Count("id"), further_offences=Count("id", filter=Q(protected_person__isnull=False))

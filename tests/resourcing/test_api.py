@@ -20,7 +20,9 @@ URL = "/api/v1/region/report/"
 def test_regional_analyst_reads_their_region_with_totals_and_no_data_yet(force_a, force_b, client_for):  # type: ignore[no-untyped-def]
     staffed_case(force_a, hours=0.5)
     run_for_force("capacity_snapshot", force_a, timezone.localdate())
-    analyst = make_user(regional=(RegionalRoleKind.REGIONAL_ANALYST, Region.objects.get(slug="east-midlands")))
+    analyst = make_user(
+        regional=(RegionalRoleKind.REGIONAL_ANALYST, Region.objects.get(slug="east-midlands"))
+    )
     client = client_for(analyst, None)
     body = client.get(URL).json()
     assert body["region"] == "east-midlands"

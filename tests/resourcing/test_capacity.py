@@ -62,7 +62,9 @@ def test_hours_shares_and_absences_are_audited_and_bad_values_refused(force_a): 
 
         day = dt.date(2026, 5, 1)
         with pytest.raises(ValidationError) as exc:
-            services.add_planned_absence(actor=admin, user=officer, starts_on=day, ends_on=day - dt.timedelta(days=1))
+            services.add_planned_absence(
+                actor=admin, user=officer, starts_on=day, ends_on=day - dt.timedelta(days=1)
+            )
         assert _codes(exc.value) == {"ends_on": ["ends_before_start"]}
         assert not PlannedAbsence.objects.exists()
         services.add_planned_absence(actor=admin, user=officer, starts_on=day, ends_on=day)
@@ -93,7 +95,9 @@ def test_demand_minutes_through_the_settings_service_and_the_api(force_a, client
     connection.set_schema_to_public()
     client = client_for(admin, force_a)
     url = f"/api/v1/practice-settings/{uuid}/"
-    bad = client.patch(url, {"minutes_per_visit": 0, "minutes_per_review": 30}, content_type="application/json")
+    bad = client.patch(
+        url, {"minutes_per_visit": 0, "minutes_per_review": 30}, content_type="application/json"
+    )
     assert bad.status_code == 400, bad.content
     assert bad.json()["code"] == "invalid"
     assert bad.json()["codes"]["minutes_per_visit"] == ["min_value"]
@@ -112,8 +116,12 @@ def test_team_api_takes_hours_and_visit_share(force_a, client_for):  # type: ign
     client = client_for(admin, force_a)
     made = client.post(
         "/api/v1/teams/",
-        {"name": "Response east", "kind": "response", "visit_share": 20,
-         "members": [{"user": str(officer.uuid), "hours_per_week": "10.5"}]},
+        {
+            "name": "Response east",
+            "kind": "response",
+            "visit_share": 20,
+            "members": [{"user": str(officer.uuid), "hours_per_week": "10.5"}],
+        },
         content_type="application/json",
     )
     assert made.status_code == 201, made.content

@@ -73,7 +73,9 @@ def test_regional_admin_sees_every_force_with_no_data_yet_and_the_short_one(forc
 
     run_for_force("capacity_snapshot", force_a, timezone.localdate())
     base = client.get("/region/report/?region=east-midlands", HTTP_HX_REQUEST="true").content.decode()
-    grown = client.get("/region/report/?region=east-midlands&growth=50", HTTP_HX_REQUEST="true").content.decode()
+    grown = client.get(
+        "/region/report/?region=east-midlands&growth=50", HTTP_HX_REQUEST="true"
+    ).content.decode()
     total = lambda h: float(h.split('data-testid="total-demand">')[1].split("<")[0])  # noqa: E731
     assert total(grown) == pytest.approx(total(base) * 1.5, rel=0.01)
     assert "<html" not in grown  # the htmx answer is the table alone
@@ -99,7 +101,9 @@ def test_regional_report_refusals(force_a, force_b, client_for):  # type: ignore
     assert AuditEvent.objects.filter(action="permission-denied").count() == before + 1
     # The regional page does not exist on a force host.
     region = Region.objects.get(slug="east-midlands")
-    admin = make_user(force=force_a, roles=[ForceRole.FORCE_ADMIN], regional=(RegionalRoleKind.REGIONAL_ADMIN, region))
+    admin = make_user(
+        force=force_a, roles=[ForceRole.FORCE_ADMIN], regional=(RegionalRoleKind.REGIONAL_ADMIN, region)
+    )
     assert client_for(admin, force_a).get("/region/report/").status_code == 404
     other = ensure_region("north-west")
     analyst = make_user(regional=(RegionalRoleKind.REGIONAL_ANALYST, other))

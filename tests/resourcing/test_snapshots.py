@@ -89,14 +89,12 @@ def test_each_force_snapshot_counts_only_its_own_caseload(force_a, force_b):  # 
 def test_figures_take_a_fixed_number_of_queries_whatever_the_caseload(force_a):  # type: ignore[no-untyped-def]
     staffed_case(force_a)
     today = timezone.localdate()
-    with schema_context(force_a.schema_name):
-        with CaptureQueriesContext(connection) as one:
-            force_figures(today)
+    with schema_context(force_a.schema_name), CaptureQueriesContext(connection) as one:
+        force_figures(today)
     for _ in range(3):
         make_case(force_a)
-    with schema_context(force_a.schema_name):
-        with CaptureQueriesContext(connection) as four:
-            figures = force_figures(today)
+    with schema_context(force_a.schema_name), CaptureQueriesContext(connection) as four:
+        figures = force_figures(today)
     connection.set_schema_to_public()
     assert figures.caseload == 4
     assert len(four) == len(one)
@@ -110,7 +108,11 @@ def test_demand_counts_the_larger_of_required_and_scheduled_visits(force_a):  # 
     with schema_context(force_a.schema_name):
         base = force_figures(today).demand_by_work["visits"]
         for i in range(8):
-            Visit.objects.create(subject=case["subject"], window_from=today + dt.timedelta(days=i), window_to=today + dt.timedelta(days=i + 1))
+            Visit.objects.create(
+                subject=case["subject"],
+                window_from=today + dt.timedelta(days=i),
+                window_to=today + dt.timedelta(days=i + 1),
+            )
         more = force_figures(today)
     connection.set_schema_to_public()
     # 8 visits over four weeks: 2 a week at the default 90 minutes, instead of what the plan asks.
