@@ -226,8 +226,8 @@ def force_figures(today: dt.date, settings_row: PracticeSettings | None = None) 
     for pk, t in teams.items():
         if t.kind in (TeamKind.RESPONSE, TeamKind.NEIGHBOURHOOD):
             loads[pk].demand_hours = work["visits"] * t.visit_share / 100
-    for team_id, hours in _net_hours_by_team(today).items():
-        loads[team_id].capacity_hours = hours
+    for team_id, net in _net_hours_by_team(today).items():
+        loads[team_id].capacity_hours = net
     figures.capacity_hours = round(
         sum(t.capacity_hours for t in loads.values() if t.kind == TeamKind.ANCILLARY_ORDER_UNIT), 2
     )
