@@ -101,7 +101,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         _CASEWORK
         | _PLAN_WORK
         | _COMPLIANCE_WORK
-        | {Perm.DELETE_SUBJECT, Perm.MANAGE_TEAMS, Perm.IMPORT_CASELOAD, Perm.REVIEW_RETENTION, Perm.VIEW_RESOURCING}
+        | {
+            Perm.DELETE_SUBJECT,
+            Perm.MANAGE_TEAMS,
+            Perm.IMPORT_CASELOAD,
+            Perm.REVIEW_RETENTION,
+            Perm.VIEW_RESOURCING,
+        }
     ),
     ForceRole.OFFICER: frozenset(
         _CASEWORK | _PLAN_WORK | {Perm.CONDUCT_REVIEW, Perm.RECORD_VISIT, Perm.RECORD_BREACH}
