@@ -307,7 +307,8 @@ USE_TZ = True
 
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "staticfiles"
+# The image collects into a folder of its own (its SPMP_DATA_DIR is a writable volume over it).
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", "") or DATA_DIR / "staticfiles")
 # GOV.UK Frontend and htmx come from npm (node_modules), never copied into the repository.
 STATICFILES_DIRS = [
     ("govuk", BASE_DIR / "node_modules" / "govuk-frontend" / "dist" / "govuk"),

@@ -88,3 +88,22 @@ def test_migrate_all_skips_force_schemas_already_at_the_templates_migrations(for
             "VALUES ('subjects', '9999_only_in_this_schema', now())"
         )
     assert force_schemas_behind_template() == [force_b.schema_name]
+
+
+def test_migrate_all_parallel_migrates_the_forces_behind_in_several_processes(committed_forces, capfd):
+    """--parallel N hands the force schemas behind the template to django-tenants' multiprocessing
+    executor (after public and the template, in this process)."""
+    force_a, force_b = committed_forces
+    from django.core.management import call_command
+
+    for force in (force_a, force_b):
+        with connection.cursor() as cur:
+            cur.execute(
+                f'INSERT INTO "{force.schema_name}".django_migrations (app, name, applied) '
+                "VALUES ('subjects', '9999_only_in_this_schema', now())"
+            )
+    call_command("migrate_all", "--parallel", "2", verbosity=2)
+    out = capfd.readouterr().out
+    for force in (force_a, force_b):
+        assert f"multiprocessing:{force.schema_name}]" in out
+    assert connection.schema_name == "public"

@@ -18,20 +18,36 @@ class Command(BaseCommand):
         "never does), and every force. Idempotent."
     )
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--parallel",
+            type=int,
+            default=1,
+            metavar="N",
+            help="Migrate the force schemas (after public and the template) in N processes "
+            "(django-tenants' multiprocessing executor); 1: one after another.",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         verbosity = int(options.get("verbosity", 1))
+        parallel = int(options.get("parallel") or 1)
+        if parallel < 1:
+            raise CommandError("--parallel must be 1 or more.")
         refuse_pre_restructure_database()
         call_command("migrate_schemas", shared=True, interactive=False, verbosity=max(0, verbosity - 1))
         migrate_template(verbosity=max(0, verbosity - 1))
         behind = force_schemas_behind_template()
-        for schema in behind:
-            call_command(
-                "migrate_schemas",
-                tenant=True,
-                schema_name=schema,
-                interactive=False,
-                verbosity=max(0, verbosity - 1),
-            )
+        if len(behind) > 1 and parallel > 1:
+            migrate_in_parallel(behind, processes=parallel, verbosity=max(0, verbosity - 1))
+        else:
+            for schema in behind:
+                call_command(
+                    "migrate_schemas",
+                    tenant=True,
+                    schema_name=schema,
+                    interactive=False,
+                    verbosity=max(0, verbosity - 1),
+                )
         use_public_schema()
         from tenants.services import ensure_platform
 
@@ -42,6 +58,24 @@ class Command(BaseCommand):
                     f"Public, template and force schemas are migrated ({len(behind)} force schemas needed it)."
                 )
             )
+
+
+def migrate_in_parallel(schemas: list[str], *, processes: int, verbosity: int = 0) -> None:
+    """Migrate ``schemas`` with django-tenants' multiprocessing executor, ``processes`` at a time.
+
+    Only force schemas, after public and the template: a force's migrations may depend on public
+    tables, never on another force's. Each process opens its own connection (the parent's is
+    closed before the fork by the executor).
+    """
+    from django.core.management.commands.migrate import Command as Migrate
+    from django.test.utils import override_settings
+    from django_tenants.migration_executors import get_executor
+
+    options = vars(Migrate().create_parser("manage.py", "migrate").parse_args([]))
+    options.update(interactive=False, verbosity=verbosity, skip_checks=True)
+    with override_settings(TENANT_MULTIPROCESSING_MAX_PROCESSES=processes, TENANT_MULTIPROCESSING_CHUNKS=1):
+        get_executor(codename="multiprocessing")([], options).run_migrations(tenants=list(schemas))
+    use_public_schema()
 
 
 def migrate_template(*, verbosity: int = 0) -> None:
