@@ -14,7 +14,7 @@ help:
 	@echo "make stop       stop the embedded PostgreSQL the demo leaves running"
 	@echo "make test       the whole test suite"
 	@echo "make test-fast  skip the slow tiers (browser, fuzzing, worker, embedded database)"
-	@echo "make lint       ruff, mypy and the import contracts (dependencies run one way)"
+	@echo "make lint       ruff, mypy, the import contracts and pip-audit of the pinned versions"
 	@echo "make bench      benchmarks, as ratios against baselines measured in the same run"
 	@echo "make pg-client  Debian's pg_dump/pg_restore matching DATABASE_URL's server (backup_force, restore_force)"
 
@@ -73,6 +73,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
 	$(VENV)/bin/lint-imports
+	$(PY) -m tools.audit_dependencies
 
 bench: install
 	$(PY) -m bench

@@ -36,6 +36,7 @@ from .errors import PossibleDuplicate
 from .pagination import StandardPagination
 from .parsers import BoundedMultiPartParser
 from .serializers import PossibleDuplicateSerializer, StrictFieldsMixin
+from .throttles import SubjectSearchThrottle
 from .viewsets import ERASURE_REASON, ForceModelViewSet
 
 MAX_ALIASES = 50
@@ -440,6 +441,7 @@ class SubjectViewSet(ForceModelViewSet):
     filterset_class = SubjectFilter
     filter_backends = [CaseloadFilterBackend]  # sorting is the filterset's ``ordering`` (checked)
     pagination_class = CaseloadPagination
+    throttle_classes = [SubjectSearchThrottle]  # a search term: counted per person (api/throttles.py)
     filterset: SubjectFilter  # set by CaseloadFilterBackend on a list
     required_permissions = {
         "list": Perm.VIEW_SUBJECT,

@@ -23,6 +23,7 @@ from tenants.two_factor import verify_code
 from .errors import ErrorCode, LockedOut
 from .permissions import HostMembership, MfaRequired, host_force
 from .serializers import ErrorSerializer, FieldErrorSerializer, StrictFieldsMixin
+from .throttles import TokenIssueThrottle
 
 
 class InvalidCredentials(exceptions.APIException):
@@ -90,6 +91,7 @@ class IssueTokenView(APIView):
     # check does not apply to a request that carries no cookie-based identity.
     authentication_classes: list[Any] = []
     permission_classes = [permissions.AllowAny]
+    throttle_classes = [TokenIssueThrottle]
 
     @extend_schema(
         operation_id="auth_token_create",
@@ -101,7 +103,11 @@ class IssueTokenView(APIView):
             403: OpenApiResponse(
                 ErrorSerializer, description="mfa_required: set up two-factor sign-in first."
             ),
-            429: OpenApiResponse(ErrorSerializer, description="Locked out after repeated failures."),
+            429: OpenApiResponse(
+                ErrorSerializer,
+                description="locked_out after repeated failures, or throttled (too many requests from "
+                "this address; Retry-After says when to try again).",
+            ),
         },
         auth=[],
     )

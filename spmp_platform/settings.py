@@ -454,6 +454,21 @@ SPECTACULAR_SETTINGS = {
         "api.schema.strict_request_bodies",
     ],
 }
+
+
+def _rate(name: str, default: str) -> str | None:
+    """A throttle rate like ``10/minute``; ``off`` for none. Off by default under tests (a test
+    that checks a limit sets it), so the suite's many sign-ins from one address are not limited."""
+    value = os.environ.get(name, "off" if TESTING else default).strip().lower()
+    return None if value in {"", "off", "none", "0"} else value
+
+
+# Scoped API limits (api/throttles.py), counted in the shared cache. Above the load test's rate
+# (an officer there searches at most about once a second).
+API_THROTTLE_RATES = {
+    "token_issue": _rate("API_THROTTLE_TOKEN_ISSUE", "10/minute"),
+    "subject_search": _rate("API_THROTTLE_SUBJECT_SEARCH", "120/minute"),
+}
 API_TOKEN_TTL_HOURS = int(os.environ.get("API_TOKEN_TTL_HOURS", "720"))
 # How long an emailed invitation link (accept a membership, set a first password) stays usable.
 INVITATION_TTL_HOURS = int(os.environ.get("INVITATION_TTL_HOURS", "168"))
