@@ -20,3 +20,19 @@ class OrganisationError(models.TextChoices):
     ENDS_BEFORE_START = "ends_before_start", "The absence ends before it starts"
     NOT_TEAM_MEMBER = "not_team_member", "Not a member of this team"
     MINUTES_OUT_OF_RANGE = "minutes_out_of_range", "Minutes must be from 1 to 1440"
+
+
+class PracticeError(models.TextChoices):
+    """Codes of the practice settings' field errors (``organisation.practice``)."""
+
+    UNKNOWN_RISK_LEVEL = "unknown_risk_level", "Not a risk level"
+    INVALID_UNIT = "invalid_unit", "Not days, weeks or months"
+    NOT_WHOLE_NUMBER = "not_whole_number", "Not a whole number"
+    NOT_POSITIVE = "not_positive", "Zero or less"
+    TOO_LONG = "too_long", "Longer than five years"
+    OUT_OF_RANGE = "out_of_range", "Outside the allowed range"
+    NOT_A_SETTING = "not_a_setting", "Not a setting of this kind"
+    UNKNOWN_ORDER_TYPE = "unknown_order_type", "Not an order type of the platform"
+    UNKNOWN_CONDITION = "unknown_condition", "Not one of the choices"
+    ENTRY_TOO_LONG = "entry_too_long", "An entry is too long"
+    TOO_MANY_ENTRIES = "too_many_entries", "Too many entries"

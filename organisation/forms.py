@@ -11,7 +11,7 @@ from core.forms import GovukFormMixin, add_service_errors
 from core.roles import ForceRole
 from organisation.choices import IntervalUnit, RiskLevel, SubjectCondition, TeamKind
 from organisation.models import Area, PracticeSettings, Team
-from organisation.practice import REMINDER_FIELDS, review_field
+from organisation.practice import COMPLIANCE_FIELDS, REMINDER_FIELDS, review_field, visit_field
 from tenants.models import Membership
 
 NO_PLAN = ""
@@ -145,7 +145,12 @@ class SettingsForm(GovukFormMixin, forms.Form):
     """Every practice setting on one page; built from the current settings and the order types."""
 
     def __init__(self, *args: Any, settings_row: PracticeSettings, order_types: list[Any], **kwargs: Any):
-        initial: dict[str, Any] = {f: getattr(settings_row, f) for f in REMINDER_FIELDS}
+        initial: dict[str, Any] = {
+            f: getattr(settings_row, f) for f in (*REMINDER_FIELDS, *COMPLIANCE_FIELDS)
+        }
+        for visit in settings_row.visit_intervals.all():
+            initial[visit_field(visit.risk_level) + "_every"] = visit.every
+            initial[visit_field(visit.risk_level) + "_unit"] = visit.unit
         for interval in settings_row.review_intervals.all():
             initial[review_field(interval.risk_level) + "_every"] = interval.every
             initial[review_field(interval.risk_level) + "_unit"] = interval.unit
@@ -168,14 +173,29 @@ class SettingsForm(GovukFormMixin, forms.Form):
             self.fields[name + "_unit"] = forms.ChoiceField(
                 label=f"{level.label} risk: unit", choices=IntervalUnit.choices
             )
-        labels = {name: PracticeSettings._meta.get_field(name) for name in REMINDER_FIELDS}
-        for field in REMINDER_FIELDS:
+        for level in RiskLevel:
+            name = visit_field(level)
+            self.fields[name + "_every"] = forms.IntegerField(
+                label=f"{level.label} risk: a routine visit every",
+                required=False,
+                help_text="Leave empty for no routine visits at this risk level.",
+                error_messages={"invalid": "Enter a whole number."},
+            )
+            self.fields[name + "_unit"] = forms.ChoiceField(
+                label=f"{level.label} risk: unit", choices=IntervalUnit.choices, required=False
+            )
+        labels = {
+            name: PracticeSettings._meta.get_field(name) for name in (*REMINDER_FIELDS, *COMPLIANCE_FIELDS)
+        }
+        for field in (*REMINDER_FIELDS, *COMPLIANCE_FIELDS):
             self.fields[field] = forms.IntegerField(
+                # A post without the compliance settings (an older page) leaves them as they are.
+                required=field in REMINDER_FIELDS,
                 label=str(labels[field].verbose_name).capitalize(),  # type: ignore[union-attr]
                 help_text=str(labels[field].help_text),  # type: ignore[union-attr]
                 error_messages={
-                    "required": "Enter a number of days.",
-                    "invalid": "Enter a whole number of days.",
+                    "required": f"Enter “{labels[field].verbose_name!s}”.",  # type: ignore[union-attr]
+                    "invalid": "Enter a whole number.",
                 },
             )
         self.order_types = order_types
@@ -209,6 +229,16 @@ class SettingsForm(GovukFormMixin, forms.Form):
             for every, unit in self.interval_fields()
         ]
         reminders = [(str(f.label), f"{shown(f.name)} days") for f in self.reminder_fields()]
+        visits = [
+            (
+                str(every.label).replace(": a routine visit every", ""),
+                f"Every {every.value()} {dict(IntervalUnit.choices).get(unit.value(), unit.value()).lower()}"
+                if every.value() not in (None, "")
+                else "No routine visits",
+            )
+            for every, unit in self.visit_interval_fields()
+        ]
+        compliance = [(str(f.label), shown(f.name)) for f in self.compliance_fields()]
         scope = [(str(f.label), shown(f.name)) for f in self.scope_fields()]
         lists = [
             (str(self.fields[name].label), ", ".join(str(self[name].value() or "").splitlines()) or "None")
@@ -217,6 +247,8 @@ class SettingsForm(GovukFormMixin, forms.Form):
         return [
             ("Review intervals by risk level", intervals),
             ("Reminder lead times", reminders),
+            ("Routine visits by risk level", visits),
+            ("Breaches and escalation", compliance),
             ("Which orders and subjects need a plan", scope),
             ("Lists", lists),
         ]
@@ -228,6 +260,14 @@ class SettingsForm(GovukFormMixin, forms.Form):
 
     def reminder_fields(self) -> list[Any]:
         return [self[f] for f in REMINDER_FIELDS]
+
+    def visit_interval_fields(self) -> list[tuple[Any, Any]]:
+        return [
+            (self[visit_field(level) + "_every"], self[visit_field(level) + "_unit"]) for level in RiskLevel
+        ]
+
+    def compliance_fields(self) -> list[Any]:
+        return [self[f] for f in COMPLIANCE_FIELDS]
 
     def scope_fields(self) -> list[Any]:
         return [self[f"scope_{o.code}"] for o in self.order_types]
@@ -243,6 +283,20 @@ class SettingsForm(GovukFormMixin, forms.Form):
                 for level in RiskLevel.values
             },
             "reminders": {f: data[f] for f in REMINDER_FIELDS},
+            "compliance": {f: data[f] for f in COMPLIANCE_FIELDS if data.get(f) is not None},
+            # Only the levels the post carries: an emptied box means no routine visits there.
+            "visit_intervals": {
+                level: (
+                    {
+                        "every": data[visit_field(level) + "_every"],
+                        "unit": data.get(visit_field(level) + "_unit") or "",
+                    }
+                    if data.get(visit_field(level) + "_every") is not None
+                    else None
+                )
+                for level in RiskLevel.values
+                if visit_field(level) + "_every" in self.data
+            },
             "plan_scope": {
                 o.code: data[f"scope_{o.code}"] for o in self.order_types if data.get(f"scope_{o.code}")
             },

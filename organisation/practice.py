@@ -11,9 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import audited_change
+from core.forms import coded
 
 from .choices import IntervalUnit, RiskLevel, SubjectCondition
-from .errors import OrganisationError
+from .errors import OrganisationError, PracticeError
 from .models import PlanScopeRule, PracticeSettings, ReviewInterval, VisitInterval
 from .models.settings import DEMAND_FIELDS, MAX_DEMAND_MINUTES, MAX_INTERVAL, MAX_LEAD_DAYS
 
@@ -33,6 +34,15 @@ DEFAULT_VISIT_INTERVALS: dict[str, tuple[int, str]] = {
 }
 DEFAULT_REMINDERS = {"review_reminder_days": 14, "visit_reminder_days": 2, "order_expiry_reminder_days": 56}
 REMINDER_FIELDS = tuple(DEFAULT_REMINDERS)
+# Compliance settings (issue 13): their defaults are the model's; their bounds are these.
+COMPLIANCE_LIMITS: dict[str, tuple[int, int]] = {
+    "breach_review_days": (1, MAX_LEAD_DAYS),
+    "escalation_breaches": (1, 100),
+    "escalation_breach_window_days": (1, MAX_LEAD_DAYS),
+    "escalation_quiet_days": (1, 5 * 366),
+    "escalation_missed_visits": (1, 20),
+}
+COMPLIANCE_FIELDS = tuple(COMPLIANCE_LIMITS)
 # A new force plans for every subject under a stalking protection order (full or interim).
 DEFAULT_PLAN_SCOPE: dict[str, str] = {
     "SPO": SubjectCondition.EVERY_SUBJECT,
@@ -66,6 +76,11 @@ LIST_MAX_ITEMS = 100
 def review_field(risk_level: str) -> str:
     """The field name used in forms, API bodies and error dictionaries for one risk level's interval."""
     return "review_" + risk_level.replace("-", "_")
+
+
+def visit_field(risk_level: str) -> str:
+    """As ``review_field``, for one risk level's routine visit interval."""
+    return "visit_" + risk_level.replace("-", "_")
 
 
 @transaction.atomic
@@ -117,9 +132,14 @@ class IntervalValue:
 
 def snapshot(settings_row: PracticeSettings) -> dict[str, Any]:
     """The settings as plain values, for the audit log (none of it is personal data)."""
-    data: dict[str, Any] = {f: getattr(settings_row, f) for f in (*REMINDER_FIELDS, *DEMAND_FIELDS)}
+    data: dict[str, Any] = {
+        f: getattr(settings_row, f) for f in (*REMINDER_FIELDS, *DEMAND_FIELDS, *COMPLIANCE_FIELDS)
+    }
     for interval in settings_row.review_intervals.all():
         data[review_field(interval.risk_level)] = f"{interval.every} {interval.unit}"
+    visits = {i.risk_level: f"{i.every} {i.unit}" for i in settings_row.visit_intervals.all()}
+    for level in RiskLevel.values:
+        data[visit_field(level)] = visits.get(level, "none")
     data["plan_scope"] = sorted(
         f"{r.order_type_code}:{r.subject_condition}" for r in settings_row.scope_rules.all()
     )
@@ -131,7 +151,10 @@ def snapshot(settings_row: PracticeSettings) -> dict[str, Any]:
 _ENTRY_NAMES = {"tactical_options": "Tactical option", "warning_markers": "Warning marker"}
 
 
-def _clean_list(field: str, items: Iterable[str], errors: dict[str, list[str]]) -> list[str]:
+Errors = dict[str, list[ValidationError]]
+
+
+def _clean_list(field: str, items: Iterable[str], errors: Errors) -> list[str]:
     out: list[str] = []
     entry = _ENTRY_NAMES.get(field, "Entry")
     for line, raw in enumerate(items, start=1):
@@ -141,37 +164,73 @@ def _clean_list(field: str, items: Iterable[str], errors: dict[str, list[str]]) 
         if len(item) > LIST_ITEM_MAX:
             # Name the entry: twelve identical errors would not say which lines to shorten.
             errors.setdefault(field, []).append(
-                f"{entry} on line {line} (“{item[:30]}…”) must be {LIST_ITEM_MAX} characters or fewer"
+                coded(
+                    f"{entry} on line {line} (“{item[:30]}…”) must be {LIST_ITEM_MAX} characters or fewer",
+                    PracticeError.ENTRY_TOO_LONG,
+                )
             )
             continue
         if item.casefold() not in {o.casefold() for o in out}:
             out.append(item)
     if len(out) > LIST_MAX_ITEMS:
-        errors.setdefault(field, []).append(f"Keep the list to {LIST_MAX_ITEMS} entries or fewer.")
+        errors.setdefault(field, []).append(
+            coded(f"Keep the list to {LIST_MAX_ITEMS} entries or fewer.", PracticeError.TOO_MANY_ENTRIES)
+        )
     return out
 
 
-def validate_interval(risk_level: str, value: Any, errors: dict[str, list[str]]) -> IntervalValue | None:
-    field = review_field(risk_level)
+def validate_interval(
+    risk_level: str, value: Any, errors: Errors, *, kind: str = "review"
+) -> IntervalValue | None:
+    """One interval checked; ``kind`` is "review" or "visit" (the field name and the wording)."""
+    field = review_field(risk_level) if kind == "review" else visit_field(risk_level)
     label = RiskLevel(risk_level).label.lower()
     every = getattr(value, "every", None) if not isinstance(value, Mapping) else value.get("every")
     unit = getattr(value, "unit", None) if not isinstance(value, Mapping) else value.get("unit")
     if unit not in IntervalUnit.values:
-        errors.setdefault(field, []).append(f"Choose days, weeks or months for the {label} risk interval.")
+        errors.setdefault(field, []).append(
+            coded(
+                f"Choose days, weeks or months for the {label} risk {kind} interval.",
+                PracticeError.INVALID_UNIT,
+            )
+        )
         return None
     if not isinstance(every, int) or isinstance(every, bool):
-        errors.setdefault(field, []).append(f"Enter the {label} risk interval as a whole number.")
+        errors.setdefault(field, []).append(
+            coded(
+                f"Enter the {label} risk {kind} interval as a whole number.", PracticeError.NOT_WHOLE_NUMBER
+            )
+        )
         return None
     if every <= 0:
-        errors.setdefault(field, []).append(f"The {label} risk review interval must be more than zero.")
+        errors.setdefault(field, []).append(
+            coded(f"The {label} risk {kind} interval must be more than zero.", PracticeError.NOT_POSITIVE)
+        )
         return None
     if every > MAX_INTERVAL[IntervalUnit(unit)]:
         errors.setdefault(field, []).append(
-            f"The {label} risk review interval must be five years or less "
-            f"(at most {MAX_INTERVAL[IntervalUnit(unit)]} {unit})."
+            coded(
+                f"The {label} risk {kind} interval must be five years or less "
+                f"(at most {MAX_INTERVAL[IntervalUnit(unit)]} {unit}).",
+                PracticeError.TOO_LONG,
+            )
         )
         return None
     return IntervalValue(every=every, unit=unit)
+
+
+def _whole_number_in(field: str, value: Any, low: int, high: int, what: str, errors: Errors) -> int | None:
+    if not isinstance(value, int) or isinstance(value, bool):
+        errors.setdefault(field, []).append(
+            coded(f"Enter {what} as a whole number.", PracticeError.NOT_WHOLE_NUMBER)
+        )
+        return None
+    if not low <= value <= high:
+        errors.setdefault(field, []).append(
+            coded(f"Enter {what} from {low} to {high}.", PracticeError.OUT_OF_RANGE)
+        )
+        return None
+    return value
 
 
 @transaction.atomic
@@ -184,8 +243,15 @@ def update_practice_settings(
     tactical_options: Iterable[str] | None = None,
     warning_markers: Iterable[str] | None = None,
     demand_minutes: Mapping[str, Any] | None = None,
+    compliance: Mapping[str, Any] | None = None,
+    visit_intervals: Mapping[str, Any] | None = None,
 ) -> PracticeSettings:
     """Change the current force's practice; only the parts given change. All-or-nothing.
+
+    ``compliance`` maps the fields of ``COMPLIANCE_FIELDS`` (the review brought forward after a
+    breach, the escalation thresholds) to whole numbers within ``COMPLIANCE_LIMITS``: a breach
+    review of 0 days is refused. ``visit_intervals`` maps a RiskLevel to an interval as above, or
+    to None for no routine visits at that level; levels not given are left as they are.
 
     ``review_intervals`` maps a RiskLevel to ``{"every": n, "unit": IntervalUnit}``; ``plan_scope``
     maps an order type code to a SubjectCondition and replaces the whole scope. Field errors are
@@ -198,28 +264,55 @@ def update_practice_settings(
     ensure_default_settings()
     settings_row = (
         PracticeSettings.objects.select_for_update()
-        .prefetch_related("review_intervals", "scope_rules")
+        .prefetch_related("review_intervals", "scope_rules", "visit_intervals")
         .get(singleton=True)
     )
-    errors: dict[str, list[str]] = {}
+    errors: Errors = {}
 
     intervals: dict[str, IntervalValue] = {}
     for level, value in (review_intervals or {}).items():
         if level not in RiskLevel.values:
-            errors.setdefault("review_intervals", []).append(f"'{level}' is not a risk level.")
+            errors.setdefault("review_intervals", []).append(
+                coded(f"'{level}' is not a risk level.", PracticeError.UNKNOWN_RISK_LEVEL)
+            )
             continue
         checked = validate_interval(level, value, errors)
         if checked is not None:
             intervals[level] = checked
 
+    visits: dict[str, IntervalValue | None] = {}
+    for level, value in (visit_intervals or {}).items():
+        if level not in RiskLevel.values:
+            errors.setdefault("visit_intervals", []).append(
+                coded(f"'{level}' is not a risk level.", PracticeError.UNKNOWN_RISK_LEVEL)
+            )
+        elif value is None:
+            visits[level] = None
+        elif (checked := validate_interval(level, value, errors, kind="visit")) is not None:
+            visits[level] = checked
+
     reminder_values: dict[str, int] = {}
     for field, value in (reminders or {}).items():
         if field not in REMINDER_FIELDS:
-            errors.setdefault(field, []).append("This is not a reminder setting.")
-        elif not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_LEAD_DAYS:
-            errors.setdefault(field, []).append(f"Enter a whole number of days from 0 to {MAX_LEAD_DAYS}.")
-        else:
-            reminder_values[field] = value
+            errors.setdefault(field, []).append(
+                coded("This is not a reminder setting.", PracticeError.NOT_A_SETTING)
+            )
+        elif (
+            days := _whole_number_in(field, value, 0, MAX_LEAD_DAYS, "a number of days", errors)
+        ) is not None:
+            reminder_values[field] = days
+
+    compliance_values: dict[str, int] = {}
+    for field, value in (compliance or {}).items():
+        if field not in COMPLIANCE_LIMITS:
+            errors.setdefault(field, []).append(
+                coded("This is not a compliance setting.", PracticeError.NOT_A_SETTING)
+            )
+            continue
+        low, high = COMPLIANCE_LIMITS[field]
+        what = str(PracticeSettings._meta.get_field(field).verbose_name)  # type: ignore[union-attr]
+        if (number := _whole_number_in(field, value, low, high, f"“{what}”", errors)) is not None:
+            compliance_values[field] = number
 
     scope: dict[str, str] | None = None
     if plan_scope is not None:
@@ -229,11 +322,17 @@ def update_practice_settings(
             code = str(code).strip().upper()
             if code not in known:
                 errors.setdefault("plan_scope", []).append(
-                    f"'{code}' is not an order type of the platform; choose one from the list."
+                    coded(
+                        f"'{code}' is not an order type of the platform; choose one from the list.",
+                        PracticeError.UNKNOWN_ORDER_TYPE,
+                    )
                 )
             elif condition not in SubjectCondition.values:
                 errors.setdefault("plan_scope", []).append(
-                    f"Choose which subjects under {code} need a plan from the list."
+                    coded(
+                        f"Choose which subjects under {code} need a plan from the list.",
+                        PracticeError.UNKNOWN_CONDITION,
+                    )
                 )
             else:
                 scope[code] = condition
@@ -256,7 +355,16 @@ def update_practice_settings(
             ReviewInterval.objects.update_or_create(
                 settings=settings_row, risk_level=level, defaults={"every": value.every, "unit": value.unit}
             )
-        for field, days in reminder_values.items():
+        for level, visit in visits.items():
+            if visit is None:
+                VisitInterval.objects.filter(settings=settings_row, risk_level=level).delete()
+            else:
+                VisitInterval.objects.update_or_create(
+                    settings=settings_row,
+                    risk_level=level,
+                    defaults={"every": visit.every, "unit": visit.unit},
+                )
+        for field, days in {**reminder_values, **compliance_values}.items():
             setattr(settings_row, field, days)
         if scope is not None:
             settings_row.scope_rules.exclude(order_type_code__in=list(scope)).delete()
@@ -274,9 +382,9 @@ def update_practice_settings(
         settings_row.save()
 
         # Re-read with the relations, so the after-snapshot sees the rows just written.
-        fresh = PracticeSettings.objects.prefetch_related("review_intervals", "scope_rules").get(
-            pk=settings_row.pk
-        )
+        fresh = PracticeSettings.objects.prefetch_related(
+            "review_intervals", "scope_rules", "visit_intervals"
+        ).get(pk=settings_row.pk)
         change.instance = fresh
     return fresh
 

@@ -75,7 +75,8 @@ class PracticeSettings(models.Model):
     breach_review_days = models.PositiveSmallIntegerField(
         "review after a breach (days)",
         default=7,
-        validators=[MinValueValidator(0), MaxValueValidator(MAX_LEAD_DAYS)],
+        # 0 would make every breach's review due the same day: refused here and by the service.
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_LEAD_DAYS)],
         help_text="A breach brings the plan's next review forward to at most this many days away.",
     )
     escalation_breaches = models.PositiveSmallIntegerField(

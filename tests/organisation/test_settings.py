@@ -227,3 +227,117 @@ def test_those_who_may_only_read_the_settings_see_a_summary_not_inputs(force_a, 
     assert "Every 3 months" in page and "No plan needed" not in page.split("main-content")[0]
     admin_page = client_for(_admin(force_a), force_a).get("/force-admin/settings/").content.decode()
     assert "<textarea" in admin_page and "Save settings" in admin_page
+
+
+# --- Compliance settings and visit intervals (issue 13) ------------------------------------------
+
+
+def test_compliance_settings_and_visit_intervals_are_edited_on_the_page_and_audited(
+    force_a, force_b, client_for
+):  # type: ignore[no-untyped-def]
+    client = client_for(_admin(force_a), force_a)
+    page = client.get("/force-admin/settings/")
+    assert b"Routine visits by risk level" in page.content and b'name="breach_review_days"' in page.content
+    response = client.post(
+        "/force-admin/settings/",
+        _form(
+            force_a,
+            breach_review_days=3,
+            escalation_breaches=3,
+            escalation_breach_window_days=60,
+            escalation_quiet_days=90,
+            escalation_missed_visits=3,
+            visit_very_high_every=5,
+            visit_very_high_unit="days",
+            visit_high_every=2,
+            visit_high_unit="weeks",
+            visit_medium_every="",  # emptied: no routine visits at medium risk any more
+            visit_medium_unit="months",
+            visit_low_every=2,
+            visit_low_unit="months",
+        ),
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    with schema_context(force_a.schema_name):
+        row = get_practice_settings()
+        assert (row.breach_review_days, row.escalation_breaches, row.escalation_missed_visits) == (3, 3, 3)
+        assert (row.escalation_breach_window_days, row.escalation_quiet_days) == (60, 90)
+        visits = {i.risk_level: (i.every, i.unit) for i in row.visit_intervals.all()}
+        assert visits == {"very-high": (5, "days"), "high": (2, "weeks"), "low": (2, "months")}
+        event = AuditEvent.objects.filter(object_type="practicesettings").latest("id")
+        assert event.changes["breach_review_days"] == {"before": 7, "after": 3}
+        assert event.changes["visit_medium"] == {"before": "1 months", "after": "none"}
+        assert event.changes["visit_low"] == {"before": "none", "after": "2 months"}
+    with schema_context(force_b.schema_name):
+        other = get_practice_settings()
+        assert other.breach_review_days == 7 and other.visit_interval_for("medium") is not None
+
+
+def test_a_breach_review_of_zero_days_is_refused_by_the_page_the_service_and_the_model(force_a, client_for):  # type: ignore[no-untyped-def]
+    from django.core.exceptions import ValidationError
+
+    from organisation.practice import update_practice_settings
+
+    client = client_for(_admin(force_a), force_a)
+    for changes, field, message in (
+        ({"breach_review_days": 0}, "breach_review_days", b"from 1 to 365"),
+        ({"escalation_missed_visits": 21}, "escalation_missed_visits", b"from 1 to 20"),
+        ({"visit_low_every": 0, "visit_low_unit": "weeks"}, "visit_low_every", b"must be more than zero"),
+        ({"visit_low_every": 3, "visit_low_unit": ""}, "visit_low_every", b"days, weeks or months"),
+    ):
+        response = client.post("/force-admin/settings/", _form(force_a, **changes))
+        assert response.status_code == 400, changes
+        assert field in response.context["form"].errors and message in response.content, changes
+    with schema_context(force_a.schema_name):
+        with pytest.raises(ValidationError) as refused:
+            update_practice_settings(actor=None, compliance={"breach_review_days": 0})
+        assert refused.value.error_dict["breach_review_days"][0].code == "out_of_range"
+        row = get_practice_settings()
+        row.breach_review_days = 0
+        with pytest.raises(ValidationError) as invalid:
+            row.full_clean()
+        assert "breach_review_days" in invalid.value.error_dict
+        assert get_practice_settings().breach_review_days == 7
+
+
+def test_the_api_edits_compliance_settings_with_each_fields_code(force_a, force_b):  # type: ignore[no-untyped-def]
+    client = token_client(_admin(force_a), force_a)
+    url = (
+        f"/api/v1/practice-settings/{client.get('/api/v1/practice-settings/').json()['results'][0]['uuid']}/"
+    )
+    body = client.get(url).json()
+    assert body["breach_review_days"] == 7 and body["visit_intervals"]["low"] is None
+    assert body["visit_intervals"]["high"] == {"every": 2, "unit": "weeks"}
+    bad = client.patch(
+        url,
+        {
+            "breach_review_days": 0,
+            "escalation_breaches": 0,
+            "visit_intervals": {"high": {"every": 0, "unit": "weeks"}, "nope": None},
+            "review_intervals": {"low": {"every": 70, "unit": "months"}},
+        },
+        content_type="application/json",
+    )
+    assert bad.status_code == 400 and bad.json()["code"] == "invalid", bad.json()
+    codes = bad.json()["codes"]
+    assert codes["breach_review_days"] == ["out_of_range"] and codes["escalation_breaches"] == [
+        "out_of_range"
+    ]
+    assert codes["visit_intervals.high"] == ["not_positive"]
+    assert codes["visit_intervals.non_field_errors"] == ["unknown_risk_level"]
+    assert codes["review_intervals.low"] == ["too_long"]
+    assert bad.json()["fields"]["visit_intervals"]["high"] == [
+        "The high risk visit interval must be more than zero."
+    ]
+    good = client.patch(
+        url,
+        {"breach_review_days": 5, "visit_intervals": {"low": {"every": 1, "unit": "months"}, "medium": None}},
+        content_type="application/json",
+    )
+    assert good.status_code == 200, good.json()
+    assert good.json()["breach_review_days"] == 5
+    assert good.json()["visit_intervals"]["low"] == {"every": 1, "unit": "months"}
+    assert good.json()["visit_intervals"]["medium"] is None
+    assert good.json()["visit_intervals"]["high"] == {"every": 2, "unit": "weeks"}
+    with schema_context(force_b.schema_name):
+        assert get_practice_settings().breach_review_days == 7
