@@ -16,6 +16,7 @@ from .people import PersonViewSet
 from .plans import BriefingViewSet, PlanVersionViewSet, PlanViewSet
 from .practice import PracticeSettingsViewSet
 from .protected_persons import ContactLogEntryViewSet, ProtectedPersonViewSet
+from .reminders import NotificationPreferencesViewSet
 from .subjects import SubjectViewSet
 from .tokens import ApiTokenViewSet, IssueTokenView
 
@@ -45,6 +46,11 @@ router.register("audit-events", AuditEventViewSet, basename="audit-event")
 urlpatterns = [
     path("auth/token/", IssueTokenView.as_view(), name="api-token-issue"),
     *router.urls,
+    path(
+        "notification-preferences/",
+        NotificationPreferencesViewSet.as_view({"get": "list", "put": "update"}),
+        name="notification-preferences",
+    ),
     path("schema/", SpectacularAPIView.as_view(urlconf="spmp_platform.urls_force"), name="api-schema"),
     path(
         "docs/",

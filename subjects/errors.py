@@ -26,3 +26,5 @@ class SubjectError(models.TextChoices):
     TOO_MANY_RECORDS = "too_many_records", "Too many records in one list"
     INVALID_IMAGE = "invalid_image", "Not a JPEG or PNG photograph that can be read"
     IMAGE_TOO_LARGE = "image_too_large", "The photograph is too large"
+    DATE_REQUIRED = "date_required", "A date is required"
+    RETENTION_DATE_NOT_FUTURE = "retention_date_not_future", "The next retention review must be in the future"

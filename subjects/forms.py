@@ -522,3 +522,17 @@ class SubjectSearchForm(forms.Form):
         max_length=100,
         error_messages={"max_length": "Search must be %(limit_value)s characters or fewer"},
     )
+
+
+class RetainSubjectForm(forms.Form):
+    """A retention review's "retain": why, and when the record is next reviewed."""
+
+    reason = forms.CharField(
+        label="Why is this record kept?",
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea,
+        required=False,
+        help_text="For example, the subject is still managed under an order. It is recorded in the access log.",
+        error_messages={"max_length": "Reason must be %(limit_value)s characters or fewer"},
+    )
+    next_review_date = GovukDateField(label="Next retention review", help_text="For example, 1 6 2031")

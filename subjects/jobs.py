@@ -12,7 +12,7 @@ from core.roles import ROLE_PERMISSIONS, Perm
 from jobs.registry import periodic_job
 from organisation.practice import get_practice_settings
 from reminders.choices import ReminderKind
-from reminders.services import Due, long_date, remind, subject_link
+from reminders.services import Due, long_date, remind
 
 from .models import Subject
 
@@ -30,7 +30,7 @@ def retention_reminders(*, force: Any = None, day: dt.date | None = None) -> str
             object_uuid=subject_uuid,
             due_on=when,
             title=f"Record due for its MoPI retention review on {long_date(when)}",
-            link=subject_link(subject_uuid),
+            link=f"/subjects/retention/{subject_uuid}/retain/",
             subject_uuid=subject_uuid,
         )
         for subject_uuid, when in rows

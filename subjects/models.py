@@ -30,6 +30,8 @@ class SubjectQuerySet(ForceScopedQuerySet["Subject"]):
         "view": {Perm.VIEW_SUBJECT},
         "change": {Perm.CHANGE_SUBJECT},
         "delete": {Perm.DELETE_SUBJECT},
+        # The MoPI retention queue (issue 16): coordinators and supervisors review, retain or dispose.
+        "retention": {Perm.REVIEW_RETENTION},
     }
 
     def with_alias_names(self) -> SubjectQuerySet:

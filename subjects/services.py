@@ -750,6 +750,36 @@ def end_registration(*, actor: Any, subject: Subject, ended_on: dt.date | None) 
 
 
 @transaction.atomic
+def retain_subject(*, actor: Any, subject: Subject, reason: str, next_review_date: dt.date | None) -> Subject:
+    """A retention review's outcome "retain": the reason (in the alteration event) and the next
+    review date (after today). Missing or past: field errors with codes, nothing saved."""
+    errors: dict[str, list[ValidationError]] = {}
+    reason = " ".join((reason or "").split())
+    if not reason:
+        errors["reason"] = [
+            ValidationError("Give the reason for keeping this record.", code=SubjectError.REASON_REQUIRED)
+        ]
+    if next_review_date is None:
+        errors["next_review_date"] = [
+            ValidationError("Enter the date of the next retention review.", code=SubjectError.DATE_REQUIRED)
+        ]
+    elif next_review_date <= timezone.localdate():
+        errors["next_review_date"] = [
+            ValidationError(
+                "The next retention review must be after today.", code=SubjectError.RETENTION_DATE_NOT_FUTURE
+            )
+        ]
+    if errors:
+        raise ValidationError(errors)
+    return update_subject(
+        actor=actor,
+        subject=subject,
+        next_review_date=next_review_date,
+        justification=f"Retention review: retained. {reason}"[:2000],
+    )
+
+
+@transaction.atomic
 def erase_subject(*, actor: Any, subject: Subject, reason: str) -> None:
     """Erase a subject's record; the erasure itself is logged (the log holds only the UUID)."""
     if not (reason or "").strip():

@@ -6,6 +6,7 @@ changes go through ``subjects.services``; every read of personal data is audited
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from typing import Any, cast
 from urllib.parse import parse_qsl, urlencode
@@ -24,6 +25,7 @@ from django.http import (
 )
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.generic import DetailView, FormView, ListView, View
 from django.views.generic.detail import SingleObjectMixin
 
@@ -42,6 +44,7 @@ from .forms import (
     EraseSubjectForm,
     PhotoForm,
     ReasonForAccessForm,
+    RetainSubjectForm,
     SubjectForm,
     SubjectSearchForm,
 )
@@ -459,6 +462,80 @@ class SubjectEraseView(CaseFileMixin, SingleObjectMixin, FormView):  # type: ign
         return HttpResponseRedirect(reverse("subjects:subject-list"))
 
     def form_invalid(self, form: EraseSubjectForm) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class RetentionQueueView(ForcePageMixin, ListView):  # type: ignore[type-arg]
+    """The MoPI retention queue: records whose next review falls within the force's review
+    reminder lead time, or has passed, oldest first; retain (reason, next date) or dispose
+    (the erasure page, for those who may erase). One consult event names the records shown."""
+
+    model = Subject
+    permission = Perm.REVIEW_RETENTION
+    scope_action = "retention"
+    case_data = True
+    template_name = "subjects/retention_queue.html"
+    context_object_name = "subjects"
+    paginate_by = 50
+
+    def get_queryset(self) -> QuerySet[Subject]:
+        from organisation.practice import get_practice_settings
+
+        horizon = timezone.localdate() + dt.timedelta(days=get_practice_settings().review_reminder_days)
+        return (
+            super()
+            .get_queryset()
+            .filter(next_review_date__lte=horizon)
+            .select_related("managing_team")
+            .order_by("next_review_date", "id")
+        )
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["subjects"] = list(context["subjects"])
+        services.record_list_viewed(
+            actor=self.request.user, subjects=context["subjects"], what="retention review queue"
+        )
+        context["today"] = timezone.localdate()
+        return context
+
+
+class RetainSubjectView(ForcePageMixin, SingleObjectMixin, FormView):  # type: ignore[type-arg]
+    """Retain a record after its retention review: the reason and the next review date."""
+
+    model = Subject
+    permission = Perm.REVIEW_RETENTION
+    scope_action = "retention"
+    case_data = True
+    form_class = RetainSubjectForm
+    template_name = "subjects/retention_retain.html"
+    context_object_name = "subject"
+    slug_field = slug_url_kwarg = "uuid"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.object = self.get_object()
+        services.record_list_viewed(actor=request.user, subjects=[self.object], what="retention review")
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.object = self.get_object()
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: RetainSubjectForm) -> HttpResponse:
+        try:
+            services.retain_subject(
+                actor=self.request.user,
+                subject=self.object,
+                reason=form.cleaned_data["reason"],
+                next_review_date=form.cleaned_data["next_review_date"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, "The record is kept; its next retention review is set.")
+        return HttpResponseRedirect(reverse("subjects:retention"))
+
+    def form_invalid(self, form: RetainSubjectForm) -> HttpResponse:
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
