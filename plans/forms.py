@@ -30,9 +30,9 @@ from .choices import (
     StalkerTypology,
 )
 from .models import PlanVersion
-from .services import person_label
+from .services import MAX_TEXT, person_label
 
-TEXT_MAX = 20_000
+TEXT_MAX = MAX_TEXT
 
 
 def _text(label: str, help_text: str = "") -> forms.CharField:

@@ -81,6 +81,8 @@ PART_FIELDS: dict[str, tuple[str, ...]] = {
 CONTENT_FIELDS: tuple[str, ...] = tuple(f for fields in PART_FIELDS.values() for f in fields)
 PART_OF: dict[str, str] = {f: part for part, fields in PART_FIELDS.items() for f in fields}
 MAX_ROWS = 50
+#: The longest text one box of the plan takes (the page's boxes and the API alike).
+MAX_TEXT = 20_000
 #: Orders in these states have ended: a plan whose orders have all ended is ready to close.
 ENDED_ORDER_STATES = frozenset(
     {OrderStatus.REFUSED, OrderStatus.DISCHARGED, OrderStatus.EXPIRED, OrderStatus.REPLACED}
@@ -343,7 +345,7 @@ def _clean_rows(
                 values[field] = _date(value, str(f.verbose_name), where, today, problems)
             else:
                 values[field] = _text(value)
-                limit = getattr(f, "max_length", None)
+                limit = getattr(f, "max_length", None) or MAX_TEXT
                 if limit and len(values[field]) > limit:
                     problems.append(
                         coded(
@@ -521,6 +523,14 @@ def save_part(
             scalars[field] = answers
         else:
             scalars[field] = _text(value)
+            if len(scalars[field]) > MAX_TEXT:
+                label = str(_field(PlanVersion, field).verbose_name)
+                errors[field] = [
+                    coded(
+                        f"{label[:1].upper()}{label[1:]} must be {MAX_TEXT} characters or fewer.",
+                        "max_length",
+                    )
+                ]
     probe = copy.copy(version)  # checked on a copy: the audit compares the version before and after
     for field, value in scalars.items():
         setattr(probe, field, value)
