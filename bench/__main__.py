@@ -24,7 +24,19 @@ from bench.scratch import ROOT, Refused
 
 # In order: onboarding makes the forces, data fills them, the others measure them. A topic whose
 # module is missing is skipped with a line: ``load`` arrives with the locust load test.
-TOPICS = ("onboarding", "data", "migrate", "api", "plans", "search", "imports", "caseload", "soak", "load")
+TOPICS = (
+    "onboarding",
+    "data",
+    "migrate",
+    "api",
+    "plans",
+    "search",
+    "imports",
+    "caseload",
+    "compliance",
+    "soak",
+    "load",
+)
 
 
 def _args(argv: list[str] | None) -> argparse.Namespace:

@@ -503,3 +503,95 @@ def fill_plans(force: Any, rng: random.Random, count: int) -> int:
     ]
     PlanTacticalOption.objects.bulk_create(options, batch_size=BATCH)
     return len(plans) + len(versions) + len(options)
+
+
+@load_step("compliance history (visits, breaches, reviews)")
+def fill_compliance(force: Any, rng: random.Random, count: int) -> int:
+    """Two years of compliance work (issue 13): a neighbourhood team ("Bench NPT") visited every
+    subject under an order about every six weeks (most visits done, some missed, the next few
+    tasked), breaches for about a third of them (a few naming no one, some against a term that was
+    in force), and quarterly reviews of every plan; each plan's first version approved 6-18 months
+    ago, so the outcomes have a before and an after. Bulk, no audit events."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from compliance.models import Breach, ComplianceReview, Visit
+    from orders.models import OrderTerm
+    from organisation.choices import TeamKind
+    from organisation.models import Team
+    from plans.models import Plan, PlanVersion
+
+    if Team.objects.filter(name="Bench NPT").exists():
+        return 0
+    npt = Team.objects.create(name="Bench NPT", kind=TeamKind.NEIGHBOURHOOD)
+    today = timezone.localdate()
+    two_years = today - dt.timedelta(days=730)
+    first_term: dict[int, tuple[int, dt.date]] = {}
+    for subject_id, term_id, made in (
+        OrderTerm.objects.filter(order__made_on__isnull=False)
+        .order_by("order__subject_id", "order__made_on", "id")
+        .values_list("order__subject_id", "id", "order__made_on")
+    ):
+        if made is not None:  # filtered out above; for the type checker
+            first_term.setdefault(subject_id, (term_id, made))
+    outcomes = ("seen-compliant", "seen-compliant", "seen-compliant", "seen-concerns", "no-reply")
+    visits: list[Visit] = []
+    breaches: list[Breach] = []
+    for subject_id, (term_id, made) in first_term.items():
+        day = max(made, two_years) + dt.timedelta(days=rng.randint(0, 40))
+        while day <= today + dt.timedelta(days=30):
+            closes = day + dt.timedelta(days=6)
+            done = closes < today and rng.random() < 0.88
+            visits.append(
+                Visit(
+                    subject_id=subject_id,
+                    window_from=day,
+                    window_to=closes,
+                    time_band=rng.choice(("morning", "afternoon", "evening")),
+                    assigned_team=npt,
+                    routine=True,
+                    outcome=rng.choice(outcomes) if done else "",
+                    visited_on=day + dt.timedelta(days=rng.randint(0, 6)) if done else None,
+                )
+            )
+            day += dt.timedelta(days=rng.randint(35, 55))
+        if rng.random() < 0.35:
+            span = max((today - max(made, two_years)).days, 1)
+            for _ in range(rng.randint(1, 3)):
+                breaches.append(
+                    Breach(
+                        subject_id=subject_id,
+                        term_id=term_id,
+                        occurred_on=max(made, two_years) + dt.timedelta(days=rng.randint(0, span)),
+                        source=rng.choice(("visit", "victim-report", "anpr", "officer")),
+                        offence_code="H20164",
+                        niche_occurrence_ref=f"{force.slug}-BR-{len(breaches):06d}",
+                    )
+                )
+    Visit.objects.bulk_create(visits, batch_size=BATCH)
+    Breach.objects.bulk_create(breaches, batch_size=BATCH)
+    plans = list(Plan.objects.order_by("id").values_list("id", "subject_id"))
+    firsts = list(PlanVersion.objects.filter(number=1, approved_at__isnull=False).only("id"))
+    for version in firsts:
+        version.approved_at = timezone.now() - dt.timedelta(days=rng.randint(180, 540))
+    PlanVersion.objects.bulk_update(firsts, ["approved_at"], batch_size=BATCH)
+    reviews: list[ComplianceReview] = []
+    for plan_id, subject_id in plans:
+        due = today - dt.timedelta(days=rng.randint(400, 540))
+        while due < today:
+            reviewed = due + dt.timedelta(days=rng.choice((-3, 0, 2, 9)))
+            if reviewed <= today:
+                reviews.append(
+                    ComplianceReview(
+                        subject_id=subject_id,
+                        plan_id=plan_id,
+                        reviewed_on=reviewed,
+                        due_on=due,
+                        outcome="unchanged",
+                        next_review_due=due + dt.timedelta(days=91),
+                    )
+                )
+            due += dt.timedelta(days=91)
+    ComplianceReview.objects.bulk_create(reviews, batch_size=BATCH)
+    return 1 + len(visits) + len(breaches) + len(reviews)
