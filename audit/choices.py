@@ -56,6 +56,8 @@ class RecordType(models.TextChoices):
     VISIT = "visit", "Visit"
     BREACH = "breach", "Breach"
     PLANNED_ABSENCE = "plannedabsence", "Planned absence"
+    SHARING_REQUEST = "sharingrequest", "Sharing request"
+    GRANT = "grant", "Sharing grant"
 
     @classmethod
     def for_model(cls, model: object) -> RecordType:

@@ -51,10 +51,13 @@ def record_event(
     changed_fields: Iterable[str] = (),
     changes: Mapping[str, Any] | None = None,
     actor: Any = None,
+    actor_force: str | None = None,
 ) -> AuditEvent:
     """Append one event to the log of the schema currently active (force or public).
 
-    Who and where come from the request context unless ``actor`` is given (jobs, commands).
+    Who and where come from the request context unless ``actor`` is given (jobs, commands);
+    ``actor_force`` names the actor's force when the event is written in another force's log
+    (cross-force sharing: the owner's log names the reader's force).
     """
     event = _event(
         action=action,
@@ -66,6 +69,8 @@ def record_event(
         changes=changes,
         actor=actor,
     )
+    if actor_force is not None:
+        event.actor_force = actor_force
     event.save(force_insert=True)
     return event
 

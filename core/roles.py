@@ -17,6 +17,8 @@ class ForceRole(models.TextChoices):
     ANALYST = "analyst", "Analyst"
     DISCLOSURE_OFFICER = "disclosure-officer", "Disclosure officer"
     AUDITOR = "auditor", "Auditor"
+    # A partner agency's user (probation, prison) added by the force: reads what is granted to them.
+    PARTNER = "partner-agency", "Partner agency (probation, prison)"
 
 
 class RegionalRoleKind(models.TextChoices):
@@ -64,6 +66,9 @@ class Perm(models.TextChoices):
     USE_INBOX = "use_inbox", "Read one's own reminders and choose how they are emailed"
     REVIEW_RETENTION = "review_retention", "Review records for retention (MoPI): retain or dispose"
     VIEW_RESOURCING = "view_resourcing", "See the unit's capacity against demand (numbers and team names)"
+    REQUEST_SHARING = "request_sharing", "Check other forces' registry and ask them to share a subject"
+    DECIDE_SHARING = "decide_sharing", "Approve, refuse and revoke what the force shares with others"
+    READ_SHARED = "read_shared", "Read what other forces (or the force, for partners) shared"
 
 
 _CASEWORK = {
@@ -84,6 +89,9 @@ _PLAN_WORK = {Perm.VIEW_PLAN, Perm.CHANGE_PLAN}
 #: Compliance (issue 13): the unit reviews, visits and records breaches; visiting officers visit.
 _COMPLIANCE_WORK = {Perm.CONDUCT_REVIEW, Perm.RECORD_VISIT, Perm.RECORD_BREACH, Perm.VIEW_TRENDS}
 
+#: Cross-force sharing (issue 14): case workers ask and read; disclosure officers decide.
+_SHARING = {Perm.REQUEST_SHARING, Perm.READ_SHARED}
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     ForceRole.FORCE_ADMIN: frozenset(
         {
@@ -101,6 +109,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         _CASEWORK
         | _PLAN_WORK
         | _COMPLIANCE_WORK
+        | _SHARING
         | {
             Perm.DELETE_SUBJECT,
             Perm.MANAGE_TEAMS,
@@ -110,7 +119,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         }
     ),
     ForceRole.OFFICER: frozenset(
-        _CASEWORK | _PLAN_WORK | {Perm.CONDUCT_REVIEW, Perm.RECORD_VISIT, Perm.RECORD_BREACH}
+        _CASEWORK | _PLAN_WORK | _SHARING | {Perm.CONDUCT_REVIEW, Perm.RECORD_VISIT, Perm.RECORD_BREACH}
     ),
     ForceRole.SUPERVISOR: frozenset(
         _CASEWORK
@@ -123,13 +132,18 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.VIEW_TRENDS,
             Perm.REVIEW_RETENTION,
             Perm.VIEW_RESOURCING,
+            Perm.READ_SHARED,
         }
     ),
     ForceRole.VISITING_OFFICER: frozenset({Perm.VIEW_BRIEFING, Perm.VIEW_SETTINGS, Perm.RECORD_VISIT}),
     ForceRole.VIEWER: frozenset({Perm.VIEW_BRIEFING}),
     ForceRole.ANALYST: frozenset({Perm.VIEW_SETTINGS, Perm.VIEW_TRENDS, Perm.VIEW_RESOURCING}),
-    ForceRole.DISCLOSURE_OFFICER: frozenset({Perm.VIEW_SUBJECT, Perm.VIEW_BRIEFING, Perm.VIEW_PLAN}),
+    ForceRole.DISCLOSURE_OFFICER: frozenset(
+        {Perm.VIEW_SUBJECT, Perm.VIEW_BRIEFING, Perm.VIEW_PLAN, Perm.DECIDE_SHARING}
+    ),
     ForceRole.AUDITOR: frozenset({Perm.VIEW_AUDIT}),
+    # Only what the force grants them, object by object (sharing.services.grant_to_partners).
+    ForceRole.PARTNER: frozenset({Perm.READ_SHARED}),
 }
 
 

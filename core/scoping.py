@@ -16,8 +16,12 @@ permissions (``core.roles.Perm``) that open it::
    the rows of step 2; anyone else none of them.
 2. **Row rules**: ``narrow(user, action, force=...)`` may keep fewer rows (e.g. "my team's
    visits"). Override it in the model's queryset; the default keeps every row.
-3. **Object grants** widen what steps 1-2 gave: ``widen(user, action, force=..., scoped=...)``
-   is the hook the sharing issue fills with django-guardian; the default adds nothing.
+3. **Object grants** widen what steps 1-2 gave: ``widen(user, action, force=..., scoped=...)``.
+   For a user whose roles do not open the action, the default asks django-guardian
+   (``core.grants``) for the rows the queryset's ``grant_permissions`` name, held on the row or on
+   the object at ``grant_path`` (a subject): a partner force's reader inside
+   ``schema_context(owner)``, or a partner agency's user on their own force. A user whose roles
+   open the action costs no query here.
 
 The force is an argument, never read from the connection, so the same call works in a request,
 in a job and inside ``schema_context(owner)`` for a cross-force read. An action the model does not
@@ -50,6 +54,11 @@ class ForceScopedQuerySet(models.QuerySet[_M], Generic[_M]):
 
     #: action -> the permissions any one of which opens it. Declared by every subclass.
     scope_permissions: ClassVar[Mapping[str, Iterable[str]]] = {}
+    #: action -> django-guardian object permissions ("app_label.codename") that add rows to a
+    #: user whose roles do not open the action (cross-force sharing grants, partner agencies).
+    grant_permissions: ClassVar[Mapping[str, Iterable[str]]] = {}
+    #: The lookup from a row to the object the grant permissions are held on ("" = the row).
+    grant_path: ClassVar[str] = ""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -77,10 +86,8 @@ class ForceScopedQuerySet(models.QuerySet[_M], Generic[_M]):
         type(self).check_action(action, where=f"{self.model.__name__}.restrict()")
         held = permissions_in(user, force)
         if force is not None and held & set(self.scope_permissions[action]):
-            scoped = self.narrow(user, action, force=force)
-        else:
-            scoped = self.none()
-        return self.widen(user, action, force=force, scoped=scoped)
+            return self.widen(user, action, force=force, scoped=self.narrow(user, action, force=force))
+        return self.widen(user, action, force=force, scoped=self.none())
 
     # -- hooks --------------------------------------------------------------------------------
     def narrow(self, user: Any, action: str, *, force: ForceLike) -> ForceScopedQuerySet[_M]:
@@ -90,8 +97,14 @@ class ForceScopedQuerySet(models.QuerySet[_M], Generic[_M]):
     def widen(
         self, user: Any, action: str, *, force: ForceLike | None, scoped: ForceScopedQuerySet[_M]
     ) -> ForceScopedQuerySet[_M]:
-        """Object grants (cross-force sharing, partner agencies) add rows here. Default: none."""
-        return scoped
+        """Object grants (cross-force sharing, partner agencies) add rows here: for a user whose
+        roles gave no rows, the rows guardian's permissions name (``core.grants``)."""
+        perms = self.grant_permissions.get(action)
+        if not perms or not scoped.query.is_empty():
+            return scoped
+        from .grants import granted_rows
+
+        return granted_rows(self, user, perms, path=self.grant_path)
 
 
 def scoped_queryset_class(model: type[models.Model]) -> type[ForceScopedQuerySet[Any]] | None:

@@ -47,6 +47,8 @@ LIVE_STATUSES = (OrderStatus.MADE, OrderStatus.ACTIVE, OrderStatus.UNDER_APPEAL)
 
 class ProtectiveOrderQuerySet(ForceScopedQuerySet["ProtectiveOrder"]):
     scope_permissions = ORDER_SCOPES
+    grant_permissions = {"view": ("subjects.share_orders",)}
+    grant_path = "subject"
 
 
 class ProtectiveOrder(models.Model):
@@ -142,6 +144,8 @@ class TermKind(models.TextChoices):
 
 class OrderTermQuerySet(ForceScopedQuerySet["OrderTerm"]):
     scope_permissions = ORDER_SCOPES
+    grant_permissions = {"view": ("subjects.share_orders",)}
+    grant_path = "order__subject"
 
 
 class OrderTerm(models.Model):
@@ -309,6 +313,8 @@ class ProtectedPersonQuerySet(ForceScopedQuerySet["ProtectedPerson"]):
         "delete": {Perm.CHANGE_PROTECTED_PERSON},
         "know_of": KNOW_OF_PROTECTED_PERSONS,
     }
+    grant_permissions = {"view": ("subjects.share_protected_persons",)}
+    grant_path = "subject"
 
     def narrow(self, user: Any, action: str, *, force: ForceLike) -> ProtectedPersonQuerySet:
         return _managing_team_rule(self, user, action, force=force, subject_path="subject")  # type: ignore[no-any-return]

@@ -46,6 +46,8 @@ PLAN_SCOPES = {
 
 class PlanQuerySet(ForceScopedQuerySet["Plan"]):
     scope_permissions = PLAN_SCOPES
+    grant_permissions = {"view": ("subjects.share_plan",), "brief": ("subjects.share_briefing",)}
+    grant_path = "subject"
 
 
 class Plan(models.Model):
@@ -78,6 +80,8 @@ class Plan(models.Model):
 
 class PlanVersionQuerySet(ForceScopedQuerySet["PlanVersion"]):
     scope_permissions = PLAN_SCOPES
+    grant_permissions = {"view": ("subjects.share_plan",)}
+    grant_path = "plan__subject"
 
     def with_parts(self) -> PlanVersionQuerySet:
         """Everything a version's pages, API, compare and exports show, in a constant number of queries."""

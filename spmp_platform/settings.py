@@ -46,6 +46,10 @@ AUDIT_CHAIN_HEAD_PATH = os.environ.get("AUDIT_CHAIN_HEAD_PATH", "").strip()
 JOB_RUN_TIMEOUT_SECONDS = float(os.environ.get("JOB_RUN_TIMEOUT_SECONDS", "3600"))
 # Keys the pseudonymous match keys of the cross-force registry.
 REGISTRY_MATCH_KEY = _require("REGISTRY_MATCH_KEY", "dev-only-registry-match-key")
+# Cross-force sharing: registry checks a user may make in an hour (counted from the log), and the
+# longest a grant may run.
+SHARING_CHECKS_PER_HOUR = int(os.environ.get("SHARING_CHECKS_PER_HOUR", "30"))
+SHARING_MAX_DAYS = int(os.environ.get("SHARING_MAX_DAYS", "90"))
 
 
 def _fernet_keys(name: str, dev_default: str) -> list[str]:
@@ -142,6 +146,8 @@ SHARED_APPS = [
     "statute",
     "audit",
     "jobs",
+    # Cross-force sharing (issue 14): registry keys, requests and grants, public; names forces by UUID.
+    "sharing",
     "api",
     # Resourcing (issue 15): numbers per force and day, never people; public schema only.
     "resourcing",

@@ -23,6 +23,17 @@ pnc_validator = RegexValidator(
 )
 
 
+#: The object permissions a sharing grant gives on a subject (issue 14), one per scope, held in
+#: the owning force's schema by the receiving force's group or by named users (django-guardian).
+SHARE_PERMISSIONS = (
+    ("share_briefing", "Read the subject's briefing under a sharing grant"),
+    ("share_orders", "Read the subject's orders and terms under a sharing grant"),
+    ("share_plan", "Read the subject's plan, without protected persons, under a sharing grant"),
+    ("share_protected_persons", "Read the subject's protected persons under a sharing grant"),
+)
+ANY_SHARE = tuple(f"subjects.{codename}" for codename, _ in SHARE_PERMISSIONS)
+
+
 class SubjectQuerySet(ForceScopedQuerySet["Subject"]):
     """Subjects: read by case workers and disclosure officers, changed by case workers."""
 
@@ -33,6 +44,8 @@ class SubjectQuerySet(ForceScopedQuerySet["Subject"]):
         # The MoPI retention queue (issue 16): coordinators and supervisors review, retain or dispose.
         "retention": {Perm.REVIEW_RETENTION},
     }
+    # Any sharing grant shows the subject it is about (its name heads what is shared), no more.
+    grant_permissions = {"view": ANY_SHARE}
 
     def with_alias_names(self) -> SubjectQuerySet:
         """Aliases for every row from one prefetch, kept as a plain list (``Subject.alias_names``).
@@ -183,6 +196,7 @@ class Subject(models.Model):
 
     class Meta:
         ordering = ["family_name", "given_names", "id"]
+        permissions = SHARE_PERMISSIONS
         constraints = [
             models.UniqueConstraint(
                 fields=["pnc_search"], condition=~models.Q(pnc_search=""), name="unique_subject_pnc"
