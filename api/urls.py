@@ -17,6 +17,7 @@ from .plans import BriefingViewSet, PlanVersionViewSet, PlanViewSet
 from .practice import PracticeSettingsViewSet
 from .protected_persons import ContactLogEntryViewSet, ProtectedPersonViewSet
 from .reminders import NotificationPreferencesViewSet
+from .sharing import GrantViewSet, RegistryCheckViewSet, SharedViewSet, SharingRequestViewSet
 from .subjects import SubjectViewSet
 from .tokens import ApiTokenViewSet, IssueTokenView
 
@@ -42,6 +43,10 @@ router.register("areas", AreaViewSet, basename="area")
 router.register("practice-settings", PracticeSettingsViewSet, basename="practice-settings")
 router.register("order-types", OrderTypeViewSet, basename="order-type")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
+router.register("registry", RegistryCheckViewSet, basename="registry")
+router.register("sharing-requests", SharingRequestViewSet, basename="sharing-request")
+router.register("grants", GrantViewSet, basename="grant")
+router.register("shared", SharedViewSet, basename="shared")
 
 urlpatterns = [
     path("auth/token/", IssueTokenView.as_view(), name="api-token-issue"),

@@ -40,3 +40,8 @@ access_refused = Signal()
 #: user, records (model instances with a uuid), justification. The audit app logs one consult per
 #: record type naming every record, in the schema the page was served from.
 records_viewed = Signal()
+
+#: Subjects were recorded in bulk (an import: no post_save per row), inside its transaction, in the
+#: force's schema. kwargs: subjects (saved instances), aliases (subject pk -> alias names).
+#: Receivers index them (the cross-force registry).
+subjects_bulk_created = Signal()

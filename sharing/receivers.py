@@ -8,7 +8,7 @@ from typing import Any
 from django.db import connection
 from django.db.models.signals import post_delete, post_save
 
-from core.signals import membership_ended
+from core.signals import membership_ended, subjects_bulk_created
 from core.tenancy import active_force
 from subjects.models import Subject, SubjectAlias
 from tenants.models import Force, Membership
@@ -66,6 +66,14 @@ def membership_stopped(sender: Any, force: Any, user: Any, **kwargs: Any) -> int
     return 0
 
 
+def subjects_imported(
+    sender: Any, subjects: list[Subject], aliases: dict[int, list[str]], **kwargs: Any
+) -> None:
+    from .services import index_subjects
+
+    index_subjects(force_uuid=_force_uuid(), subjects=subjects, aliases=aliases)
+
+
 def connect() -> None:
     post_save.connect(subject_saved, sender=Subject, dispatch_uid="sharing-registry-subject")
     post_delete.connect(subject_deleted, sender=Subject, dispatch_uid="sharing-registry-erase")
@@ -73,4 +81,5 @@ def connect() -> None:
     post_delete.connect(alias_changed, sender=SubjectAlias, dispatch_uid="sharing-registry-alias-gone")
     post_save.connect(membership_saved, sender=Membership, dispatch_uid="sharing-readers-membership")
     post_delete.connect(membership_deleted, sender=Membership, dispatch_uid="sharing-readers-removed")
+    subjects_bulk_created.connect(subjects_imported, dispatch_uid="sharing-registry-import")
     membership_ended.connect(membership_stopped, dispatch_uid="sharing-readers-ended")

@@ -91,6 +91,22 @@ def sync_subject_keys(*, force_uuid: uuid_module.UUID, subject: Subject) -> None
         )
 
 
+def index_subjects(
+    *, force_uuid: uuid_module.UUID, subjects: Iterable[Subject], aliases: dict[int, list[str]]
+) -> None:
+    """Keys of subjects recorded in bulk (an import), in one INSERT."""
+    rows = [
+        RegistryKey(key=k, force_uuid=force_uuid, subject_uuid=s.uuid)
+        for s in subjects
+        for k in match_keys(
+            pnc_id=s.pnc_id,
+            names=[f"{s.given_names} {s.family_name}", *aliases.get(s.pk, [])],
+            date_of_birth=s.date_of_birth,
+        )
+    ]
+    RegistryKey.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
+
+
 def forget_subject(*, force_uuid: uuid_module.UUID, subject_uuid: uuid_module.UUID) -> None:
     RegistryKey.objects.filter(force_uuid=force_uuid, subject_uuid=subject_uuid).delete()
 

@@ -10,6 +10,8 @@ urlpatterns = [
     path("subjects/<uuid:uuid>/plan/", include("plans.urls")),
     path("subjects/<uuid:uuid>/compliance/", include("compliance.urls_subject")),
     path("briefings/", include("plans.urls_briefings")),
+    path("sharing/", include("sharing.urls")),
+    path("shared/", include("sharing.urls_shared")),
     path("", include("compliance.urls")),
     path("inbox/", include("reminders.urls")),
     path("resourcing/", include("resourcing.urls")),

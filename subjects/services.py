@@ -19,7 +19,7 @@ from audit.choices import RecordType
 from audit.services import AuditAction, audited_change, record_change, record_changes, record_event
 from core.forms import coded, field_error, field_errors
 from core.normalise import imei_key, luhn_valid, name_key, pnc_key, vrm_plausible
-from core.signals import registration_ended, subject_erasing
+from core.signals import registration_ended, subject_erasing, subjects_bulk_created
 from core.tenancy import active_force
 from organisation.choices import TeamKind
 from organisation.models import Area, PracticeSettings, Team
@@ -713,6 +713,9 @@ def create_checked_subjects(
         restricted=_AUDIT_RESTRICTED,
         justification=justification,
         actor=actor,
+    )
+    subjects_bulk_created.send(
+        sender=Subject, subjects=subjects, aliases={c.subject.pk: list(c.aliases) for c in checked}
     )
     return subjects
 

@@ -94,7 +94,9 @@ def test_the_whole_journey_is_logged_on_both_sides(force_a, force_b):
         assert AuditEvent.objects.filter(action="collect", object_ids__contains=[grant.uuid]).exists()
     # Revoked: the next read is refused, and so is a replay.
     with tenant_context(force_b):
-        services.revoke(actor=decider(force_b), force=force_b, grant_uuid=grant.uuid, reason="Risk reassessed")
+        services.revoke(
+            actor=decider(force_b), force=force_b, grant_uuid=grant.uuid, reason="Risk reassessed"
+        )
     for _ in range(2):
         with pytest.raises(GrantEnded) as caught:
             read(force_a, reader, grant.uuid)
@@ -145,7 +147,11 @@ def test_plan_scope_withholds_protected_persons(force_a, force_b):
     assert "disclosures" not in plan
     assert "Vicky" not in str(plan)
     grant = granted(
-        force_a, force_b, ours, scopes=[Scope.PROTECTED_PERSONS], protected_persons_justification="Joint safety plan"
+        force_a,
+        force_b,
+        ours,
+        scopes=[Scope.PROTECTED_PERSONS],
+        protected_persons_justification="Joint safety plan",
     )
     persons = read(force_a, asker(force_a), grant.uuid).sections["protected_persons"]
     assert [p["name"] for p in persons] == ["Vicky Victim"]
@@ -159,11 +165,17 @@ def test_decisions_are_only_the_owners_and_never_wider(force_a, force_b):
     with tenant_context(force_b):
         with pytest.raises(ValidationError) as caught:
             services.approve(
-                actor=decider(force_b), force=force_b, request_uuid=request.uuid, scopes=["orders"], duration_days=31
+                actor=decider(force_b),
+                force=force_b,
+                request_uuid=request.uuid,
+                scopes=["orders"],
+                duration_days=31,
             )
         codes = {f: [e.code for e in errs] for f, errs in caught.value.error_dict.items()}
         assert codes == {"scopes": ["wider_than_asked"], "duration_days": ["wider_than_asked"]}
-        refused = services.refuse(actor=decider(force_b), force=force_b, request_uuid=request.uuid, reasons="No")
+        refused = services.refuse(
+            actor=decider(force_b), force=force_b, request_uuid=request.uuid, reasons="No"
+        )
         assert refused.status == RequestStatus.REFUSED
         with pytest.raises(ValidationError):
             services.refuse(actor=decider(force_b), force=force_b, request_uuid=request.uuid, reasons="Again")
@@ -190,7 +202,11 @@ def test_extension_asked_by_the_receiver_and_granted_by_the_owner(force_a, force
     grant = granted(force_a, force_b, ours, duration_days=5)
     with tenant_context(force_a):
         request = services.request_extension(
-            actor=asker(force_a), force=force_a, grant_uuid=grant.uuid, duration_days=20, justification="Trial"
+            actor=asker(force_a),
+            force=force_a,
+            grant_uuid=grant.uuid,
+            duration_days=20,
+            justification="Trial",
         )
     with tenant_context(force_b):
         extended = services.approve(actor=decider(force_b), force=force_b, request_uuid=request.uuid)
@@ -204,7 +220,7 @@ def test_suspended_reader_leaves_the_group(force_a, force_b):
     ours, _ = same_person(force_a, force_b)
     grant = granted(force_a, force_b, ours)
     reader = asker(force_a)
-    Membership.objects.filter(user=reader, force=force_a).get().__class__  # noqa: B018
+    Membership.objects.filter(user=reader, force=force_a).get().__class__
     membership = Membership.objects.get(user=reader, force=force_a)
     membership.status = Membership.Status.SUSPENDED
     membership.save()
