@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -91,6 +93,19 @@ class RegistryCheckViewSet(SharingViewSet):
     serializer_class = RegistryCheckSerializer
     required_permissions = {"check": Perm.REQUEST_SHARING}
 
+    @extend_schema(
+        request=RegistryCheckSerializer,
+        responses=inline_serializer(
+            "RegistryMatches",
+            {
+                "matches": serializers.ListField(
+                    child=inline_serializer(
+                        "RegistryMatch", {"force": serializers.UUIDField(), "name": serializers.CharField()}
+                    )
+                )
+            },
+        ),
+    )
     @action(detail=False, methods=["post"], url_path="check")
     def check(self, request: Any) -> Response:
         data = RegistryCheckSerializer(data=request.data)
@@ -115,6 +130,24 @@ class RegistryCheckViewSet(SharingViewSet):
             date_of_birth=values.get("date_of_birth"),
         )
         return Response({"matches": [{"force": str(m.force_uuid), "name": m.force_name} for m in matches]})
+
+
+class GrantSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    owning_force = serializers.UUIDField(source="owning_force_uuid", read_only=True)
+    receiving_force = serializers.UUIDField(source="receiving_force_uuid", read_only=True)
+
+    class Meta:
+        model = Grant
+        fields = [
+            "uuid",
+            "owning_force",
+            "receiving_force",
+            "scopes",
+            "granted_at",
+            "expires_at",
+            "revoked_at",
+        ]
+        read_only_fields = fields
 
 
 # -- requests -----------------------------------------------------------------------------------------
@@ -184,11 +217,13 @@ class SharingRequestViewSet(SharingViewSet):
             raise exceptions.NotFound("Not found.")
         return Response(SharingRequestSerializer(found).data)
 
-    @action(detail=False, methods=["get"])
+    @extend_schema(responses=SharingRequestSerializer(many=True))
+    @action(detail=False, methods=["get"], pagination_class=None)
     def incoming(self, request: Any) -> Response:
         """The queue: requests to this force waiting for a decision, oldest first."""
         return Response(SharingRequestSerializer(services.queue(self.force), many=True).data)
 
+    @extend_schema(request=SharingRequestSerializer, responses={201: SharingRequestSerializer})
     def create(self, request: Any) -> Response:
         data = SharingRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -212,6 +247,7 @@ class SharingRequestViewSet(SharingViewSet):
         )
         return Response(SharingRequestSerializer(made).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=DecisionSerializer, responses={201: GrantSerializer})
     @action(detail=True, methods=["post"], serializer_class=DecisionSerializer)
     def approve(self, request: Any, uuid: Any = None) -> Response:
         data = DecisionSerializer(data=request.data)
@@ -221,6 +257,7 @@ class SharingRequestViewSet(SharingViewSet):
         )
         return Response(GrantSerializer(grant).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=DecisionSerializer, responses=SharingRequestSerializer)
     @action(detail=True, methods=["post"], serializer_class=DecisionSerializer)
     def refuse(self, request: Any, uuid: Any = None) -> Response:
         data = DecisionSerializer(data=request.data)
@@ -236,24 +273,6 @@ class SharingRequestViewSet(SharingViewSet):
 
 
 # -- grants -------------------------------------------------------------------------------------------
-class GrantSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
-    owning_force = serializers.UUIDField(source="owning_force_uuid", read_only=True)
-    receiving_force = serializers.UUIDField(source="receiving_force_uuid", read_only=True)
-
-    class Meta:
-        model = Grant
-        fields = [
-            "uuid",
-            "owning_force",
-            "receiving_force",
-            "scopes",
-            "granted_at",
-            "expires_at",
-            "revoked_at",
-        ]
-        read_only_fields = fields
-
-
 class RevokeSerializer(StrictFieldsMixin, serializers.Serializer):  # type: ignore[type-arg]
     reason = serializers.CharField(max_length=2000)
 
@@ -281,6 +300,7 @@ class GrantViewSet(SharingViewSet):
         page = self.paginate_queryset(grants)
         return self.get_paginated_response(GrantSerializer(page, many=True).data)
 
+    @extend_schema(request=RevokeSerializer, responses=GrantSerializer)
     @action(detail=True, methods=["post"], serializer_class=RevokeSerializer)
     def revoke(self, request: Any, uuid: Any = None) -> Response:
         data = RevokeSerializer(data=request.data)
@@ -294,6 +314,7 @@ class GrantViewSet(SharingViewSet):
         )
         return Response(GrantSerializer(grant).data)
 
+    @extend_schema(request=PartnerGrantSerializer, responses={201: GrantSerializer})
     @action(detail=False, methods=["post"], serializer_class=PartnerGrantSerializer)
     def partners(self, request: Any) -> Response:
         data = PartnerGrantSerializer(data=request.data)
@@ -333,6 +354,7 @@ class SharedViewSet(SharingViewSet):
         grants = services.received(user=request.user, force=self.force)
         return Response(GrantSerializer(grants, many=True).data)
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def retrieve(self, request: Any, uuid: Any = None) -> Response:
         shared = self.call(services.read_shared, user=request.user, force=self.force, grant_uuid=uuid)
         return Response(
@@ -345,6 +367,7 @@ class SharedViewSet(SharingViewSet):
             }
         )
 
+    @extend_schema(request=ExtendSerializer, responses={201: SharingRequestSerializer})
     @action(detail=True, methods=["post"], serializer_class=ExtendSerializer)
     def extend(self, request: Any, uuid: Any = None) -> Response:
         data = ExtendSerializer(data=request.data)

@@ -30,6 +30,7 @@ TOPICS = (
     "migrate",
     "api",
     "plans",
+    "sharing",
     "search",
     "imports",
     "caseload",

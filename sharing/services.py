@@ -153,6 +153,20 @@ def _throttle(actor: Any) -> None:
         raise Throttled(max(1, int((times[0] + HOUR - now).total_seconds()) + 1))
 
 
+def registry_matches(keys: Iterable[str], *, besides: uuid_module.UUID) -> list[Match]:
+    """The forces other than ``besides`` holding any of ``keys``: one indexed query (names joined)."""
+    keys = list(keys)
+    if not keys:
+        return []
+    found = (
+        RegistryKey.objects.filter(key__in=keys).exclude(force_uuid=besides).values("force_uuid").distinct()
+    )
+    return [
+        Match(force_uuid=uuid, force_name=name)
+        for uuid, name in Force.objects.filter(uuid__in=found).order_by("name").values_list("uuid", "name")
+    ]
+
+
 @dataclass(frozen=True)
 class Match:
     """A force that manages a matching person: its name and UUID, nothing about the person."""
@@ -178,18 +192,7 @@ def check_registry(
         if subject is not None
         else match_keys(pnc_id=pnc_id, names=names, date_of_birth=date_of_birth)
     )
-    matches: list[Match] = []
-    if keys:
-        found = (
-            RegistryKey.objects.filter(key__in=keys)
-            .exclude(force_uuid=force.uuid)
-            .values_list("force_uuid", flat=True)
-            .distinct()
-        )
-        matches = [
-            Match(force_uuid=f.uuid, force_name=f.name)
-            for f in Force.objects.filter(uuid__in=list(found)).only("uuid", "name").order_by("name")
-        ]
+    matches = registry_matches(keys, besides=force.uuid)
     record_event(
         action=AuditAction.COMBINE,
         object_type=RecordType.SUBJECT,

@@ -318,6 +318,31 @@ class ForceEndpointContract:
                 assert response.status_code == 404, (action, response.content)
         assert self.exists(force_a, obj.uuid)
 
+    def test_holding_a_sharing_grant_opens_nothing_here_but_the_shared_read(
+        self, force_a: Force, force_b: Force
+    ) -> None:
+        """A reader of force b holding live grants of every scope on every subject of force a still
+        sees nothing of force a through this endpoint, on either host: grants are read only through
+        /api/v1/shared/ (``sharing.services.read_shared``)."""
+        from tests.sharing.helpers import grant_everything
+
+        obj = self.make_object(force_a)
+        grant_everything(force_a, force_b)
+        user = self.member(force_b, ForceRole.COORDINATOR)
+        client = token_client(user, force_b)
+        if "list" in self.actions:
+            listed = self.call(client, "list").json()["results"]
+            assert str(obj.uuid) not in {r["uuid"] for r in listed}
+        for action in ("retrieve", "update", "partial_update", "destroy"):
+            if action in self.actions:
+                response = self.call(client, action, obj)
+                assert response.status_code == 404, (action, response.content)
+        other_host = session_client(user, force_a)
+        for action in self.actions:
+            response = self.call(other_host, action, None if action in ("list", "create") else obj)
+            assert response.status_code == 404, (action, response.status_code)
+        assert self.exists(force_a, obj.uuid)
+
     def test_detail_of_a_non_uuid_is_404(self, force_a: Force) -> None:
         if "retrieve" not in self.actions:
             pytest.skip("no detail")

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import connection
-from django_tenants.utils import tenant_context
+from django_tenants.utils import schema_context, tenant_context
 
 from core.roles import ForceRole
 from sharing import services
@@ -72,3 +72,29 @@ def read(force: Any, user: Any, grant_uuid: Any) -> Any:
             return services.read_shared(user=user, force=force, grant_uuid=grant_uuid)
         finally:
             connection.set_schema_to_public()
+
+
+def grant_everything(owner: Any, receiver: Any) -> None:
+    """A live grant of every scope on every subject of ``owner`` to ``receiver``'s readers (made
+    directly, as approval would): the "holds a sharing grant" case of ``ForceEndpointContract``."""
+    from django.utils import timezone
+
+    from sharing.models import Grant
+    from sharing.services import _set_permissions
+    from subjects.models import Subject
+
+    with schema_context(owner.schema_name):
+        subjects = list(Subject.objects.values_list("uuid", flat=True))
+    connection.set_schema_to_public()
+    now = timezone.now()
+    for subject_uuid in subjects:
+        grant = Grant.objects.create(
+            owning_force_uuid=owner.uuid,
+            receiving_force_uuid=receiver.uuid,
+            subject_uuid=subject_uuid,
+            scopes=list(Scope.values),
+            granted_at=now,
+            expires_at=now + dt.timedelta(days=30),
+        )
+        _set_permissions(grant, owner, scopes=grant.scopes, give=True)
+    connection.set_schema_to_public()
