@@ -126,9 +126,9 @@ def run(ctx: Context) -> list[Metric]:
         ),
     ]
 
-    grant_uuid, plan_uuid = _shared_briefing(force, other)
     reader = officer_client(force)
-    owner_reader = officer_client(other)
+    owner_reader = officer_client(other)  # also the officer four_part_version writes as
+    grant_uuid, plan_uuid = _shared_briefing(force, other)
     shared = _get(reader, f"/api/v1/shared/{grant_uuid}/")
     own = _get(owner_reader, f"/api/v1/briefings/{plan_uuid}/")
     shared_t, own_t = interleaved(ctx.rounds * 4, shared, own)

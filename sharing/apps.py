@@ -14,3 +14,15 @@ class SharingConfig(AppConfig):
         )
 
         receivers.connect()
+        from core.case_file import register_case_file_section
+
+        from .case_file import disclosed_orders_section
+
+        register_case_file_section("disclosed-orders", disclosed_orders_section, order=11)
+        from core.demo import register_demo_step
+
+        from .services import seed_registry
+
+        # Demo databases seeded before the registry existed get their keys (the demo forces share
+        # people, so Lincolnshire finds Nottinghamshire's).
+        register_demo_step("sharing", seed_registry, order=70)

@@ -131,6 +131,12 @@ def rebuild_registry(force: Force) -> int:
     return len(rows)
 
 
+def seed_registry(force: Any) -> None:
+    """The demo step: (re)index the force's subjects."""
+    real = Force.objects.get(schema_name=force.schema_name)
+    rebuild_registry(real)
+
+
 def _throttle(actor: Any) -> None:
     """At most ``SHARING_CHECKS_PER_HOUR`` checks per user, counted from their combine events in
     the log (the actor-and-time index), so the limit holds across workers whatever the cache."""
@@ -843,7 +849,7 @@ SECTIONS = {
 }
 
 
-def read_shared(*, user: Any, force: Force, grant_uuid: Any) -> Shared:
+def read_shared(*, user: Any, force: Force, grant_uuid: Any, only: Iterable[str] | None = None) -> Shared:
     """Read what a grant discloses, live, on the receiver's host: expiry and revocation first, then
     the permission, then the owner's schema through ``restrict(..., force=owner)``; a disclose event
     in the owner's log and a collect event in the receiver's, each naming the grant."""
@@ -872,15 +878,16 @@ def read_shared(*, user: Any, force: Force, grant_uuid: Any) -> Shared:
             subject_uuid=subject.uuid,
             subject_name=str(subject),
         )
+        wanted = set(grant.scopes) if only is None else set(grant.scopes) & set(only)
         for scope in Scope:
-            if scope.value in grant.scopes:
+            if scope.value in wanted:
                 shared.sections[scope.value] = SECTIONS[scope](user, owner, subject)
         if not grant.is_partner_grant:
             record_event(
                 action=AuditAction.DISCLOSE,
                 object_type=RecordType.SUBJECT,
                 object_ids=[subject.uuid, grant.uuid],
-                justification=f"Read under grant {grant.uuid}: {', '.join(grant.scopes)}",
+                justification=f"Read under grant {grant.uuid}: {', '.join(sorted(wanted))}",
                 recipient=f"{force.slug}: {user.email}"[:254],
                 actor=user,
                 actor_force=force.slug,
@@ -889,8 +896,33 @@ def read_shared(*, user: Any, force: Force, grant_uuid: Any) -> Shared:
         action=AuditAction.DISCLOSE if grant.is_partner_grant else AuditAction.COLLECT,
         object_type=RecordType.SUBJECT,
         object_ids=[subject.uuid, grant.uuid],
-        justification=f"Read under grant {grant.uuid} from {owner.name}: {', '.join(grant.scopes)}",
+        justification=f"Read under grant {grant.uuid} from {owner.name}: {', '.join(sorted(wanted))}",
         recipient=f"partner agency: {user.email}" if grant.is_partner_grant else owner.slug,
         actor=user,
     )
     return shared
+
+
+def disclosed_orders(*, user: Any, force: Force, subject: Subject) -> list[Shared]:
+    """Orders other forces disclose about the person ``subject`` (of ``force``) is: one read of the
+    orders scope per live grant asked from this subject (each read logged on both sides)."""
+    if Perm.READ_SHARED not in permissions_in(user, force) or is_partner_only(user, force):
+        return []
+    grants = list(
+        Grant.objects.filter(
+            receiving_force_uuid=force.uuid,
+            request__requester_subject_uuid=subject.uuid,
+            revoked_at=None,
+            expires_at__gt=timezone.now(),
+            scopes__contains=[Scope.ORDERS],
+        )
+        .exclude(owning_force_uuid=force.uuid)
+        .values_list("uuid", flat=True)
+    )
+    out = []
+    for grant_uuid in grants:
+        try:
+            out.append(read_shared(user=user, force=force, grant_uuid=grant_uuid, only=[Scope.ORDERS]))
+        except SharingRefused:
+            continue
+    return out

@@ -122,3 +122,23 @@ def test_partner_agency_user_sees_only_their_grants(force_b, client_for):
     connection.set_schema_to_public()
     assert p.get(f"/shared/{grant.uuid}/").status_code == 200
     assert p.get(f"/subjects/{subject.uuid}/").status_code in (403, 404)
+
+
+def test_case_file_shows_orders_other_forces_disclosed(force_a, force_b, client_for):
+    from tests.subjects.test_views import open_case_file
+
+    ours, _theirs = same_person(force_a, force_b)
+    granted(force_a, force_b, ours, scopes=["orders"])
+    page = open_case_file(client_for(asker(force_a), force_a), ours)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Orders other forces have disclosed" in html
+    assert force_b.name in html
+    # Another subject's case file shows nothing disclosed.
+    from tests.factories import make_subject
+
+    other = make_subject(force_a)
+    connection.set_schema_to_public()
+    assert (
+        "disclosed-orders" not in open_case_file(client_for(asker(force_a), force_a), other).content.decode()
+    )
