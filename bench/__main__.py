@@ -35,6 +35,7 @@ TOPICS = (
     "imports",
     "caseload",
     "compliance",
+    "resourcing",
     "soak",
     "load",
 )

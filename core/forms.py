@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -104,3 +105,92 @@ class RecordChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
                     self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
                 ) from None
         return super().to_python(value)
+
+
+# -- the GOV.UK date input (subjects, compliance and organisation forms) --------------------------
+_DATE_PARTS = (("day", "Day", 2), ("month", "Month", 2), ("year", "Year", 4))
+
+
+class GovukDateWidget(forms.MultiWidget):
+    """Three inputs named ``<name>_day``, ``<name>_month``, ``<name>_year`` (GOV.UK date input)."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__({key: forms.TextInput() for key, _label, _width in _DATE_PARTS}, attrs)
+
+    def decompress(self, value: Any) -> list[Any]:
+        if isinstance(value, dt.date):
+            return [str(value.day), str(value.month), str(value.year)]
+        return [None, None, None]
+
+    def id_for_label(self, id_: str) -> str:
+        # The label and the error summary point at the first box, as the Design System asks.
+        return f"{id_}_day" if id_ else ""
+
+
+class DateParts(forms.BoundField):
+    """A bound date field that hands the template its three parts, each with its typed value."""
+
+    @property
+    def parts(self) -> list[dict[str, Any]]:
+        value = self.value()
+        if not isinstance(value, (list, tuple)):
+            value = self.field.widget.decompress(value)
+        part_errors: set[str] = getattr(self.field, "error_parts", set())
+        out = []
+        for (key, label, width), typed in zip(_DATE_PARTS, value, strict=False):
+            out.append(
+                {
+                    "key": key,
+                    "label": label,
+                    "width": width,
+                    "value": typed or "",
+                    "name": f"{self.html_name}_{key}",
+                    "id": f"{self.auto_id}_{key}",
+                    "error": bool(self.errors) and (not part_errors or key in part_errors),
+                }
+            )
+        return out
+
+
+class GovukDateField(forms.MultiValueField):
+    """A date typed as day, month and year, with the Design System's error messages."""
+
+    widget = GovukDateWidget
+    bound_field_class = DateParts
+
+    def __init__(self, *, label: str, **kwargs: Any) -> None:
+        #: Which boxes to mark in error (all three unless some were left empty).
+        self.error_parts: set[str] = set()
+        fields = (forms.CharField(), forms.CharField(), forms.CharField())
+        super().__init__(fields, require_all_fields=False, required=False, label=label, **kwargs)
+
+    def clean(self, value: Any) -> dt.date | None:
+        # Keep the raw text: "31" "02" "2000" must come back as typed with an error, not vanish.
+        parts = [str(v or "").strip() for v in (value or ["", "", ""])]
+        return self.compress(parts)
+
+    def compress(self, data_list: list[str]) -> dt.date | None:
+        day, month, year = [*data_list, "", "", ""][:3]
+        label = self.label or "Date"
+        given = {"day": day, "month": month, "year": year}
+        if not any(given.values()):
+            return None
+        missing = [k for k, v in given.items() if not v]
+        self.error_parts = set(missing)
+        if missing:
+            raise ValidationError(f"{label} must include a {' and a '.join(missing)}", code="incomplete")
+        # ASCII digits only: str.isdigit() also accepts "²" and other scripts' digits.
+        if not all(v.isascii() and v.isdigit() for v in given.values()):
+            raise ValidationError(f"{label} must be a real date, in numbers", code="invalid")
+        if len(year) != 4:
+            self.error_parts = {"year"}
+            raise ValidationError("Year must include 4 numbers", code="invalid_year")
+        too_long = {key for key in ("day", "month") if len(given[key]) > 2}
+        if too_long:
+            # 25 nines as a day does not fit a C int: dt.date raised OverflowError, a 500.
+            self.error_parts = too_long
+            raise ValidationError(f"{label} must be a real date", code="invalid")
+        try:
+            return dt.date(int(year), int(month), int(day))
+        except (ValueError, OverflowError):
+            raise ValidationError(f"{label} must be a real date", code="invalid") from None

@@ -7,10 +7,11 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from core.forms import GovukFormMixin, add_service_errors
+from core.forms import GovukDateField, GovukFormMixin, add_service_errors
 from core.roles import ForceRole
 from organisation.choices import IntervalUnit, RiskLevel, SubjectCondition, TeamKind
-from organisation.models import Area, PracticeSettings, Team
+from organisation.models import Area, PracticeSettings, Team, TeamMember
+from organisation.models.organisation import HOURS_IN_WEEK
 from organisation.practice import COMPLIANCE_FIELDS, REMINDER_FIELDS, review_field, visit_field
 from tenants.models import Membership
 
@@ -139,6 +140,80 @@ class TeamMemberForm(GovukFormMixin, forms.Form):
         self.fields["person"].choices = [("", "Choose a person")] + [  # type: ignore[attr-defined]
             (str(m.user.uuid), f"{m.user.get_full_name()} ({m.user.email})") for m in people
         ]
+
+
+def hours_field_name(link: TeamMember) -> str:
+    return f"hours_{link.user.uuid.hex}"
+
+
+class CapacityForm(GovukFormMixin, forms.Form):
+    """Members' hours a week on this work and, for response and neighbourhood teams, the share of
+    the unit's visits the team takes (issue 15)."""
+
+    def __init__(self, *args: Any, team: Team, links: list[TeamMember], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.links = links
+        for link in links:
+            self.fields[hours_field_name(link)] = forms.DecimalField(
+                label=f"Hours a week: {link.user.get_full_name()}",
+                min_value=0,
+                max_value=HOURS_IN_WEEK,
+                decimal_places=1,
+                max_digits=4,
+                initial=link.hours_per_week,
+                error_messages={
+                    "required": f"Enter the hours a week for {link.user.get_full_name()}, from 0 to 168",
+                    "invalid": "Enter the hours a week as a number from 0 to 168",
+                    "min_value": "Enter the hours a week as a number from 0 to 168",
+                    "max_value": "Enter the hours a week as a number from 0 to 168",
+                    "max_decimal_places": "Enter the hours a week to one decimal place at most",
+                    "max_digits": "Enter the hours a week as a number from 0 to 168",
+                },
+            )
+        if team.kind in (TeamKind.RESPONSE, TeamKind.NEIGHBOURHOOD):
+            self.fields["visit_share"] = forms.IntegerField(
+                label="Share of the unit's visits this team takes (%)",
+                min_value=0,
+                max_value=100,
+                initial=team.visit_share,
+                help_text="A whole number from 0 to 100; all teams together take 100% at most.",
+                error_messages={
+                    "required": "Enter the share of visits, from 0 to 100",
+                    "invalid": "Enter the share of visits as a whole number from 0 to 100",
+                    "min_value": "Enter the share of visits as a whole number from 0 to 100",
+                    "max_value": "Enter the share of visits as a whole number from 0 to 100",
+                },
+            )
+
+    def hours(self) -> dict[int, Any]:
+        return {link.user_id: self.cleaned_data[hours_field_name(link)] for link in self.links}
+
+
+class AbsenceForm(GovukFormMixin, forms.Form):
+    """A member of the team away from one day to another (issue 15)."""
+
+    person = forms.ChoiceField(
+        label="Person",
+        error_messages={
+            "required": "Choose a member of the team",
+            "invalid_choice": "Choose a member of the team",
+        },
+    )
+    starts_on = GovukDateField(label="From", help_text="For example, 27 3 2026")
+    ends_on = GovukDateField(label="To", help_text="The last day away, for example, 3 4 2026")
+
+    def __init__(self, *args: Any, links: list[TeamMember], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"].choices = [("", "Choose a person")] + [  # type: ignore[attr-defined]
+            (str(link.user.uuid), link.user.get_full_name()) for link in links
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for name, label in (("starts_on", "the first day away"), ("ends_on", "the last day away")):
+            if name not in self.errors and data.get(name) is None:
+                self.add_error(name, f"Enter {label}")
+        return data
 
 
 class SettingsForm(GovukFormMixin, forms.Form):

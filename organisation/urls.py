@@ -40,6 +40,13 @@ urlpatterns = [
         views.TeamMemberRemoveView.as_view(),
         name="team-member-remove",
     ),
+    path("teams/<uuid:team_uuid>/capacity/", views.TeamCapacityView.as_view(), name="team-capacity"),
+    path("teams/<uuid:team_uuid>/absences/", views.TeamAbsencesView.as_view(), name="team-absences"),
+    path(
+        "teams/<uuid:team_uuid>/absences/<uuid:absence_uuid>/remove/",
+        views.TeamAbsenceRemoveView.as_view(),
+        name="team-absence-remove",
+    ),
     path("settings/", views.SettingsView.as_view(), name="settings"),
     path("order-types/", views.OrderTypeListView.as_view(), name="order-types"),
 ]

@@ -31,7 +31,9 @@ from tenants.sessions import cycle_session
 
 from . import services as organisation
 from .forms import (
+    AbsenceForm,
     AreaForm,
+    CapacityForm,
     InviteForm,
     PeopleFilterForm,
     ReasonForm,
@@ -41,7 +43,7 @@ from .forms import (
     TeamForm,
     TeamMemberForm,
 )
-from .models import Area, Team, TeamMember
+from .models import Area, PlannedAbsence, Team, TeamMember
 from .practice import get_practice_settings, update_practice_settings
 
 PAGE_SIZE = 50
@@ -459,9 +461,24 @@ class TeamView(AdminPage):
             raise Http404("No such team in this force.")
         return team
 
-    def context(self, team: Team, form: Any = None, member_form: Any = None) -> dict[str, Any]:
+    def context(
+        self,
+        team: Team,
+        form: Any = None,
+        member_form: Any = None,
+        capacity_form: Any = None,
+        absence_form: Any = None,
+    ) -> dict[str, Any]:
         candidates = list(people.people_of(this_force(), queryset=self.scoped_people("pick")))
+        links = list(team.team_members.all())
         return {
+            "capacity_form": capacity_form or CapacityForm(team=team, links=links),
+            "absence_form": absence_form or AbsenceForm(links=links),
+            "absences": list(
+                self.scoped(PlannedAbsence.objects.all())
+                .filter(user_id__in=[link.user_id for link in links], ends_on__gte=timezone.localdate())
+                .select_related("user")
+            ),
             "team": team,
             "form": form
             or TeamForm(
@@ -472,7 +489,7 @@ class TeamView(AdminPage):
                 }
             ),
             "member_form": member_form or TeamMemberForm(people=candidates),
-            "links": list(team.team_members.all()),
+            "links": links,
         }
 
     def get(self, request: HttpRequest, team_uuid: Any) -> HttpResponse:
@@ -537,6 +554,77 @@ class TeamMemberRemoveView(TeamView):
             raise Http404("No such member of this team.")
         organisation.remove_team_member(actor=request.user, team=team, user=link.user)
         messages.success(request, f"{link.user.email} left {team.name}.")
+        return HttpResponseRedirect(reverse("force_admin:team", args=[team.uuid]))
+
+
+class TeamCapacityView(TeamView):
+    """POST: members' hours a week and the team's share of visits (issue 15), one audited change."""
+
+    def get(self, request: HttpRequest, team_uuid: Any) -> HttpResponse:
+        return HttpResponseRedirect(reverse("force_admin:team", args=[team_uuid]))
+
+    def post(self, request: HttpRequest, team_uuid: Any) -> HttpResponse:
+        team = self.team(team_uuid)
+        form = CapacityForm(request.POST, team=team, links=list(team.team_members.all()))
+        if form.is_valid():
+            try:
+                organisation.set_team_capacity(
+                    actor=request.user,
+                    team=team,
+                    hours=form.hours(),
+                    visit_share=form.cleaned_data.get("visit_share"),
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, f"Capacity of {team.name} saved.")
+                return HttpResponseRedirect(reverse("force_admin:team", args=[team.uuid]))
+        return self.render(self.context(team, capacity_form=form), status=_status(form))
+
+
+class TeamAbsencesView(TeamView):
+    """POST: a planned absence of a member of the team (issue 15)."""
+
+    def get(self, request: HttpRequest, team_uuid: Any) -> HttpResponse:
+        return HttpResponseRedirect(reverse("force_admin:team", args=[team_uuid]))
+
+    def post(self, request: HttpRequest, team_uuid: Any) -> HttpResponse:
+        team = self.team(team_uuid)
+        links = list(team.team_members.all())
+        form = AbsenceForm(request.POST, links=links)
+        if form.is_valid():
+            user = next(link.user for link in links if str(link.user.uuid) == form.cleaned_data["person"])
+            try:
+                organisation.add_planned_absence(
+                    actor=request.user,
+                    user=user,
+                    starts_on=form.cleaned_data["starts_on"],
+                    ends_on=form.cleaned_data["ends_on"],
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc, field_for=lambda key: "person" if key == "user" else None)
+            else:
+                messages.success(request, "Planned absence recorded.")
+                return HttpResponseRedirect(reverse("force_admin:team", args=[team.uuid]))
+        return self.render(self.context(team, absence_form=form), status=_status(form))
+
+
+class TeamAbsenceRemoveView(TeamView):
+    def get(self, request: HttpRequest, team_uuid: Any, absence_uuid: Any = None) -> HttpResponse:  # type: ignore[override]
+        return HttpResponseRedirect(reverse("force_admin:team", args=[team_uuid]))
+
+    def post(self, request: HttpRequest, team_uuid: Any, absence_uuid: Any = None) -> HttpResponse:  # type: ignore[override]
+        team = self.team(team_uuid)
+        members = [link.user_id for link in team.team_members.all()]
+        absence = (
+            self.scoped(PlannedAbsence.objects.all(), "delete")
+            .filter(uuid=absence_uuid, user_id__in=members)
+            .first()
+        )
+        if absence is None:
+            raise Http404("No such absence of a member of this team.")
+        organisation.delete_planned_absence(actor=request.user, absence=absence)
+        messages.success(request, "Planned absence removed.")
         return HttpResponseRedirect(reverse("force_admin:team", args=[team.uuid]))
 
 

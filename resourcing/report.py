@@ -239,10 +239,17 @@ class RegionReport:
         }
 
 
-def region_report(region: Region | None, *, today: dt.date, scenario: Scenario | None = None) -> RegionReport:
-    """Every force of ``region`` (None: all regions) side by side, from its latest snapshot."""
+def region_report(
+    region: Region | None,
+    *,
+    today: dt.date,
+    scenario: Scenario | None = None,
+    forces: list[Force] | None = None,
+) -> RegionReport:
+    """Every force of ``region`` (None: all regions) side by side, from its latest snapshot, in
+    three queries whatever the number of forces (``forces``: exactly these, e.g. one for the bench)."""
     scenario = scenario or Scenario()
-    forces = forces_of(region)
+    forces = forces if forces is not None else forces_of(region)
     ids = [f.pk for f in forces]
     latest = latest_snapshots(ids, today)
     rows = []
