@@ -28,6 +28,7 @@ TOPICS = (
     "onboarding",
     "data",
     "migrate",
+    "backup",
     "api",
     "plans",
     "sharing",

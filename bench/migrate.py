@@ -22,7 +22,11 @@ def run(ctx: Context) -> list[Metric]:
         call_command("migrate_schemas", tenant=True, schema_name=schemas[0], interactive=False, verbosity=0)
         use_public_schema()
 
+    def all_forces_parallel() -> None:
+        call_command("migrate_all", "--parallel", "4", verbosity=0)
+
     whole, one = interleaved(max(3, ctx.rounds // 3), all_forces, one_schema)
+    parallel, serial = interleaved(max(3, ctx.rounds // 3), all_forces_parallel, all_forces)
     n = len(schemas)
     return [
         Metric(
@@ -40,5 +44,14 @@ def run(ctx: Context) -> list[Metric]:
             baseline=one * n,
             target="<= 1",
             note=f"the same / (migrate_schemas on one force schema x {n}): below 1 means no per-schema cost",
+        ),
+        Metric(
+            f"migrate.noop_{n}_parallel",
+            parallel,
+            "s",
+            baseline=serial,
+            target="<= 0.6",
+            note="migrate_all --parallel 4 / migrate_all, nothing to do: with no force behind the template "
+            "there is nothing to divide (public and the template are migrated first, in order)",
         ),
     ]
