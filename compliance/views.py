@@ -31,7 +31,7 @@ from orders.models import NotificationRequirement, OrderTerm, ProtectedPerson, P
 from organisation.practice import get_practice_settings
 from plans.models import Plan
 from subjects.models import Subject
-from subjects.views import CaseFileMixin
+from subjects.views import CaseFileMixin, page_links
 
 from . import charts, selectors, services
 from .choices import ReviewOutcome
@@ -188,7 +188,16 @@ class MyVisitsView(ForcePageMixin, ListView):  # type: ignore[type-arg]
         record_by_type(
             action=AuditAction.CONSULT, records=shown, justification="My visits", actor=self.request.user
         )
-        context.update(today=timezone.localdate(), visits=shown)
+        page = context.get("page_obj")
+        size = _page_size(self.request)
+        context.update(
+            today=timezone.localdate(),
+            visits=shown,
+            # Windowed page links (first, last, two around this one): a team with years of visits
+            # would otherwise get a link per page, thousands of them on a page of 5.
+            page_links=page_links(page) if page is not None else [],
+            list_query=f"page_size={size}" if size != VISITS_PER_PAGE else "",
+        )
         return context
 
 

@@ -189,7 +189,7 @@ class SubjectListView(ForcePageMixin, ListView):  # type: ignore[type-arg]
                 "keep_for_sort": [
                     (name, value) for name, value in parse_qsl(list_query) if name != "ordering"
                 ],
-                "page_links": _page_links(page),
+                "page_links": page_links(page),
                 "can_change": Perm.CHANGE_SUBJECT
                 in self.request.user.force_permissions(  # type: ignore[union-attr]
                     self.request.tenant  # type: ignore[attr-defined]
@@ -221,7 +221,7 @@ def _saved_search(request: HttpRequest, key: str) -> str | None:
     return (searches.get(_searches_key(request)) or {}).get(key)
 
 
-def _page_links(page: Page[Subject]) -> list[int | None]:
+def page_links(page: Page[Any]) -> list[int | None]:
     """Page numbers to show in the GOV.UK pagination: first, last, and two around the current."""
     total = page.paginator.num_pages
     wanted = sorted({1, total, *range(max(1, page.number - 1), min(total, page.number + 1) + 1)})

@@ -226,3 +226,25 @@ def test_a_breach_names_the_protected_person_it_was_a_further_offence_against(fo
     supervisor = make_user(force=force_a, roles=[ForceRole.OFFICER])
     page = _client(supervisor, force_a, case["subject"]).get(url)
     assert page.status_code == 200 and str(person.uuid).encode() not in page.content
+
+
+def test_my_visits_pages_show_a_window_of_page_links_keeping_the_page_size(force_a, force_b) -> None:
+    case = make_case(force_a)
+    with schema_context(force_a.schema_name):
+        Visit.objects.bulk_create(
+            Visit(
+                subject=case["subject"],
+                window_from=today() + dt.timedelta(days=n),
+                window_to=today() + dt.timedelta(days=n + 2),
+                assigned_team=case["npt"],
+            )
+            for n in range(60)
+        )
+    connection.set_schema_to_public()
+    client = _client(case["visitor"], force_a)
+    page = client.get("/visits/mine/?page_size=5&page=6")
+    assert page.status_code == 200 and len(page.context["visits"]) == 5
+    assert page.context["page_links"] == [1, None, 5, 6, 7, None, 12]
+    body = page.content.decode()
+    assert 'href="?page_size=5&amp;page=7" rel="next"' in body and "page=8" not in body
+    assert client.get("/visits/mine/?page_size=5&page=12").status_code == 200
