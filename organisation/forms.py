@@ -12,6 +12,7 @@ from core.roles import ForceRole
 from organisation.choices import IntervalUnit, RiskLevel, SubjectCondition, TeamKind
 from organisation.models import Area, PracticeSettings, Team, TeamMember
 from organisation.models.organisation import HOURS_IN_WEEK
+from organisation.models.settings import DEMAND_FIELDS
 from organisation.practice import COMPLIANCE_FIELDS, REMINDER_FIELDS, review_field, visit_field
 from tenants.models import Membership
 
@@ -221,7 +222,7 @@ class SettingsForm(GovukFormMixin, forms.Form):
 
     def __init__(self, *args: Any, settings_row: PracticeSettings, order_types: list[Any], **kwargs: Any):
         initial: dict[str, Any] = {
-            f: getattr(settings_row, f) for f in (*REMINDER_FIELDS, *COMPLIANCE_FIELDS)
+            f: getattr(settings_row, f) for f in (*REMINDER_FIELDS, *COMPLIANCE_FIELDS, *DEMAND_FIELDS)
         }
         for visit in settings_row.visit_intervals.all():
             initial[visit_field(visit.risk_level) + "_every"] = visit.every
@@ -260,9 +261,10 @@ class SettingsForm(GovukFormMixin, forms.Form):
                 label=f"{level.label} risk: unit", choices=IntervalUnit.choices, required=False
             )
         labels = {
-            name: PracticeSettings._meta.get_field(name) for name in (*REMINDER_FIELDS, *COMPLIANCE_FIELDS)
+            name: PracticeSettings._meta.get_field(name)
+            for name in (*REMINDER_FIELDS, *COMPLIANCE_FIELDS, *DEMAND_FIELDS)
         }
-        for field in (*REMINDER_FIELDS, *COMPLIANCE_FIELDS):
+        for field in (*REMINDER_FIELDS, *COMPLIANCE_FIELDS, *DEMAND_FIELDS):
             self.fields[field] = forms.IntegerField(
                 # A post without the compliance settings (an older page) leaves them as they are.
                 required=field in REMINDER_FIELDS,
@@ -314,6 +316,7 @@ class SettingsForm(GovukFormMixin, forms.Form):
             for every, unit in self.visit_interval_fields()
         ]
         compliance = [(str(f.label), shown(f.name)) for f in self.compliance_fields()]
+        demand = [(str(f.label), f"{shown(f.name)} minutes") for f in self.demand_fields()]
         scope = [(str(f.label), shown(f.name)) for f in self.scope_fields()]
         lists = [
             (str(self.fields[name].label), ", ".join(str(self[name].value() or "").splitlines()) or "None")
@@ -324,6 +327,7 @@ class SettingsForm(GovukFormMixin, forms.Form):
             ("Reminder lead times", reminders),
             ("Routine visits by risk level", visits),
             ("Breaches and escalation", compliance),
+            ("Time per piece of work (resourcing)", demand),
             ("Which orders and subjects need a plan", scope),
             ("Lists", lists),
         ]
@@ -344,6 +348,9 @@ class SettingsForm(GovukFormMixin, forms.Form):
     def compliance_fields(self) -> list[Any]:
         return [self[f] for f in COMPLIANCE_FIELDS]
 
+    def demand_fields(self) -> list[Any]:
+        return [self[f] for f in DEMAND_FIELDS]
+
     def scope_fields(self) -> list[Any]:
         return [self[f"scope_{o.code}"] for o in self.order_types]
 
@@ -359,6 +366,8 @@ class SettingsForm(GovukFormMixin, forms.Form):
             },
             "reminders": {f: data[f] for f in REMINDER_FIELDS},
             "compliance": {f: data[f] for f in COMPLIANCE_FIELDS if data.get(f) is not None},
+            # Left out of a post (an older page): as they are.
+            "demand_minutes": {f: data[f] for f in DEMAND_FIELDS if data.get(f) is not None},
             # Only the levels the post carries: an emptied box means no routine visits there.
             "visit_intervals": {
                 level: (

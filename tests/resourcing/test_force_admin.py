@@ -90,3 +90,22 @@ def test_only_team_managers_change_capacity(force_a, force_b, client_for):  # ty
     assert client_for(officer, force_a).post(url, {f"hours_{officer.uuid.hex}": "5"}).status_code == 403
     other = make_user(force=force_b, roles=[ForceRole.FORCE_ADMIN])
     assert client_for(other, force_a).post(url, {f"hours_{officer.uuid.hex}": "5"}).status_code == 404
+
+
+def test_minutes_per_piece_of_work_on_the_settings_page(force_a, client_for):  # type: ignore[no-untyped-def]
+    from organisation.models import PracticeSettings
+    from tests.organisation.test_settings import _form
+
+    admin = make_user(force=force_a, roles=[ForceRole.FORCE_ADMIN])
+    client = client_for(admin, force_a)
+    assert 'name="minutes_per_visit"' in client.get("/force-admin/settings/").content.decode()
+    bad = client.post("/force-admin/settings/", _form(force_a, minutes_per_visit=0, minutes_per_review=30))
+    assert bad.status_code == 400
+    assert "from 1 to 1440" in bad.content.decode()
+    with schema_context(force_a.schema_name):
+        assert PracticeSettings.objects.get().minutes_per_review == 120
+    connection.set_schema_to_public()
+    assert client.post("/force-admin/settings/", _form(force_a, minutes_per_visit=45)).status_code == 302
+    with schema_context(force_a.schema_name):
+        assert PracticeSettings.objects.get().minutes_per_visit == 45
+    connection.set_schema_to_public()
