@@ -1,4 +1,4 @@
-"""The inbox of a force host: /inbox/."""
+"""The inbox of a force host: /inbox/ (the jobs page, /force-admin/jobs/, is in urls_admin)."""
 
 from django.urls import path
 

@@ -22,7 +22,7 @@ from core.tenancy import host_force
 from . import services
 from .choices import URGENT_KINDS, ReminderKind
 from .forms import PreferencesForm, field_name
-from .models import InboxItem
+from .models import InboxItem, Reminder
 
 PER_PAGE = 25
 
@@ -95,3 +95,65 @@ class PreferencesView(ForcePageMixin, View):
                 messages.success(request, "Your email choices are saved.")
                 return HttpResponseRedirect(reverse("reminders:preferences"))
         return self.render(request, form)
+
+
+# -- operations: /force-admin/jobs/ ------------------------------------------------------------------
+RECENT_DAYS = 7
+FAILURES_SHOWN = 20
+
+
+class JobsView(ForcePageMixin, View):
+    """For force administrators: the last run of each periodic job for this force (outcome,
+    detail), recent failures, and what the reminder jobs sent in the last week, by kind."""
+
+    permission = Perm.MANAGE_SETTINGS
+    template_name = "force_admin/jobs.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        import datetime as dt
+
+        from django.db.models import Count, Q
+        from django.utils import timezone
+        from django_tenants.utils import get_public_schema_name, schema_context
+
+        from jobs.models import JobRun
+        from jobs.registry import all_jobs
+
+        force = host_force(request)
+        assert force is not None  # ForcePageMixin answered 404 on the regional host
+        registered = {name: job for name, job in all_jobs().items() if job.per_force}
+        since = timezone.now() - dt.timedelta(days=RECENT_DAYS)
+        # JobRun is read in public (the jobs app also has an empty table in each force schema).
+        with schema_context(get_public_schema_name()):
+            last = {
+                run.job: run
+                for run in JobRun.objects.filter(force_id=force.pk, job__in=list(registered))
+                .order_by("job", "-day", "-started_at")
+                .distinct("job")
+            }
+            failures = list(
+                JobRun.objects.filter(
+                    force_id=force.pk, outcome=JobRun.Outcome.FAILED, started_at__gte=since
+                ).order_by("-started_at")[:FAILURES_SHOWN]
+            )
+        rows = [
+            {"name": name, "description": " ".join(job.description.split()), "run": last.get(name)}
+            for name, job in sorted(registered.items())
+        ]
+        labels = dict(ReminderKind.choices)
+        sent = [
+            {**row, "label": labels.get(row["kind"], row["kind"])}
+            for row in Reminder.objects.filter(created_at__gte=since)
+            .values("kind")
+            .annotate(
+                written=Count("id"),
+                delivered=Count("id", filter=Q(delivered_at__isnull=False)),
+                emailed=Count("id", filter=Q(emailed_at__isnull=False)),
+            )
+            .order_by("kind")
+        ]
+        return render(
+            request,
+            self.template_name,
+            {"rows": rows, "failures": failures, "sent": sent, "recent_days": RECENT_DAYS},
+        )

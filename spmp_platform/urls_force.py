@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("compliance.urls")),
     path("inbox/", include("reminders.urls")),
     path("resourcing/", include("resourcing.urls")),
+    path("force-admin/jobs/", include("reminders.urls_admin")),
     path("force-admin/", include("organisation.urls")),
     path("audit/", include("audit.urls")),
     path("", include("tenants.urls")),

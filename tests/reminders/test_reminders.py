@@ -242,3 +242,19 @@ def test_erasing_a_subject_erases_its_reminders(force_a):
             actor=case["coordinator"], subject=Subject.objects.get(pk=case["subject"].pk), reason="MoPI"
         )
         assert Reminder.objects.count() == 0 and InboxItem.objects.count() == 0
+
+
+def test_jobs_page_for_force_administrators(force_a, force_b, client_for):
+    case = make_case(force_a)
+    _due_in(force_a, case, 2)
+    run_for_force("review_reminders", force_a, today())
+    run_for_force("heartbeat", force_b, today())
+    admin = make_user(force=force_a, roles=[ForceRole.FORCE_ADMIN])
+    page = client_for(admin, force_a).get("/force-admin/jobs/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "review_reminders" in html and "1 new reminder(s)" in html
+    assert 'data-testid="reminders-sent"' in html and "Plan review due" in html
+    # Force B's run is not shown on force A's page.
+    assert f"heartbeat in {force_b.schema_name}" not in html
+    assert client_for(case["coordinator"], force_a).get("/force-admin/jobs/").status_code == 403
