@@ -91,3 +91,9 @@ def test_queue_review_visit_and_trends(page, site: Site, committed_forces) -> No
     for img in page.locator("img.spmp-chart").all():
         assert img.evaluate("i => i.complete && i.naturalWidth > 0")
     assert not page.problems.csp_violations and not page.problems.failed_requests
+    # ...and the outcomes: the base, the table with small counts suppressed, under axe.
+    page.goto(site.force(lincs, "/outcomes/"))
+    check_accessibility(page, "outcomes")
+    assert page.get_by_test_id("outcomes-table").is_visible()
+    assert "fewer than 10" in page.get_by_test_id("outcomes-table").inner_text()
+    assert not page.problems.csp_violations and not page.problems.failed_requests
