@@ -20,7 +20,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils import timezone
 from django_tenants.utils import schema_context, tenant_context
 from guardian.shortcuts import assign_perm, remove_perm
@@ -729,7 +729,18 @@ def _received_grant(*, actor: Any, force: Force, grant_uuid: Any) -> Grant:
         key = uuid_module.UUID(str(grant_uuid))
     except ValueError:
         raise NotFound() from None
-    grant = Grant.objects.filter(uuid=key, receiving_force_uuid=force.uuid).first()
+    # The owner's schema and names come in the same statement (the read crosses into it next).
+    owner = Force.objects.exclude(schema_name="public").filter(uuid=OuterRef("owning_force_uuid"))
+    grant = (
+        Grant.objects.filter(uuid=key, receiving_force_uuid=force.uuid)
+        .annotate(
+            owner_pk=Subquery(owner.values("pk")[:1]),
+            owner_schema=Subquery(owner.values("schema_name")[:1]),
+            owner_slug=Subquery(owner.values("slug")[:1]),
+            owner_name=Subquery(owner.values("name")[:1]),
+        )
+        .first()
+    )
     if grant is None:
         _refusal_logged(actor, RecordType.GRANT, key, "Read of a grant not to this force")
         raise NotFound()
@@ -743,7 +754,21 @@ def _received_grant(*, actor: Any, force: Force, grant_uuid: Any) -> Grant:
 
 
 def _owner_of(grant: Grant) -> Force:
-    owner = _force(grant.owning_force_uuid)
+    """The owning force of ``grant``, named by its UUID (from the grant's own query when it read it)."""
+    owner: Force | None
+    if hasattr(grant, "owner_schema"):
+        owner = None
+        found = {name: getattr(grant, f"owner_{name}") for name in ("pk", "schema", "slug", "name")}
+        if found["pk"] is not None:
+            owner = Force(
+                pk=found["pk"],
+                uuid=grant.owning_force_uuid,
+                schema_name=found["schema"],
+                slug=found["slug"],
+                name=found["name"],
+            )
+    else:
+        owner = _force(grant.owning_force_uuid)
     if owner is None:
         raise NotFound()
     assert owner.uuid == grant.owning_force_uuid and owner.schema_name != "public"
@@ -761,10 +786,10 @@ class Shared:
     sections: dict[str, Any] = field(default_factory=dict)
 
 
-def _orders(user: Any, owner: Force, subject: Subject) -> list[dict[str, Any]]:
+def _orders(user: Any, owner: Force, subject: uuid_module.UUID) -> list[dict[str, Any]]:
     orders = (
         ProtectiveOrder.objects.restrict(user, "view", force=owner)
-        .filter(subject_id=subject.pk)
+        .filter(subject__uuid=subject)
         .select_related("order_type")
         .prefetch_related(Prefetch("terms", queryset=OrderTerm.objects.order_by("id"), to_attr="term_list"))
         .order_by("id")
@@ -795,10 +820,10 @@ def _orders(user: Any, owner: Force, subject: Subject) -> list[dict[str, Any]]:
     ]
 
 
-def _plan(user: Any, owner: Force, subject: Subject) -> dict[str, Any] | None:
+def _plan(user: Any, owner: Force, subject: uuid_module.UUID) -> dict[str, Any] | None:
     version = (
         PlanVersion.objects.restrict(user, "view", force=owner)
-        .filter(plan__subject_id=subject.pk, status=VersionStatus.ACTIVE)
+        .filter(plan__subject__uuid=subject, status=VersionStatus.ACTIVE)
         .first()
     )
     if version is None:
@@ -811,8 +836,8 @@ def _plan(user: Any, owner: Force, subject: Subject) -> dict[str, Any] | None:
     return {"version": version.number, "approved_at": version.approved_at, **data}
 
 
-def _protected_persons(user: Any, owner: Force, subject: Subject) -> list[dict[str, Any]]:
-    persons = ProtectedPerson.objects.restrict(user, "view", force=owner).filter(subject_id=subject.pk)
+def _protected_persons(user: Any, owner: Force, subject: uuid_module.UUID) -> list[dict[str, Any]]:
+    persons = ProtectedPerson.objects.restrict(user, "view", force=owner).filter(subject__uuid=subject)
     return [
         {
             "uuid": str(p.uuid),
@@ -828,17 +853,21 @@ def _protected_persons(user: Any, owner: Force, subject: Subject) -> list[dict[s
     ]
 
 
-def _briefing(user: Any, owner: Force, subject: Subject) -> dict[str, Any] | None:
-    plan = (
-        briefing_queryset(Plan.objects.restrict(user, "brief", force=owner))
-        .filter(subject_id=subject.pk)
-        .first()
-    )
+def _briefing_plan(user: Any, owner: Force, subject: uuid_module.UUID) -> Plan | None:
+    plans = briefing_queryset(Plan.objects.restrict(user, "brief", force=owner))
+    return plans.filter(subject__uuid=subject).first()
+
+
+def _briefing_of(plan: Plan | None) -> dict[str, Any] | None:
     if plan is None:
         return None
     found = briefing(plan)
     found.pop("photo", None)  # the photograph is served by the owner's host only
     return found
+
+
+def _briefing(user: Any, owner: Force, subject: uuid_module.UUID) -> dict[str, Any] | None:
+    return _briefing_of(_briefing_plan(user, owner, subject))
 
 
 SECTIONS = {
@@ -847,6 +876,8 @@ SECTIONS = {
     Scope.PLAN: _plan,
     Scope.PROTECTED_PERSONS: _protected_persons,
 }
+
+_UNSET = object()
 
 
 def read_shared(*, user: Any, force: Force, grant_uuid: Any, only: Iterable[str] | None = None) -> Shared:
@@ -863,7 +894,51 @@ def read_shared(*, user: Any, force: Force, grant_uuid: Any, only: Iterable[str]
         _refusal_logged(user, RecordType.GRANT, grant.uuid, "Read of a grant not to this user")
         raise NotFound()
     owner = _owner_of(grant)
-    with schema_context(owner.schema_name):
+    wanted = set(grant.scopes) if only is None else set(grant.scopes) & set(only)
+    # What the reader holds in the owner force by role plays no part: a shared read sees the grant's
+    # scope only (restrict asks guardian), and so makes no membership query there.
+    memberships = user.__dict__.setdefault("_membership_cache", {})
+    held_before = memberships.get(owner.pk, _UNSET)
+    memberships[owner.pk] = None
+    try:
+        with schema_context(owner.schema_name):
+            shared = _read_sections(user, owner, grant, wanted)
+            if not grant.is_partner_grant:
+                record_event(
+                    action=AuditAction.DISCLOSE,
+                    object_type=RecordType.SUBJECT,
+                    object_ids=[grant.subject_uuid, grant.uuid],
+                    justification=f"Read under grant {grant.uuid}: {', '.join(sorted(wanted))}",
+                    recipient=f"{force.slug}: {user.email}"[:254],
+                    actor=user,
+                    actor_force=force.slug,
+                )
+    finally:
+        if held_before is _UNSET:
+            memberships.pop(owner.pk, None)
+        else:
+            memberships[owner.pk] = held_before
+    record_event(
+        action=AuditAction.DISCLOSE if grant.is_partner_grant else AuditAction.COLLECT,
+        object_type=RecordType.SUBJECT,
+        object_ids=[grant.subject_uuid, grant.uuid],
+        justification=f"Read under grant {grant.uuid} from {owner.name}: {', '.join(sorted(wanted))}",
+        recipient=f"partner agency: {user.email}" if grant.is_partner_grant else owner.slug,
+        actor=user,
+    )
+    return shared
+
+
+def _read_sections(user: Any, owner: Force, grant: Grant, wanted: set[str]) -> Shared:
+    """Inside the owner's schema: the subject's name and each wanted scope, through ``restrict``.
+    With the briefing scope, the briefing's plan names the subject (no query of its own)."""
+    sections: dict[str, Any] = {}
+    name = ""
+    if Scope.BRIEFING in wanted:
+        plan = _briefing_plan(user, owner, grant.subject_uuid)
+        sections[Scope.BRIEFING] = _briefing_of(plan)
+        name = str(plan.subject) if plan is not None else ""
+    if not name:
         subject = (
             Subject.objects.restrict(user, "view", force=owner)
             .filter(uuid=grant.subject_uuid)
@@ -872,35 +947,17 @@ def read_shared(*, user: Any, force: Force, grant_uuid: Any, only: Iterable[str]
         )
         if subject is None:
             raise NotFound()
-        shared = Shared(
-            grant=grant,
-            owner_name=owner.name,
-            subject_uuid=subject.uuid,
-            subject_name=str(subject),
-        )
-        wanted = set(grant.scopes) if only is None else set(grant.scopes) & set(only)
-        for scope in Scope:
-            if scope.value in wanted:
-                shared.sections[scope.value] = SECTIONS[scope](user, owner, subject)
-        if not grant.is_partner_grant:
-            record_event(
-                action=AuditAction.DISCLOSE,
-                object_type=RecordType.SUBJECT,
-                object_ids=[subject.uuid, grant.uuid],
-                justification=f"Read under grant {grant.uuid}: {', '.join(sorted(wanted))}",
-                recipient=f"{force.slug}: {user.email}"[:254],
-                actor=user,
-                actor_force=force.slug,
-            )
-    record_event(
-        action=AuditAction.DISCLOSE if grant.is_partner_grant else AuditAction.COLLECT,
-        object_type=RecordType.SUBJECT,
-        object_ids=[subject.uuid, grant.uuid],
-        justification=f"Read under grant {grant.uuid} from {owner.name}: {', '.join(sorted(wanted))}",
-        recipient=f"partner agency: {user.email}" if grant.is_partner_grant else owner.slug,
-        actor=user,
+        name = str(subject)
+    for scope in Scope:
+        if scope.value in wanted and scope.value not in sections:
+            sections[scope.value] = SECTIONS[scope](user, owner, grant.subject_uuid)
+    return Shared(
+        grant=grant,
+        owner_name=owner.name,
+        subject_uuid=grant.subject_uuid,
+        subject_name=name,
+        sections={s.value: sections[s.value] for s in Scope if s.value in sections},
     )
-    return shared
 
 
 def disclosed_orders(*, user: Any, force: Force, subject: Subject) -> list[Shared]:
