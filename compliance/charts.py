@@ -34,8 +34,12 @@ def bar_chart(
     data = [list(values) or [0] for _name, values in series] or [[0]]
     chart.data = data
     chart.categoryAxis.categoryNames = list(categories) or [""]
-    chart.categoryAxis.labels.angle = 45
-    chart.categoryAxis.labels.boxAnchor = "ne"
+    # A few categories read across; many (months) turn to fit.
+    if len(categories) > 6:
+        chart.categoryAxis.labels.angle = 45
+        chart.categoryAxis.labels.boxAnchor = "ne"
+    else:
+        chart.categoryAxis.labels.boxAnchor = "n"
     chart.categoryAxis.labels.fontSize = 8
     chart.valueAxis.valueMin = 0
     top = max((sum(col) if stacked else max(col)) for col in zip(*data, strict=False)) if data[0] else 0

@@ -535,6 +535,22 @@ def outcome_figures_for(request: HttpRequest) -> selectors.OutcomeFigures:
     )
 
 
+#: Short names for the charts' axes.
+OUTCOME_SHORT = {
+    "breaches": "Breaches",
+    "offences": "Further offences",
+    "contacts": "Contacts",
+    "reassured": "Reassured",
+    "reviews_on_time": "Reviews on time",
+    "visits_on_time": "Visits in window",
+}
+#: The two charts: counts as rates per 100 subject-months, and shares as percentages.
+OUTCOME_CHARTS = {
+    "rates": "Per 100 subject-months, before and after the plan",
+    "shares": "Share (%), before and after the plan",
+}
+
+
 def outcome_rows(figures: selectors.OutcomeFigures) -> list[dict[str, Any]]:
     """Each measure as it may be shown: counts under 10 as "fewer than 10", rates only over them."""
     rows = []
@@ -549,7 +565,10 @@ def outcome_rows(figures: selectors.OutcomeFigures) -> list[dict[str, Any]]:
                 "after": selectors.suppressed(m.after),
                 "before_rate": f"{before}{unit}" if before is not None else "not shown",
                 "after_rate": f"{after}{unit}" if after is not None else "not shown",
-                "charted": m.before >= selectors.SMALL_COUNT and m.after >= selectors.SMALL_COUNT,
+                # Charted only where both rates may be shown; counts and shares apart.
+                "chart": ("shares" if m.is_share else "rates")
+                if before is not None and after is not None
+                else None,
             }
         )
     return rows
@@ -569,7 +588,11 @@ class OutcomesView(ForcePageMixin, View):
             {
                 "figures": figures,
                 "rows": rows,
-                "charted": [r for r in rows if r["charted"]],
+                "charts": [
+                    (kind, title, [r for r in rows if r["chart"] == kind])
+                    for kind, title in OUTCOME_CHARTS.items()
+                    if any(r["chart"] == kind for r in rows)
+                ],
                 "subjects": selectors.suppressed(figures.subjects),
                 "subject_months": round(figures.subject_months)
                 if figures.subjects >= selectors.SMALL_COUNT
@@ -582,19 +605,30 @@ class OutcomesView(ForcePageMixin, View):
 
 
 class OutcomesChartView(ForcePageMixin, View):
-    """Before against after for each measure with 10 or more on both sides, as an SVG image."""
+    """Before against after, as an SVG image: ``?kind=rates`` (per 100 subject-months, the
+    default) or ``?kind=shares`` (percentages); only measures whose rates may be shown both sides."""
 
     permission = Perm.VIEW_TRENDS
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        kind = request.GET.get("kind", "rates")
+        if kind not in OUTCOME_CHARTS:
+            raise Http404("No such chart")
         figures = outcome_figures_for(request)
-        shown = [m for m in figures.measures if min(m.before, m.after) >= selectors.SMALL_COUNT]
+        shown = [
+            m
+            for m in figures.measures
+            if m.is_share == (kind == "shares")
+            and figures.rate(m, "before") is not None
+            and figures.rate(m, "after") is not None
+        ]
         svg = charts.bar_chart(
-            title="Before and after the plan (equal periods)"
-            if shown
-            else "Too few to chart: every measure has fewer than 10 on a side",
-            categories=[m.label.split(" (")[0] for m in shown],
-            series=[("Before the plan", [m.before for m in shown]), ("After", [m.after for m in shown])],
+            title=OUTCOME_CHARTS[kind] if shown else "Too few to chart: fewer than 10 on a side",
+            categories=[OUTCOME_SHORT.get(m.key, m.label) for m in shown],
+            series=[
+                ("Before the plan", [figures.rate(m, "before") or 0 for m in shown]),
+                ("After", [figures.rate(m, "after") or 0 for m in shown]),
+            ],
         )
         response = HttpResponse(svg, content_type="image/svg+xml")
         response["Cache-Control"] = "private, no-store"

@@ -120,10 +120,14 @@ def test_an_analyst_reads_outcomes_chart_and_csv_but_others_do_not(force_a, forc
     assert page.status_code == 200
     body = page.content.decode()
     assert case["subject"].family_name not in body
-    assert 'data-testid="outcomes-chart"' in body and "fewer than 10" in body
+    assert 'data-testid="outcomes-chart-rates"' in body and "fewer than 10" in body
+    assert 'data-testid="outcomes-chart-shares"' not in body  # no share with 10 or more either side
     assert [r["before"] for r in page.context["rows"]][:2] == ["13", "fewer than 10"]
-    chart = client.get("/outcomes/chart.svg")
+    chart = client.get("/outcomes/chart.svg?kind=rates")
     assert chart.status_code == 200 and chart["Content-Type"] == "image/svg+xml" and b"<svg" in chart.content
+    assert b"Breaches" in chart.content and b"Further offences" not in chart.content
+    assert b"Too few to chart" in client.get("/outcomes/chart.svg?kind=shares").content
+    assert client.get("/outcomes/chart.svg?kind=pie").status_code == 404
     lines = client.get("/outcomes/outcomes.csv").content.decode().splitlines()
     assert lines[0] == "Measure,Before the plan,After the plan,Rate before,Rate after"
     assert lines[1] == "Subjects compared,fewer than 10,,,"
