@@ -189,3 +189,27 @@ def test_the_briefing_prints_on_one_marked_a4_page(page, site: Site, committed_f
         assert absent not in text, absent
     problems = page.problems
     assert problems.csp_violations == [] and problems.page_errors == [], problems.page_errors
+
+
+def test_the_caseload_shows_plans_and_filters_by_them_under_axe(page, site: Site, committed_forces):
+    """The caseload with plans: the plan's status and risk level, "Needs a plan, has none", and
+    the plan filters of the panel, each page passing axe."""
+    lincs, _notts = committed_forces
+    coordinator = make_user(force=lincs, roles=[ForceRole.COORDINATOR], email="caseload@lincs.test")
+    planned = make_subject(lincs, family_name="Planned", given_names="Pia")
+    active(lincs, subject=planned)
+    unplanned = make_subject(lincs, family_name="Unplanned", given_names="Uma")
+    make_order(lincs, subject=unplanned)
+    sign_in(page, site, coordinator.email, check=False)
+    page.goto(site.force(lincs, "/subjects/"))
+    table = page.get_by_test_id("subject-table").inner_text()
+    assert "Active" in table and "High risk" in table and "Needs a plan, has none" in table
+    check_accessibility(page, "caseload-with-plans")
+    page.get_by_label("No plan", exact=True).check()
+    page.get_by_test_id("apply-filters").click()
+    page.wait_for_url(re.compile(r".*no_plan=true.*"))
+    table = page.get_by_test_id("subject-table").inner_text()
+    assert "UNPLANNED" in table and "PLANNED, Pia" not in table
+    check_accessibility(page, "caseload-no-plan")
+    problems = page.problems
+    assert problems.csp_violations == [] and problems.page_errors == [], problems.page_errors
