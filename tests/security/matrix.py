@@ -17,8 +17,7 @@ the right): the matrix checks every gate, fast, without data. Each actor is aske
 
 Actors (columns): ``anonymous``; each ``ForceRole`` of force A; ``other-force`` (a coordinator of
 force B: every role's case-data rights, in the wrong force); each regional role (of force A's
-region); ``partner`` would be a partner agency's user, a kind of account the platform does not
-have yet (no role exists), so it is not a column.
+region). A partner agency's user is the ``partner-agency`` force role's column.
 """
 
 from __future__ import annotations
