@@ -7,7 +7,7 @@ PORT ?= 8000
 PYTEST_ARGS ?= -n 2
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo stop test test-fast lint bench migrate install ui chromium pg-client clean-data help
+.PHONY: demo stop test test-fast lint bench migrate install ui chromium pg-client clean-data help redis-server
 
 help:
 	@echo "make demo       run the demo region on http://spmp.localhost:$(PORT) (embedded PostgreSQL)"
@@ -43,6 +43,12 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Chromium is required for the browser tests: sudo apt-get install chromium"; exit 1; fi; }
 
+# The reminders' reliability tests start their own Debian redis-server (a free port, append-only).
+redis-server:
+	@command -v redis-server >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+	  else echo "redis-server is required for the reliability tests: sudo apt-get install redis-server"; exit 1; fi; }
+
 # backup_force and restore_force need the client of the server's major version (the embedded
 # server brings its own). Debian's postgresql-client-<major>, asked of the server itself.
 pg-client: install
@@ -62,7 +68,7 @@ demo: install migrate
 stop:
 	DJANGO_SETTINGS_MODULE=spmp_platform.settings $(PY) -c 'import django; django.setup(); from django.conf import settings; from spmp_platform.embedded import stop_embedded_database; settings.EMBEDDED_DATABASE and stop_embedded_database(settings.EMBEDDED_DATABASE_DIR)'
 
-test: install chromium
+test: install chromium redis-server
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: install

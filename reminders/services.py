@@ -192,6 +192,13 @@ def deliver_pending(*, ids: Iterable[int] | None = None, email: bool = True) -> 
         out.delivered += len(batch)
         if email:
             out.emailed += email_immediate(batch)
+    if email:
+        # At least once: a reminder delivered by a worker that died before its email (or whose
+        # email failed) is emailed now; a duplicate carries the same Message-ID.
+        unsent = Reminder.objects.filter(delivered_at__isnull=False, emailed_at__isnull=True)
+        if wanted is not None:
+            unsent = unsent.filter(pk__in=wanted)
+        out.emailed += email_immediate(list(unsent.order_by("id")[: DELIVERY_BATCH * 10]))
     return out
 
 
