@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
-from django.db.models.functions import TruncMonth
+from django.db import connection
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from core.roles import RegionalRoleKind
 from tenants.models import Force, Region
@@ -158,38 +158,52 @@ def forces_of(region: Region | None) -> list[Force]:
 
 
 def latest_snapshots(force_ids: list[int], today: dt.date) -> dict[int, ForceSnapshot]:
-    rows = (
-        ForceSnapshot.objects.filter(force_id__in=force_ids, day__lte=today)
-        .order_by("force_id", "-day")
-        .distinct("force_id")
+    """Each force's latest snapshot up to ``today``: one query, an index lookup per force on
+    (force, day) rather than a sort of every snapshot kept."""
+    latest = (
+        ForceSnapshot.objects.filter(force_id=OuterRef("pk"), day__lte=today)
+        .order_by("-day")
+        .values("pk")[:1]
     )
-    return {s.force_id: s for s in rows}
+    ids = Force.objects.filter(pk__in=force_ids).annotate(latest=Subquery(latest)).values("latest")
+    return {s.force_id: s for s in ForceSnapshot.objects.filter(pk__in=ids)}
+
+
+_HISTORY_SQL = """
+SELECT months.month::date, sum(s.demand_hours), sum(s.capacity_hours), sum(s.caseload), count(*)
+FROM unnest(%(forces)s::integer[]) AS forces(force_id)
+CROSS JOIN generate_series(%(first)s::date, %(today)s::date, interval '1 month') AS months(month)
+CROSS JOIN LATERAL (
+    SELECT demand_hours, capacity_hours, caseload FROM {table} snap
+    WHERE snap.force_id = forces.force_id AND snap.day >= months.month
+      AND snap.day < months.month + interval '1 month' AND snap.day <= %(today)s
+    ORDER BY snap.day DESC LIMIT 1
+) s
+GROUP BY 1 ORDER BY 1
+"""
 
 
 def monthly_history(force_ids: list[int], today: dt.date, months: int = MONTHS) -> list[dict[str, Any]]:
     """Per month (the last 12, oldest first) the summed demand, capacity and caseload of the forces,
-    from each force's last snapshot in the month (one DISTINCT ON query)."""
+    from each force's last snapshot in the month: one query, one index lookup per force and month
+    (never a pass over every daily snapshot kept), summed in the database."""
     first = dt.date(today.year, today.month, 1)
     for _ in range(months - 1):
         first = (first - dt.timedelta(days=1)).replace(day=1)
-    rows = (
-        ForceSnapshot.objects.filter(force_id__in=force_ids, day__gte=first, day__lte=today)
-        .annotate(month=TruncMonth("day"))
-        .order_by("force_id", "month", "-day")
-        .distinct("force_id", "month")
-        .values("month", "demand_hours", "capacity_hours", "caseload")
-    )
-    totals: dict[dt.date, dict[str, Any]] = {}
-    for r in rows:
-        month = r["month"]
-        t = totals.setdefault(
-            month, {"month": month, "demand_hours": 0.0, "capacity_hours": 0.0, "caseload": 0, "forces": 0}
-        )
-        t["demand_hours"] += r["demand_hours"]
-        t["capacity_hours"] += r["capacity_hours"]
-        t["caseload"] += r["caseload"]
-        t["forces"] += 1
-    return [totals[m] for m in sorted(totals)]
+    sql = _HISTORY_SQL.format(table=connection.ops.quote_name(ForceSnapshot._meta.db_table))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"forces": list(force_ids), "first": first, "today": today})
+        rows = cursor.fetchall()
+    return [
+        {
+            "month": month,
+            "demand_hours": demand,
+            "capacity_hours": capacity,
+            "caseload": int(caseload),
+            "forces": n,
+        }
+        for month, demand, capacity, caseload, n in rows
+    ]
 
 
 @dataclass
