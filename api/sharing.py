@@ -351,8 +351,8 @@ class SharedViewSet(SharingViewSet):
     }
 
     def list(self, request: Any) -> Response:
-        grants = services.received(user=request.user, force=self.force)
-        return Response(GrantSerializer(grants, many=True).data)
+        page = self.paginate_queryset(services.received(user=request.user, force=self.force))  # type: ignore[arg-type]
+        return self.get_paginated_response(GrantSerializer(page, many=True).data)
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def retrieve(self, request: Any, uuid: Any = None) -> Response:

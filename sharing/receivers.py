@@ -30,9 +30,20 @@ def subject_saved(sender: Any, instance: Subject, raw: bool = False, **kwargs: A
 
 
 def subject_deleted(sender: Any, instance: Subject, **kwargs: Any) -> None:
+    """An erased subject leaves the registry, and its grants' permissions leave guardian's tables
+    (they name the row by its id, which nothing must ever inherit)."""
+    from guardian.models import GroupObjectPermission, UserObjectPermission
+
     from .services import forget_subject
 
     forget_subject(force_uuid=_force_uuid(), subject_uuid=instance.uuid)
+    held = {
+        "content_type__app_label": "subjects",
+        "content_type__model": "subject",
+        "object_pk": str(instance.pk),
+    }
+    UserObjectPermission.objects.filter(**held).delete()
+    GroupObjectPermission.objects.filter(**held).delete()
 
 
 def alias_changed(sender: Any, instance: SubjectAlias, raw: bool = False, **kwargs: Any) -> None:

@@ -65,7 +65,7 @@ def test_journey_over_the_api(force_a, force_b, client_for):
     )
     assert grant.status_code == 201, grant.content
     grant_uuid = grant.json()["uuid"]
-    assert [g["uuid"] for g in a.get("/api/v1/shared/").json()] == [grant_uuid]
+    assert [g["uuid"] for g in a.get("/api/v1/shared/").json()["results"]] == [grant_uuid]
     shared = a.get(f"/api/v1/shared/{grant_uuid}/")
     assert shared.status_code == 200
     body = shared.json()
@@ -114,7 +114,7 @@ def test_partner_grants_over_the_api(force_b, client_for):
     )
     assert made.status_code == 201, made.content
     p = client_for(partner, force_b)
-    assert [g["uuid"] for g in p.get("/api/v1/shared/").json()] == [made.json()["uuid"]]
+    assert [g["uuid"] for g in p.get("/api/v1/shared/").json()["results"]] == [made.json()["uuid"]]
     assert p.get(f"/api/v1/shared/{made.json()['uuid']}/").json()["orders"] == []
     assert p.get("/api/v1/subjects/").status_code == 403
     bad = b.post(

@@ -254,3 +254,14 @@ def test_partner_agency_users_see_only_what_is_granted_to_them(force_a, force_b)
     assert shared.sections == {"orders": []}
     with pytest.raises(NotFound):
         read(force_b, other_partner, grant.uuid)
+
+
+def test_erasing_a_shared_subject_removes_its_permissions(force_a, force_b):
+    from guardian.models import GroupObjectPermission
+
+    ours, theirs = same_person(force_a, force_b, with_plan=False)
+    granted(force_a, force_b, ours)
+    with schema_context(force_b.schema_name):
+        assert GroupObjectPermission.objects.filter(object_pk=str(theirs.pk)).exists()
+        Subject.objects.get(pk=theirs.pk).delete()
+        assert not GroupObjectPermission.objects.filter(object_pk=str(theirs.pk)).exists()
