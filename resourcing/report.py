@@ -166,7 +166,11 @@ def latest_snapshots(force_ids: list[int], today: dt.date) -> dict[int, ForceSna
         .values("pk")[:1]
     )
     ids = Force.objects.filter(pk__in=force_ids).annotate(latest=Subquery(latest)).values("latest")
-    return {s.force_id: s for s in ForceSnapshot.objects.filter(pk__in=ids)}
+    # The breakdowns the report does not show stay in the database (JSON decoding is most of the cost).
+    rows = ForceSnapshot.objects.filter(pk__in=ids).defer(
+        "demand_by_work", "caseload_by_risk", "caseload_by_order_type", "other_capacity_hours"
+    )
+    return {s.force_id: s for s in rows}
 
 
 _HISTORY_SQL = """
