@@ -8,6 +8,7 @@ the share of visits that response and neighbourhood teams take. Nothing is read 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,7 @@ from tenants.models import Force, Region
 from .errors import ResourcingError
 from .models import ForceSnapshot
 
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,49}")
 REPORT_ROLES = frozenset({RegionalRoleKind.REGIONAL_ADMIN, RegionalRoleKind.REGIONAL_ANALYST})
 MONTHS = 12
 ALL_REGIONS = "all"
@@ -306,6 +308,8 @@ def resolve_region(user: Any, slug: str | None) -> tuple[bool, Region | None]:
     """(found, region) for the ``region`` parameter: a region of the user's, or ``all`` for platform
     administrators; ``found`` is False for any other (answered 404, never naming the region)."""
     allowed = report_regions(user)
+    if slug and not _SLUG.fullmatch(slug):
+        return False, None  # never sent to the database: a NUL or a page of text is simply no region
     if not slug:
         first = allowed.order_by("name").first()
         return first is not None, first

@@ -60,3 +60,18 @@ def test_refusals(force_a, client_for):  # type: ignore[no-untyped-def]
     assert client_for(admin, force_a).get(URL).status_code == 404
     platform = make_user(regional=(RegionalRoleKind.PLATFORM_ADMIN, None))
     assert client_for(platform, None).get(URL, {"region": "all"}).json()["region"] == "all"
+
+
+def test_odd_parameters_are_400_or_404_never_500(force_a, client_for):  # type: ignore[no-untyped-def]
+    admin = make_user(regional=(RegionalRoleKind.REGIONAL_ADMIN, Region.objects.get(slug="east-midlands")))
+    client = client_for(admin, None)
+    for params, status in (
+        ({"region": "east\x00midlands"}, 404),
+        ({"region": "x" * 5000}, 404),
+        ({"growth": "1e400"}, 400),
+        ({"growth": "\x00"}, 400),
+        ({"visit_share": "12.5"}, 400),
+        ({"plan_all": "\x00", "growth": " 5 "}, 200),
+    ):
+        assert client.get(URL, params).status_code == status, params
+        assert client.get("/region/report/", params).status_code == status, params
