@@ -185,6 +185,8 @@ AUTHENTICATION_BACKENDS = [
     "tenants.backends.RefuseDemoUsersInProduction",
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # A force's single sign-on (tenants/sso.py): only when called with its provider.
+    "tenants.sso.ForceOIDCBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row; anonymous never holds grants

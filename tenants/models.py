@@ -457,3 +457,27 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"session of {self.user_id}"
+
+
+class ForceIdentityProvider(models.Model):
+    """A force's own single sign-on (OpenID Connect, tenants/sso.py): people whose email address is
+    in ``email_domains`` sign in there instead of with a password. Public: read before any force."""
+
+    force = models.OneToOneField(Force, on_delete=models.CASCADE, related_name="identity_provider")
+    issuer = models.URLField(
+        "issuer", max_length=300, help_text="The provider's issuer URL (its discovery document is under it)."
+    )
+    client_id = models.CharField("client id", max_length=200)
+    client_secret_env = models.CharField(
+        "client secret variable",
+        max_length=100,
+        help_text="The name of the environment variable holding the client secret (never the secret).",
+    )
+    email_domains = ArrayField(
+        models.CharField(max_length=253),
+        help_text="Email domains (e.g. example.police.uk) whose people sign in through this provider.",
+    )
+    enabled = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"identity provider of {self.force_id}"

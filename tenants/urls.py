@@ -6,6 +6,7 @@ app_name = "tenants"
 
 urlpatterns = [
     path("sign-in/", views.SignInView.as_view(), name="sign-in"),
+    path("sign-in/sso/callback/", views.sso_callback, name="sso-callback"),
     path("sign-out/", views.sign_out, name="sign-out"),
     path("sign-out/everywhere/", views.sign_out_everywhere, name="sign-out-everywhere"),
     path("account/two-factor/", views.two_factor, name="two-factor"),

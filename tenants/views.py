@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import requests
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, SuspiciousOperation, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -21,14 +22,15 @@ from audit.choices import RecordType
 from audit.services import AuditAction, record_event
 from core.forms import add_service_errors
 from core.hosts import force_url, regional_url
-from core.mfa import MFA_REQUIRED, has_device, mfa_missing, mfa_refusal
+from core.mfa import MFA_REQUIRED, OIDC_MFA_SESSION_KEY, has_device, mfa_missing, mfa_refusal
 from core.pages import deny
 from core.roles import ForceRole, RegionalRoleKind
 
+from . import sso
 from .accounts import set_password
 from .forms import OnboardForceForm, SetPasswordWithEmailForm, SignInForm, TwoFactorCodeForm
 from .invitations import accept_invitation, find_invitation, reissue_invitation, was_accepted
-from .models import Force, Membership, RegionalRole, User
+from .models import Force, ForceIdentityProvider, Membership, RegionalRole, User
 from .people import APPROVE, decide_role_grant, pending_grants_for_regions
 from .services import onboard_force
 from .sessions import end_sessions_of
@@ -99,6 +101,19 @@ class SignInView(auth_views.LoginView):
         domains = Domain.objects.values_list("domain", flat=True)
         return {*super().get_success_url_allowed_hosts(), *(f"{d}{suffix}" for d in domains)}
 
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """An email whose domain has its force's identity provider signs in there (tenants/sso.py)."""
+        email = str(request.POST.get("username", "")).strip()
+        provider = sso.provider_for_email(email) if len(email) <= 254 else None
+        if provider is not None:
+            nxt = safe_next(request, request.POST.get("next") or request.GET.get("next")) or ""
+            try:
+                return HttpResponseRedirect(sso.authorization_url(request, provider, nxt))
+            except requests.RequestException:
+                messages.error(request, "Your force's sign-in service cannot be reached. Try again later.")
+                return HttpResponseRedirect(reverse("tenants:sign-in"))
+        return super().post(request, *args, **kwargs)
+
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
         record_event(
@@ -112,6 +127,54 @@ class SignInView(auth_views.LoginView):
     def form_invalid(self, form: Any) -> HttpResponse:
         record_failed_sign_in(form.data.get("username"), what="Failed sign-in attempt")
         return super().form_invalid(form)
+
+
+def sso_callback(request: HttpRequest) -> HttpResponse:
+    """The identity provider sends the person back here with a code (or an error)."""
+    away = _regional_only(request)
+    if away is not None:
+        return away
+    pending = request.session.pop(sso.PENDING_KEY, None)
+    provider = None
+    if pending:
+        provider = ForceIdentityProvider.objects.filter(pk=pending.get("provider"), enabled=True).first()
+    user = None
+    why = ""
+    if not pending or provider is None:
+        why = "no sign-in was started from this browser"
+    elif request.GET.get("state") != pending.get("state"):
+        why = "the state does not match"
+    elif request.GET.get("error"):
+        why = f"the provider answered {request.GET['error'][:50]}"
+    else:
+        backend = sso.ForceOIDCBackend()
+        try:
+            user = backend.authenticate(request, provider=provider, nonce=pending["nonce"])
+        except (SuspiciousOperation, requests.RequestException, ValueError, KeyError) as exc:
+            why = str(exc)[:200] or type(exc).__name__
+        else:
+            why = "" if user is not None else "no active member of the force has that email address"
+    if user is None or provider is None:
+        record_event(
+            action=AuditAction.SIGN_IN_FAILED,
+            object_type=RecordType.USER,
+            justification=f"Single sign-on refused: {why or 'refused'}",
+        )
+        messages.error(
+            request, "You could not be signed in through your force. Ask your force administrator."
+        )
+        return HttpResponseRedirect(reverse("tenants:sign-in"))
+    login(request, user, backend="tenants.sso.ForceOIDCBackend")
+    if sso.asserted_mfa(backend.id_claims):
+        request.session[OIDC_MFA_SESSION_KEY] = True
+    record_event(
+        action=AuditAction.SIGN_IN,
+        object_type=RecordType.USER,
+        object_ids=[user.uuid],
+        actor=user,
+        justification=f"Single sign-on through {provider.force.name}'s identity provider",
+    )
+    return HttpResponseRedirect(safe_next(request, pending.get("next")) or landing_url(request, user))
 
 
 def _mfa_refused(request: HttpRequest, user: User) -> HttpResponse | None:
