@@ -11,7 +11,7 @@ from rest_framework import serializers
 from core.roles import Perm
 from organisation import services as organisation
 from organisation.choices import TeamKind
-from organisation.models import Area, Team
+from organisation.models import Area, PlannedAbsence, Team
 from tenants.models import User
 
 from .serializers import StrictFieldsMixin, WholeItemSerializer
@@ -187,3 +187,47 @@ class TeamViewSet(ForceModelViewSet):
 
     def perform_erase(self, instance: Team, reason: str) -> None:
         organisation.delete_team(actor=self.request.user, team=instance)
+
+
+class PlannedAbsenceSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    user = serializers.SlugRelatedField(
+        slug_field="uuid", queryset=User.objects.all(), help_text="UUID of a person of this force."
+    )
+
+    class Meta:
+        model = PlannedAbsence
+        fields = ["uuid", "user", "starts_on", "ends_on", "created_at"]
+        read_only_fields = ["uuid", "created_at"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Planned absences of people of this force (resourcing capacity)."),
+    create=extend_schema(summary="Record a planned absence (from and to, inclusive)."),
+    destroy=extend_schema(summary="Remove a planned absence."),
+)
+class PlannedAbsenceViewSet(ForceModelViewSet):
+    """A person away from one day to another: their hours leave the unit's capacity for those days."""
+
+    queryset = PlannedAbsence.objects.all()
+    serializer_class = PlannedAbsenceSerializer
+    ordering_fields = ["starts_on", "ends_on"]
+    reason_headers: ClassVar[dict[str, Any]] = {}
+    http_method_names = ["get", "post", "delete", "head", "options"]
+    required_permissions = {
+        "list": Perm.MANAGE_TEAMS,
+        "retrieve": Perm.MANAGE_TEAMS,
+        "create": Perm.MANAGE_TEAMS,
+        "destroy": Perm.MANAGE_TEAMS,
+    }
+
+    def get_base_queryset(self) -> models.QuerySet[PlannedAbsence]:
+        return PlannedAbsence.objects.select_related("user").order_by("starts_on", "id")
+
+    def perform_create(self, serializer: Any) -> None:
+        data = serializer.validated_data
+        serializer.instance = organisation.add_planned_absence(
+            actor=self.request.user, user=data["user"], starts_on=data["starts_on"], ends_on=data["ends_on"]
+        )
+
+    def perform_erase(self, instance: PlannedAbsence, reason: str) -> None:
+        organisation.delete_planned_absence(actor=self.request.user, absence=instance)

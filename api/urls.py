@@ -11,7 +11,7 @@ from .audit import AuditEventViewSet
 from .compliance import BreachViewSet, ComplianceReviewViewSet, VisitViewSet
 from .order_types import OrderTypeViewSet
 from .orders import NotificationRequirementViewSet, OrderViewSet, TermViewSet
-from .organisation import AreaViewSet, TeamViewSet
+from .organisation import AreaViewSet, PlannedAbsenceViewSet, TeamViewSet
 from .people import PersonViewSet
 from .plans import BriefingViewSet, PlanVersionViewSet, PlanViewSet
 from .practice import PracticeSettingsViewSet
@@ -40,6 +40,7 @@ router.register("breaches", BreachViewSet, basename="breach")
 router.register("people", PersonViewSet, basename="person")
 router.register("teams", TeamViewSet, basename="team")
 router.register("areas", AreaViewSet, basename="area")
+router.register("planned-absences", PlannedAbsenceViewSet, basename="planned-absence")
 router.register("practice-settings", PracticeSettingsViewSet, basename="practice-settings")
 router.register("order-types", OrderTypeViewSet, basename="order-type")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")

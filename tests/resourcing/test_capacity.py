@@ -141,3 +141,42 @@ def test_team_api_takes_hours_and_visit_share(force_a, client_for):  # type: ign
         assert team.visit_share == 20
         assert TeamMember.objects.get(team=team).hours_per_week == Decimal("10.5")
     connection.set_schema_to_public()
+
+
+def test_planned_absences_over_the_api(force_a, force_b, client_for):  # type: ignore[no-untyped-def]
+    admin = make_user(force=force_a, roles=[ForceRole.FORCE_ADMIN])
+    officer = make_user(force=force_a, roles=[ForceRole.OFFICER])
+    stranger = make_user(force=force_b, roles=[ForceRole.OFFICER])
+    client = client_for(admin, force_a)
+    url = "/api/v1/planned-absences/"
+    backwards = client.post(
+        url,
+        {"user": str(officer.uuid), "starts_on": "2026-05-02", "ends_on": "2026-05-01"},
+        content_type="application/json",
+    )
+    assert backwards.status_code == 400
+    assert backwards.json()["codes"] == {"ends_on": ["ends_before_start"]}
+    other = client.post(
+        url,
+        {"user": str(stranger.uuid), "starts_on": "2026-05-01", "ends_on": "2026-05-01"},
+        content_type="application/json",
+    )
+    assert other.status_code == 400
+    assert other.json()["codes"] == {"user": ["not_force_member"]}
+    made = client.post(
+        url,
+        {"user": str(officer.uuid), "starts_on": "2026-05-01", "ends_on": "2026-05-03"},
+        content_type="application/json",
+    )
+    assert made.status_code == 201, made.content
+    assert made.json()["user"] == str(officer.uuid)
+    assert client.get(url).json()["count"] == 1
+    assert client_for(officer, force_a).get(url).status_code == 403
+    assert (
+        client_for(make_user(force=force_b, roles=[ForceRole.FORCE_ADMIN]), force_b).get(url).json()["count"]
+        == 0
+    )
+    assert client.delete(f"{url}{made.json()['uuid']}/").status_code == 204
+    with schema_context(force_a.schema_name):
+        assert not PlannedAbsence.objects.exists()
+    connection.set_schema_to_public()
