@@ -37,6 +37,7 @@ TOPICS = (
     "caseload",
     "compliance",
     "resourcing",
+    "reminders",
     "soak",
     "load",
 )

@@ -202,9 +202,9 @@ def deliver_pending(*, ids: Iterable[int] | None = None, email: bool = True) -> 
     return out
 
 
-def message_id(key: str) -> str:
+def message_id(key: str, force: ForceLike | None = None) -> str:
     """The same key gives the same Message-ID: a duplicate email is recognisable as one."""
-    force = active_force()
+    force = force or active_force()
     digest = hashlib.sha256(f"{force.slug}:{key}".encode()).hexdigest()[:40]
     return f"<{digest}.reminder@{settings.SPMP_DOMAIN}>"
 
@@ -236,6 +236,7 @@ def email_immediate(batch: list[Reminder]) -> int:
         return 0
     addresses = _emails(r.recipient_id for r in send)
     force = active_force()
+    origin = force_url(None, force, "")
     messages = []
     sent_ids = []
     for r in send:
@@ -243,16 +244,15 @@ def email_immediate(batch: list[Reminder]) -> int:
         if not to:
             continue
         body = (
-            f"{r.title}\n\nOpen it in the platform (sign-in needed): {force_url(None, force, r.link or '/inbox/')}\n"
-            "\nYour reminders are in your inbox: "
-            f"{force_url(None, force, '/inbox/')}\n"
+            f"{r.title}\n\nOpen it in the platform (sign-in needed): {origin}{r.link or '/inbox/'}\n"
+            f"\nYour reminders are in your inbox: {origin}/inbox/\n"
         )
         messages.append(
             EmailMessage(
                 subject=f"{'Urgent: ' if r.urgent else ''}{r.title}",
                 body=body,
                 to=[to],
-                headers={"Message-ID": message_id(r.key), "X-SPMP-Reminder": r.key},
+                headers={"Message-ID": message_id(r.key, force), "X-SPMP-Reminder": r.key},
             )
         )
         sent_ids.append(r.pk)
@@ -291,7 +291,7 @@ def send_digests(day: dt.date) -> int:
                 subject=f"Your reminders for {day:%-d %B %Y} ({len(rows)})",
                 body=f"{lines}\n\nRead them in your inbox: {force_url(None, force, '/inbox/')}\n",
                 to=[to],
-                headers={"Message-ID": message_id(f"digest:{user_id}:{day.isoformat()}")},
+                headers={"Message-ID": message_id(f"digest:{user_id}:{day.isoformat()}", force)},
             )
         )
         sent.extend(r.pk for r in rows)
