@@ -47,4 +47,8 @@ class SubjectSearchThrottle(SettingsRateThrottle):
             return None  # the plain list is not a search
         if not request.user.is_authenticated:
             return None  # answered 401 anyway
-        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+        # The public id: a primary key comes back when a test database is made anew, a UUID never.
+        return self.cache_format % {
+            "scope": self.scope,
+            "ident": getattr(request.user, "uuid", request.user.pk),
+        }

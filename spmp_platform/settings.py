@@ -300,7 +300,9 @@ if TESTING:
 # django-axes: lock out repeated failed sign-ins per user name and address.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "10"))
 AXES_COOLOFF_TIME = 1  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Per email-and-address pair, and per address alone (credential stuffing tries many emails from one
+# address); the address is the trusted proxy's client address (AXES_CLIENT_IP_CALLABLE).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = _bool("AXES_ENABLED", default=True)

@@ -62,6 +62,20 @@ def _public_schema_first(request: pytest.FixtureRequest) -> Iterator[None]:
     connection.set_schema_to_public()
 
 
+@pytest.fixture(autouse=True)
+def _reset_axes(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test that uses the database starts with no failed sign-ins counted: lockouts are per
+    address too, and every test client comes from the same address."""
+    names = set(request.fixturenames)
+    if request.node.get_closest_marker("django_db") or names & {"db", "transactional_db", "live_server"}:
+        request.getfixturevalue("_django_db_helper")  # the test's own database access, set up first
+        from axes.models import AccessAttempt, AccessFailureLog
+
+        AccessAttempt.objects.all().delete()
+        AccessFailureLog.objects.all().delete()
+    yield
+
+
 @pytest.fixture
 def forces(db):  # type: ignore[no-untyped-def]
     return ensure_test_forces()

@@ -19,9 +19,10 @@ from another force's schema, reported as a failure whose message starts with ``w
 list page, API page or case file with no reference at all (the load data has thousands) is a
 failure too.
 
-Rate limits: the API has no throttling and the only documented limit is ``AXES_FAILURE_LIMIT`` on
-failed sign-ins; every officer signs in once with the right password, then pauses 0.5 to 1.5 s
-between actions (far quicker than anyone at a desk).
+Rate limits (README, "Security"): API subject searches are limited per person (120 a minute) and
+token requests per address (this file asks for none); ``AXES_FAILURE_LIMIT`` counts failed
+sign-ins. Every officer signs in once with the right password, then pauses 0.5 to 1.5 s between
+actions (far quicker than anyone at a desk), so stays under every limit.
 
 Environment: ``LOAD_FORCES`` (comma-separated slugs; simulated officers are spread over them in
 turn), ``LOAD_PASSWORD``, ``LOAD_EMAIL`` (``{slug}`` is replaced; default

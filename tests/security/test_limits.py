@@ -83,3 +83,26 @@ def test_check_deploy_has_no_security_warning_in_production():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_credential_stuffing_from_one_address_is_locked_out_across_emails(force_a, settings):
+    """Many emails tried from one address: locked out (429) for every email from there, even the
+    right password; logged; another address is not held back."""
+    from audit.choices import AuditAction
+    from tests.api.base import events_since, last_event_id
+    from tests.conftest import DOMAIN
+
+    settings.AXES_FAILURE_LIMIT = 3
+    person = make_user(force=force_a, roles=[ForceRole.OFFICER])
+    address = _address()
+    client = HostClient(DOMAIN, REMOTE_ADDR=address)
+    before = last_event_id(None)
+    statuses = [
+        client.post("/sign-in/", {"username": f"guess{i}@nowhere.test", "password": "x" * 12}).status_code
+        for i in range(3)
+    ]
+    assert statuses == [200, 200, 429]
+    assert client.post("/sign-in/", {"username": person.email, "password": PASSWORD}).status_code == 429
+    assert sum(e.action == AuditAction.SIGN_IN_FAILED for e in events_since(None, before)) >= 3
+    elsewhere = HostClient(DOMAIN, REMOTE_ADDR=_address())
+    assert elsewhere.post("/sign-in/", {"username": person.email, "password": PASSWORD}).status_code == 302
