@@ -24,6 +24,35 @@ DEMO_REGION = "east-midlands"
 class DemoAccount:
     email: str
     description: str
+    #: With SPMP_REQUIRE_MFA on, the key of the demo person's authenticator (roles that need one).
+    totp_secret: str = ""
+
+
+def with_totp_secrets(accounts: list[DemoAccount]) -> list[DemoAccount]:
+    """With two-factor sign-in required, give each demo person whose roles need it a confirmed
+    authenticator (kept across runs) and return its key, to type into an app (core/mfa.py)."""
+    from dataclasses import replace
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from core.mfa import MFA_FORCE_ROLES, MFA_REGIONAL_ROLES
+
+    from .two_factor import secret_of
+
+    out = []
+    for account in accounts:
+        user = User.objects.get(email=account.email)
+        needs = any(MFA_FORCE_ROLES.intersection(m.roles) for m in user.memberships.all()) or (
+            user.regional_roles.filter(role__in=MFA_REGIONAL_ROLES).exists()
+        )
+        if not needs:
+            out.append(account)
+            continue
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="Demo authenticator", confirmed=True)
+        out.append(replace(account, totp_secret=secret_of(device)))
+    return out
 
 
 def demo_email(role: str, force_slug: str) -> str:
@@ -85,4 +114,6 @@ def seed_demo(progress: Callable[[str], None] | None = None) -> list[DemoAccount
         platform_admin.is_staff = platform_admin.is_superuser = True
         platform_admin.save(update_fields=["is_staff", "is_superuser"])
     accounts.append(DemoAccount(platform_admin.email, "Platform administrator (all regions)"))
+    if settings.SPMP_REQUIRE_MFA:
+        accounts = with_totp_secrets(accounts)
     return accounts

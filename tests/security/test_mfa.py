@@ -136,3 +136,16 @@ def test_a_token_needs_the_otp_field_when_roles_need_it(force_a):
     # The officer of the other force is not asked for a code.
     officer = make_user(force=force_a, roles=[ForceRole.OFFICER])
     assert _issue(force_a, officer.email).status_code == 201
+
+
+def test_with_mfa_on_the_demo_gives_the_roles_that_need_it_a_key(force_a):
+    from tenants.demo import DemoAccount, with_totp_secrets
+
+    boss = make_user(force=force_a, roles=[ForceRole.SUPERVISOR])
+    officer = make_user(force=force_a, roles=[ForceRole.OFFICER])
+    accounts = [DemoAccount(boss.email, "Supervisor"), DemoAccount(officer.email, "Officer")]
+    first = with_totp_secrets(accounts)
+    assert first[0].totp_secret and not first[1].totp_secret
+    assert with_totp_secrets(accounts)[0].totp_secret == first[0].totp_secret  # kept across runs
+    device = TOTPDevice.objects.get(user=boss)
+    assert device.confirmed and code_for(device).isdigit()

@@ -32,4 +32,5 @@ class Command(BaseCommand):
         if not opts["quiet_accounts"]:
             self.stdout.write(f"Demo sign-ins (password: {settings.DEMO_PASSWORD}):")
             for account in accounts:
-                self.stdout.write(f"  {account.email:<48} {account.description}")
+                key = f"  TOTP key {account.totp_secret}" if account.totp_secret else ""
+                self.stdout.write(f"  {account.email:<48} {account.description}{key}")
