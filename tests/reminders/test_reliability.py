@@ -274,3 +274,48 @@ def test_the_same_daily_job_twice_and_a_broker_restart(committed_forces, redis_s
         force.schema_name,
         other.schema_name,
     }
+
+
+def test_ten_forces_interleaved_each_task_in_its_own_schema(committed_forces, redis_server, tmp_path):
+    """Two workers take the fan-out of 10 forces in whatever order: each run in its own schema."""
+    from django.db import connection
+
+    from jobs.models import Heartbeat
+    from tenants.models import Force
+    from tenants.services import onboard_force
+
+    force_a, _b = committed_forces
+    region = force_a.region.slug if force_a.region else "east-midlands"
+    extra = [
+        onboard_force(
+            region_slug=region, slug=f"rel-{n}", name=f"Reliability force {n}", admin_email=f"a@rel{n}.test"
+        ).force
+        for n in range(8)
+    ]
+    connection.set_schema_to_public()
+    day = dt.date(2026, 3, 1)
+    env = _env(redis_server, tmp_path)
+    workers = [_worker(env, tmp_path / f"w{i}.log") for i in range(2)]
+    try:
+        _send(
+            env, f"from jobs.tasks import fan_out_job\nfan_out_job.delay('heartbeat', '{day.isoformat()}')\n"
+        )
+        assert _wait(
+            lambda: JobRun.objects.filter(job="heartbeat", day=day, outcome="succeeded").count() == 10, 120
+        ), (tmp_path / "w0.log").read_text()
+        forces = list(Force.objects.exclude(schema_name="public"))
+        assert len(forces) == 10
+        for force in forces:
+            run = JobRun.objects.get(job="heartbeat", day=day, force=force)
+            assert run.schema_seen == force.schema_name
+            with schema_context(force.schema_name):
+                assert list(Heartbeat.objects.values_list("schema_name", flat=True)) == [force.schema_name]
+    finally:
+        for w in workers:
+            w.terminate()
+            w.wait(timeout=30)
+        connection.set_schema_to_public()
+        for force in extra:
+            with connection.cursor() as cursor:
+                cursor.execute(f'DROP SCHEMA IF EXISTS "{force.schema_name}" CASCADE')
+            Force.objects.filter(pk=force.pk).delete()
