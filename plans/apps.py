@@ -13,12 +13,13 @@ class PlansConfig(AppConfig):
 
         from . import jobs  # noqa: F401  registers the review and plan-close reminders
         from .caseload import PlanCaseloadFilter
-        from .demo import seed_plans
+        from .demo import seed_plans, seed_review_reminder
         from .services import erase_person_from_plans, record_plans_erased
         from .views import plan_section
 
         register_case_file_section("plan", plan_section, order=5)
         register_demo_step("plans", seed_plans, order=50)
+        register_demo_step("review-reminder", seed_review_reminder, order=90)
         # After orders' (INSTALLED_APPS order): an app above must extend PlanCaseloadFilter.
         register_caseload_filterset(PlanCaseloadFilter)
 

@@ -84,3 +84,42 @@ def seed_plans(force: Any) -> None:
     version = _approved(d, "low")
     if services.ready_to_close(version.plan):
         services.close_plan(actor=None, plan=version.plan, reason="Every order has ended (demo)")
+
+
+#: Issue 16, "done when": in the demo a review due within 14 days reaches its lead officer.
+REMINDER_DEMO_DAYS = 10
+
+
+def seed_review_reminder(force: Any) -> None:
+    """Give the first active plan's subject the force's coordinator as lead officer (audited) and,
+    unless its review already falls within the lead time, bring the review to ``REMINDER_DEMO_DAYS``
+    ahead (audited), so ``run_job review_reminders`` sends one reminder, once."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from audit.services import audited_change
+    from core.roles import ForceRole
+    from subjects import services as subject_services
+    from tenants.models import Membership
+
+    from .choices import PlanStatus
+
+    plan = Plan.objects.filter(status=PlanStatus.ACTIVE).select_related("subject").order_by("id").first()
+    coordinator = (
+        Membership.objects.filter(
+            force_id=force.pk, status=Membership.Status.ACTIVE, roles__contains=[ForceRole.COORDINATOR]
+        )
+        .order_by("id")
+        .values_list("user__uuid", flat=True)
+        .first()
+    )
+    if plan is None or coordinator is None or plan.subject.lead_officer_id is not None:
+        return
+    subject_services.update_subject(actor=None, subject=plan.subject, lead_officer=coordinator)
+    today = timezone.localdate()
+    due = plan.next_review_due
+    if due is None or not today <= due <= today + dt.timedelta(days=14):
+        with audited_change(plan, services.plan_snapshot, justification="Demo: a review due soon"):
+            plan.next_review_due = today + dt.timedelta(days=REMINDER_DEMO_DAYS)
+            plan.save(update_fields=["next_review_due", "updated_at"])
