@@ -38,6 +38,7 @@ TOPICS = (
     "compliance",
     "resourcing",
     "reminders",
+    "security",
     "soak",
     "load",
 )
