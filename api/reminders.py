@@ -52,12 +52,14 @@ def _body(user: Any) -> dict[str, Any]:
 
 
 class NotificationPreferencesViewSet(viewsets.ViewSet):
+    """One object, not a list: the GET is "retrieve" so the schema does not describe an array."""
+
     permission_classes = [ForcePermission]
     http_method_names = ["get", "put", "head", "options"]
-    required_permissions: ClassVar[dict[str, str]] = {"list": Perm.USE_INBOX, "update": Perm.USE_INBOX}
+    required_permissions: ClassVar[dict[str, str]] = {"retrieve": Perm.USE_INBOX, "update": Perm.USE_INBOX}
 
     @extend_schema(summary="How each kind of reminder is emailed to me.", responses=PREFERENCES)
-    def list(self, request: Any) -> Response:
+    def retrieve(self, request: Any) -> Response:
         return Response(_body(request.user))
 
     @extend_schema(

@@ -54,7 +54,7 @@ urlpatterns = [
     *router.urls,
     path(
         "notification-preferences/",
-        NotificationPreferencesViewSet.as_view({"get": "list", "put": "update"}),
+        NotificationPreferencesViewSet.as_view({"get": "retrieve", "put": "update"}),
         name="notification-preferences",
     ),
     path("schema/", SpectacularAPIView.as_view(urlconf="spmp_platform.urls_force"), name="api-schema"),

@@ -299,6 +299,9 @@ class ExtendView(SharingPage):
     case_data = False
 
     def get(self, request: HttpRequest, uuid: Any) -> HttpResponse:
+        # Only a grant made to this force has a form to extend it: anything else is not here.
+        if not Grant.objects.filter(uuid=uuid, receiving_force_uuid=_force(request).uuid).exists():
+            raise Http404
         return self.page({"uuid": uuid, "form": ExtendForm()})
 
     def post(self, request: HttpRequest, uuid: Any) -> HttpResponse:

@@ -82,6 +82,10 @@ def test_guessed_grant_and_other_forces_grant_are_404(force_a, force_b, client_f
     b = client_for(asker(force_b), force_b)
     assert b.get(f"/shared/{grant.uuid}/").status_code == 404
     assert b.get("/shared/00000000-0000-0000-0000-000000000000/").status_code == 404
+    # The form to ask for longer exists only for a grant made to this force.
+    assert b.get(f"/shared/{grant.uuid}/extend/").status_code == 404
+    assert b.get("/shared/00000000-0000-0000-0000-000000000000/extend/").status_code == 404
+    assert client_for(asker(force_a), force_a).get(f"/shared/{grant.uuid}/extend/").status_code == 200
     # A role without READ_SHARED: 403.
     admin = client_for(make_user(force=force_a, roles=[ForceRole.FORCE_ADMIN]), force_a)
     assert admin.get(f"/shared/{grant.uuid}/").status_code == 403
