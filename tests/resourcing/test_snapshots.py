@@ -117,3 +117,31 @@ def test_demand_counts_the_larger_of_required_and_scheduled_visits(force_a):  # 
     connection.set_schema_to_public()
     # 8 visits over four weeks: 2 a week at the default 90 minutes, instead of what the plan asks.
     assert more.demand_by_work["visits"] == pytest.approx(max(base, 2 * 90 / 60))
+
+
+def test_caseload_by_order_type_counts_subjects_not_terms_and_each_type_once(force_a, force_b):  # type: ignore[no-untyped-def]
+    """Issue 15: a subject under a live order counts once under its type whether the order has no
+    term or several, and a subject under live orders of two types counts once under each."""
+    from tests.factories import make_subject
+    from tests.orders.helpers import make_order, make_term
+
+    no_terms = make_order(force_a, code="SPO")
+    many_terms = make_order(force_a, code="SPO")
+    make_term(force_a, many_terms)
+    make_term(force_a, many_terms)
+    make_term(force_a, many_terms)
+    both = make_subject(force_a)
+    spo = make_order(force_a, code="SPO", subject=both)
+    make_term(force_a, spo)
+    make_term(force_a, spo)
+    make_order(force_a, code="SPO", subject=both)  # a second live SPO: still one subject
+    dapo = make_order(force_a, code="DAPO", subject=both)
+    make_term(force_a, dapo)
+    make_order(force_b, code="DAPO")  # the other force's caseload stays out
+    today = timezone.localdate()
+    with schema_context(force_a.schema_name):
+        figures = force_figures(today)
+    connection.set_schema_to_public()
+    assert no_terms.subject_id != many_terms.subject_id
+    assert figures.caseload_by_order_type == {"DAPO": 1, "SPO": 3}
+    assert figures.caseload == 3
