@@ -16,6 +16,7 @@ class ReminderKind(models.TextChoices):
     PLAN_CLOSE = "plan-close", "Plan ready to close"
     ESCALATION = "escalation", "Subject escalated"
     RETENTION_REVIEW = "retention-review", "Record due for retention review (MoPI)"
+    GRANT_ENDING = "grant-ending", "Shared record access ending: consider asking to extend"
 
 
 #: Always emailed at once, whatever the person chose: a notification offence about to happen or
