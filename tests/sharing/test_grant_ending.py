@@ -29,7 +29,9 @@ def _ends_in(grant, days: int) -> None:
 
 def _recipients(force) -> list[int]:
     with schema_context(force.schema_name):
-        return sorted(InboxItem.objects.filter(kind=ReminderKind.GRANT_ENDING).values_list("recipient_id", flat=True))
+        return sorted(
+            InboxItem.objects.filter(kind=ReminderKind.GRANT_ENDING).values_list("recipient_id", flat=True)
+        )
 
 
 def test_askers_and_coordinators_of_the_receiving_force_only_once(force_a, force_b):
@@ -37,10 +39,10 @@ def test_askers_and_coordinators_of_the_receiving_force_only_once(force_a, force
     coordinator_b = make_user(force=force_b, roles=[ForceRole.COORDINATOR])
     officer_a = make_user(force=force_a, roles=[ForceRole.OFFICER])  # asked for nothing
     # b shares with a (a asked), ending in 3 days; a shares with b (b asked), ending in 5 days.
-    ours, theirs = same_person(force_a, force_b)
+    ours, _theirs = same_person(force_a, force_b)
     asker_a = asker(force_a)
     to_a = granted(force_a, force_b, ours, user=asker_a)
-    theirs_b, ours_a = same_person(force_b, force_a)
+    theirs_b, _ours_a = same_person(force_b, force_a)
     asker_b = asker(force_b)
     to_b = granted(force_b, force_a, theirs_b, user=asker_b)
     _ends_in(to_a, 3)
