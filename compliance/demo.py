@@ -6,7 +6,14 @@ visit a month tasked to a neighbourhood team (varied days and bands, a few with 
 missed), and breaches that fall once the plan is in force (five in the first year, one since),
 with two in the last 30 days, so the subject escalates. Routine visits are then generated for
 every active plan. Written through the services; safe to run again (a force with reviews gets no
-more). The contact log of protected persons is not on the platform yet, so no contacts are seeded.
+more).
+
+So that ``/outcomes/`` has something to compare (item 6's "visible before / after"; counts under 10
+are suppressed), that subject's first approved plan version is dated ``FIRST_PLAN_DAYS_AGO``, and a
+cohort of ``COHORT`` more subjects is added, each under an SPO made ``COHORT_ORDER_DAYS_AGO`` with
+a protected person, a plan first approved 9 to 12 months ago (back-dated, audited), four breaches
+in the year before it and two since, and contacts with the protected person every six weeks,
+reassured more often once the plan is in force. None of them escalates.
 """
 
 from __future__ import annotations
@@ -16,14 +23,17 @@ from typing import Any
 
 from django.utils import timezone
 
+from audit.services import audited_change
 from orders import services as order_services
-from orders.models import OrderTerm, TermKind
+from orders.models import ContactMethod, OrderTerm, Reassurance, Relationship, TermKind
 from organisation.choices import TeamKind
 from organisation.models import Team
 from plans.choices import PlanStatus
-from plans.models import Plan
+from plans.demo import approved_plan
+from plans.models import Plan, PlanVersion
 from statute.models import OrderType
 from subjects import services as subject_services
+from subjects.models import Subject
 
 from . import services
 from .choices import TimeBand, VisitOutcome
@@ -32,6 +42,109 @@ from .models import ComplianceReview
 MONTHS = 18
 #: Months ago (and day of the month) of each breach before the last 30 days: more before the plan.
 BREACH_MONTHS = (17, 15, 14, 12, 10, 5)
+#: When the escalating subject's first plan version was approved: five breaches before, one since.
+FIRST_PLAN_DAYS_AGO = 300
+#: The outcome cohort: fictional subjects (family name, given names, date of birth).
+COHORT_SUBJECTS = (
+    ("ASHDOWN", "Lee", dt.date(1984, 3, 9)),
+    ("BRAMLEY", "Dale", dt.date(1979, 11, 22)),
+    ("CORRIGAN", "Shaun", dt.date(1991, 6, 4)),
+    ("DELAMERE", "Kieran", dt.date(1988, 1, 30)),
+    ("EVERSLEY", "Marcus", dt.date(1976, 8, 17)),
+    ("FAIRCLOUGH", "Ryan", dt.date(1993, 4, 12)),
+)
+COHORT = len(COHORT_SUBJECTS)
+COHORT_ORDER_DAYS_AGO = 700
+#: Days before approval of each cohort breach (a protected person offended against in the first
+#: and third), and days after it of each breach since (against the person in the first).
+COHORT_BREACHES_BEFORE = (40, 110, 180, 250)
+COHORT_BREACHES_AFTER = (60, 200)
+CONTACT_EVERY_DAYS = 45
+
+
+def _back_date_first_approval(plan: Plan, day: dt.date) -> None:
+    """Date ``plan``'s first approved version ``day`` (demo history; audited)."""
+    version = PlanVersion.objects.filter(plan=plan, approved_at__isnull=False).order_by("approved_at").first()
+    if version is None:
+        return
+    with audited_change(
+        version,
+        lambda v: {"approved_at": v.approved_at},
+        justification="Demo: plan history back-dated for the outcome figures",
+    ):
+        version.approved_at = dt.datetime.combine(day, dt.time(11), dt.UTC)
+        version.save(update_fields=["approved_at"])
+
+
+def _seed_outcome_cohort(force: Any, unit: Team, officer: Any, today: dt.date) -> None:
+    """Subjects whose breaches fall and whose protected persons feel safer once a plan is in force."""
+    made = today - dt.timedelta(days=COHORT_ORDER_DAYS_AGO)
+    spo = OrderType.objects.get(code="SPO")
+    for i, (family, given, born) in enumerate(COHORT_SUBJECTS):
+        subject = subject_services.create_subject(
+            actor=None,
+            family_name=family,
+            given_names=given,
+            date_of_birth=born,
+            niche_nominal_ref=f"DEMO-{force.slug[:4].upper()}-{2000 + i}",
+            managing_team=unit,
+            confirm_new=True,
+        )
+        order = order_services.create_order(
+            actor=None,
+            subject=subject,
+            order_type=spo,
+            court="Lincoln Magistrates' Court (demo)",
+            case_number=f"DEMO-SPO-C{i + 1}",
+            made_on=made,
+            served_on=made,
+            until_further_order=True,
+        )
+        term = order_services.add_term(
+            actor=None, order=order, kind=TermKind.PROHIBITION, wording="Not to contact the victim (demo)."
+        )
+        person = order_services.create_protected_person(
+            actor=None,
+            subject=subject,
+            name=f"Protected person {i + 1} (demo)",
+            relationship=Relationship.FORMER_PARTNER,
+            orders=[order],
+            address=f"{40 + i} Example Road (demo)",
+            safe_contact="Text first (demo).",
+        )
+        approved = today - dt.timedelta(days=270 + 15 * i)
+        _back_date_first_approval(approved_plan(subject, "medium").plan, approved)
+        breaches = [(approved - dt.timedelta(days=d), d in (40, 180)) for d in COHORT_BREACHES_BEFORE]
+        breaches += [(approved + dt.timedelta(days=d), d == 60) for d in COHORT_BREACHES_AFTER]
+        for n, (day, against_person) in enumerate(breaches):
+            services.record_breach(
+                actor=None,
+                subject=subject,
+                term=term,
+                occurred_on=day,
+                source="victim-report" if against_person else "anpr",
+                niche_occurrence_ref=f"DEMO-OCC-C{i + 1}-{n + 1}",
+                outcome="charged" if against_person else "caution",
+                protected_person=person if against_person else None,
+            )
+        day = made + dt.timedelta(days=30 + i)
+        while day < today:
+            after = day >= approved
+            k = (day - made).days // CONTACT_EVERY_DAYS
+            order_services.add_contact(
+                actor=None,
+                protected_person=person,
+                contacted_on=day,
+                method=ContactMethod.PHONE if k % 2 else ContactMethod.IN_PERSON,
+                officer=officer,
+                summary="Regular contact (demo).",
+                reassured=(
+                    (Reassurance.PARTLY if k % 3 == 0 else Reassurance.YES)
+                    if after
+                    else (Reassurance.YES if k % 3 == 0 else Reassurance.NO)
+                ),
+            )
+            day += dt.timedelta(days=CONTACT_EVERY_DAYS)
 
 
 def seed_compliance(force: Any) -> None:
@@ -54,6 +167,9 @@ def seed_compliance(force: Any) -> None:
     subject = subject_services.update_subject(actor=None, subject=subject, **changes)
 
     today = timezone.localdate()
+    _back_date_first_approval(plan, today - dt.timedelta(days=FIRST_PLAN_DAYS_AGO))
+    if not Subject.objects.filter(niche_nominal_ref=f"DEMO-{force.slug[:4].upper()}-2000").exists():
+        _seed_outcome_cohort(force, unit, reviewer, today)
     start = today - dt.timedelta(days=MONTHS * 30 + 20)
     order = order_services.create_order(
         actor=None,

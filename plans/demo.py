@@ -60,7 +60,7 @@ def _draft(subject: Subject, risk: str, summary: str = "") -> Any:
     )
 
 
-def _approved(subject: Subject, risk: str, summary: str = "") -> Any:
+def approved_plan(subject: Subject, risk: str, summary: str = "") -> Any:
     version = services.submit_version(actor=None, version=_draft(subject, risk, summary))
     return services.approve_version(version=version, approver=None)
 
@@ -73,15 +73,15 @@ def seed_plans(force: Any) -> None:
         return
     a, b, c, d = subjects
     # Three versions: two approved (the first superseded), a revision in draft.
-    _approved(a, "medium")
-    _approved(a, "high", "Contact escalated after the order was served (demo).")
+    approved_plan(a, "medium")
+    approved_plan(a, "high", "Contact escalated after the order was served (demo).")
     _draft(a, "very-high")
     # Waiting for a supervisor.
     services.submit_version(actor=None, version=_draft(b, "high"))
     # A first draft.
     _draft(c, "low")
     # Active; closed if every order of the subject has ended.
-    version = _approved(d, "low")
+    version = approved_plan(d, "low")
     if services.ready_to_close(version.plan):
         services.close_plan(actor=None, plan=version.plan, reason="Every order has ended (demo)")
 
