@@ -131,7 +131,7 @@ SHARED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django.contrib.admin",
+    "core.admin_site.MfaAdminConfig",  # django.contrib.admin behind two-factor (core/admin_site.py)
     "guardian",
     "rest_framework",
     "django_filters",
