@@ -12,14 +12,16 @@ second, different flow from the one the rest of the platform uses.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 
 from .mfa import is_verified, mfa_link
+
+_View = TypeVar("_View", bound=Callable[..., HttpResponseBase])
 
 
 def admin_mfa_missing(request: HttpRequest) -> bool:
@@ -38,17 +40,16 @@ class MfaAdminSite(admin.AdminSite):
     def has_permission(self, request: HttpRequest) -> bool:
         return super().has_permission(request) and not admin_mfa_missing(request)
 
-    def admin_view(self, view: Callable[..., Any], cacheable: bool = False) -> Callable[..., Any]:
+    def admin_view(self, view: _View, cacheable: bool = False) -> _View:
         wrapped = super().admin_view(view, cacheable)
 
-        def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if admin_mfa_missing(request):
                 return HttpResponseRedirect(mfa_link(request, request.user))
-            response: HttpResponse = wrapped(request, *args, **kwargs)
-            return response
+            return wrapped(request, *args, **kwargs)
 
         inner.__dict__.update(wrapped.__dict__)
-        return inner
+        return cast(_View, inner)
 
     def login(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         if admin_mfa_missing(request):
