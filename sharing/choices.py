@@ -43,3 +43,14 @@ class SharingError(models.TextChoices):
     GRANT_EXPIRED = "grant_expired", "The grant has expired"
     GRANT_REVOKED = "grant_revoked", "The grant was revoked"
     THROTTLED = "throttled", "Too many registry checks"
+    UNKNOWN_FORCE = "unknown_force", "No such force"
+    SUBJECT_CLOSED = "subject_closed", "The subject's record is closed"
+    PENDING_OFFER = "pending_offer", "Another transfer offer is waiting"
+    ALREADY_MANAGED = "already_managed", "The receiving force already manages this person"
+    TRANSFERRED = "transferred", "The record was transferred and is read-only"
+
+
+class TransferStatus(models.TextChoices):
+    PENDING = "pending", "Offered, waiting for the receiving force"
+    ACCEPTED = "accepted", "Accepted: the record moved"
+    DECLINED = "declined", "Declined"

@@ -14,7 +14,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
 
-from .choices import LawfulBasis, RequestStatus, Scope
+from .choices import LawfulBasis, RequestStatus, Scope, TransferStatus
 
 
 class RegistryKey(models.Model):
@@ -116,3 +116,34 @@ class Grant(models.Model):
 
     def live(self, now: dt.datetime | None = None) -> bool:
         return self.revoked_at is None and self.expires_at > (now or timezone.now())
+
+
+class Transfer(models.Model):
+    """The owner offers a subject to another force; when that force accepts, the subject's record
+    is copied into its schema under the same UUIDs and the owner's record is closed, read-only."""
+
+    uuid = models.UUIDField("public id", default=uuid.uuid4, unique=True, editable=False)
+    from_force_uuid = models.UUIDField("offering force")
+    to_force_uuid = models.UUIDField("receiving force")
+    subject_uuid = models.UUIDField("subject")
+    justification = models.TextField("why the subject moves")
+    offered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="offered by"
+    )
+    offered_at = models.DateTimeField("offered", default=timezone.now)
+    status = models.CharField(max_length=12, choices=TransferStatus.choices, default=TransferStatus.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reasons = models.TextField("reasons", blank=True, default="")
+
+    class Meta:
+        ordering = ["-offered_at", "-id"]
+        indexes = [
+            models.Index(fields=["to_force_uuid", "status"], name="transfer_incoming"),
+            models.Index(fields=["from_force_uuid", "subject_uuid"], name="transfer_subject"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Transfer {self.uuid}"

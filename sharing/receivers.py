@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import connection
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 
 from core.signals import membership_ended, subjects_bulk_created
 from core.tenancy import active_force
@@ -85,7 +85,72 @@ def subjects_imported(
     index_subjects(force_uuid=_force_uuid(), subjects=subjects, aliases=aliases)
 
 
+#: The rows of a subject's record, with the path from each to its subject's id.
+_RECORD_PATHS = {
+    ("subjects", "subjectalias"): "subject_id",
+    ("subjects", "subjectaddress"): "subject_id",
+    ("subjects", "subjectdevice"): "subject_id",
+    ("subjects", "subjectsocialaccount"): "subject_id",
+    ("subjects", "subjectvehicle"): "subject_id",
+    ("subjects", "subjectphoto"): "subject_id",
+    ("orders", "protectiveorder"): "subject_id",
+    ("orders", "protectedperson"): "subject_id",
+    ("orders", "orderterm"): "order.subject_id",
+    ("plans", "plan"): "subject_id",
+    ("plans", "planversion"): "plan.subject_id",
+}
+
+
+def _subject_id(instance: Any) -> Any:
+    path = _RECORD_PATHS[(instance._meta.app_label, instance._meta.model_name)]
+    value = instance
+    for part in path.split("."):
+        value = getattr(value, part, None)
+        if value is None:
+            return None
+    return value
+
+
+def refuse_transferred(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    """A transferred subject's record is closed: every edit is refused with
+    the code ``transferred``, naming the force it went to and when. The transfer itself writes with
+    ``bulk_create`` and ``update``, which send no signals."""
+    if raw:
+        return
+    found: Any = None
+    if isinstance(instance, Subject):
+        if instance.transferred_at is not None:
+            found = (instance.transferred_to, instance.transferred_at)
+    else:
+        subject_id = _subject_id(instance)
+        if subject_id is not None:
+            found = (
+                Subject._base_manager.filter(pk=subject_id, transferred_at__isnull=False)
+                .values_list("transferred_to", "transferred_at")
+                .first()
+            )
+    if found is not None:
+        from django.core.exceptions import ValidationError
+
+        from core.forms import coded
+
+        from .choices import SharingError
+
+        to, at = found
+        raise ValidationError(
+            coded(
+                f"This record was transferred to {to} on {at:%d %B %Y}: it is read-only.",
+                SharingError.TRANSFERRED,
+            )
+        )
+
+
 def connect() -> None:
+    from django.apps import apps
+
+    for app_label, model_name in [("subjects", "subject"), *_RECORD_PATHS]:
+        model = apps.get_model(app_label, model_name)
+        pre_save.connect(refuse_transferred, sender=model, dispatch_uid=f"sharing-closed-{model_name}")
     post_save.connect(subject_saved, sender=Subject, dispatch_uid="sharing-registry-subject")
     post_delete.connect(subject_deleted, sender=Subject, dispatch_uid="sharing-registry-erase")
     post_save.connect(alias_changed, sender=SubjectAlias, dispatch_uid="sharing-registry-alias")

@@ -189,6 +189,10 @@ class Subject(models.Model):
     next_review_date = models.DateField("next MoPI review", null=True, blank=True)
     name_search = models.CharField(max_length=260, editable=False, db_index=True, default="")
     pnc_search = models.CharField(max_length=13, editable=False, db_index=True, default="")
+    #: Set when the subject moved to another force (sharing.transfer): the record is then closed
+    #: and read-only, naming the force it went to and when.
+    transferred_to = models.CharField("transferred to", max_length=200, blank=True, default="")
+    transferred_at = models.DateTimeField("transferred", null=True, blank=True)
     created_at = models.DateTimeField("created", default=timezone.now, editable=False)
     updated_at = models.DateTimeField("updated", auto_now=True)
 
