@@ -14,10 +14,10 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.roles import Perm
-from sharing import services
+from sharing import services, transfer
 from sharing.choices import LawfulBasis, Scope
 from sharing.errors import NotFound, SharingRefused, Throttled
-from sharing.models import Grant, SharingRequest
+from sharing.models import Grant, SharingRequest, Transfer
 from subjects.models import Subject
 from tenants.models import Force
 
@@ -380,3 +380,99 @@ class SharedViewSet(SharingViewSet):
             **data.validated_data,
         )
         return Response(SharingRequestSerializer(made).data, status=status.HTTP_201_CREATED)
+
+
+# -- transfers ----------------------------------------------------------------------------------------
+class TransferSerializer(StrictFieldsMixin, serializers.ModelSerializer):  # type: ignore[type-arg]
+    subject = serializers.UUIDField(source="subject_uuid", help_text="The offering force's subject.")
+    to_force = serializers.UUIDField(source="to_force_uuid", help_text="The force the subject moves to.")
+    from_force = serializers.UUIDField(source="from_force_uuid", read_only=True)
+
+    class Meta:
+        model = Transfer
+        fields = [
+            "uuid",
+            "subject",
+            "from_force",
+            "to_force",
+            "justification",
+            "status",
+            "offered_at",
+            "decided_at",
+            "reasons",
+        ]
+        read_only_fields = ["uuid", "status", "offered_at", "decided_at", "reasons"]
+
+
+class TransferAnswerSerializer(StrictFieldsMixin, serializers.Serializer):  # type: ignore[type-arg]
+    reasons = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class TransferViewSet(SharingViewSet):
+    """Transfers (disclosure officers): offers this force made (``list``), offers to it waiting for an
+    answer (``incoming``); offer a subject, accept (the record moves) or decline with reasons."""
+
+    serializer_class = TransferSerializer
+    queryset = Transfer.objects.none()
+    required_permissions = {
+        "list": Perm.DECIDE_SHARING,
+        "create": Perm.DECIDE_SHARING,
+        "incoming": Perm.DECIDE_SHARING,
+        "accept": Perm.DECIDE_SHARING,
+        "decline": Perm.DECIDE_SHARING,
+    }
+
+    def list(self, request: Any) -> Response:
+        page = self.paginate_queryset(
+            Transfer.objects.filter(from_force_uuid=self.force.uuid).order_by("-offered_at", "-id")
+        )
+        return self.get_paginated_response(TransferSerializer(page, many=True).data)
+
+    @extend_schema(responses=TransferSerializer(many=True))
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def incoming(self, request: Any) -> Response:
+        return Response(TransferSerializer(transfer.incoming(self.force), many=True).data)
+
+    @extend_schema(request=TransferSerializer, responses={201: TransferSerializer})
+    def create(self, request: Any) -> Response:
+        data = TransferSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        subject = (
+            Subject.objects.restrict(request.user, "view", force=self.force)
+            .filter(uuid=values["subject_uuid"])
+            .first()
+        )
+        if subject is None:
+            raise exceptions.ValidationError(
+                {"subject": [serializers.ErrorDetail("Not a subject of this force.", code="not_found")]}
+            )
+        made = self.call(
+            transfer.offer_transfer,
+            actor=request.user,
+            force=self.force,
+            subject=subject,
+            to_force_uuid=values["to_force_uuid"],
+            justification=values.get("justification", ""),
+        )
+        return Response(TransferSerializer(made).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=TransferSerializer)
+    @action(detail=True, methods=["post"], serializer_class=TransferAnswerSerializer)
+    def accept(self, request: Any, uuid: Any = None) -> Response:
+        done = self.call(transfer.accept_transfer, actor=request.user, force=self.force, transfer_uuid=uuid)
+        return Response(TransferSerializer(done).data)
+
+    @extend_schema(request=TransferAnswerSerializer, responses=TransferSerializer)
+    @action(detail=True, methods=["post"], serializer_class=TransferAnswerSerializer)
+    def decline(self, request: Any, uuid: Any = None) -> Response:
+        data = TransferAnswerSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        done = self.call(
+            transfer.decline_transfer,
+            actor=request.user,
+            force=self.force,
+            transfer_uuid=uuid,
+            reasons=data.validated_data.get("reasons", ""),
+        )
+        return Response(TransferSerializer(done).data)

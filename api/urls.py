@@ -17,7 +17,7 @@ from .plans import BriefingViewSet, PlanVersionViewSet, PlanViewSet
 from .practice import PracticeSettingsViewSet
 from .protected_persons import ContactLogEntryViewSet, ProtectedPersonViewSet
 from .reminders import NotificationPreferencesViewSet
-from .sharing import GrantViewSet, RegistryCheckViewSet, SharedViewSet, SharingRequestViewSet
+from .sharing import GrantViewSet, RegistryCheckViewSet, SharedViewSet, SharingRequestViewSet, TransferViewSet
 from .subjects import SubjectViewSet
 from .tokens import ApiTokenViewSet, IssueTokenView
 
@@ -48,6 +48,7 @@ router.register("registry", RegistryCheckViewSet, basename="registry")
 router.register("sharing-requests", SharingRequestViewSet, basename="sharing-request")
 router.register("grants", GrantViewSet, basename="grant")
 router.register("shared", SharedViewSet, basename="shared")
+router.register("transfers", TransferViewSet, basename="transfer")
 
 urlpatterns = [
     path("auth/token/", IssueTokenView.as_view(), name="api-token-issue"),

@@ -16,9 +16,10 @@ class SharingConfig(AppConfig):
         receivers.connect()
         from core.case_file import register_case_file_section
 
-        from .case_file import disclosed_orders_section
+        from .case_file import disclosed_orders_section, transfer_section
 
         register_case_file_section("disclosed-orders", disclosed_orders_section, order=11)
+        register_case_file_section("transfer", transfer_section, order=1)
         from core.demo import register_demo_step
 
         from .services import seed_registry

@@ -17,3 +17,17 @@ def disclosed_orders_section(request: Any, subject: Any, reason: str) -> tuple[s
     if not shared:
         return None
     return "sharing/case_file_orders.html", {"shared": shared}
+
+
+def transfer_section(request: Any, subject: Any, reason: str) -> tuple[str, dict[str, Any]] | None:
+    """A transferred record says to whom and when; otherwise disclosure officers may offer it."""
+    from core.roles import Perm
+    from core.tenancy import permissions_in
+
+    force = host_force(request)
+    if force is None:
+        return None
+    may_offer = Perm.DECIDE_SHARING in permissions_in(request.user, force)
+    if subject.transferred_at is None and not may_offer:
+        return None
+    return "sharing/case_file_transfer.html", {"subject": subject, "may_offer": may_offer}

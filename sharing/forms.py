@@ -85,3 +85,30 @@ class ExtendForm(forms.Form):
         label="For how many more days?", min_value=1, max_value=settings.SHARING_MAX_DAYS, initial=30
     )
     justification = forms.CharField(label="Why do you need longer?", widget=forms.Textarea, max_length=2000)
+
+
+class TransferOfferForm(forms.Form):
+    to_force = forms.ChoiceField(label="Which force does the subject move to?", choices=[])
+    justification = forms.CharField(
+        label="Why does the subject move?", widget=forms.Textarea, max_length=2000, required=False
+    )
+
+    def __init__(self, *args: object, forces: list[tuple[str, str]] = (), **kwargs: object) -> None:  # type: ignore[assignment]
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["to_force"].choices = [("", "Choose a force"), *forces]  # type: ignore[attr-defined]
+        self.fields["to_force"].required = False
+
+
+class TransferAnswerForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="Your answer",
+        choices=[("accept", "Accept: the record moves to this force"), ("decline", "Decline")],
+        widget=forms.RadioSelect,
+    )
+    reasons = forms.CharField(
+        label="Reasons",
+        widget=forms.Textarea,
+        max_length=2000,
+        required=False,
+        help_text="Required to decline.",
+    )

@@ -197,9 +197,9 @@ def _read(
             through = field.remote_field.through  # type: ignore[attr-defined]
             src, dst = field.m2m_field_name(), field.m2m_reverse_field_name()  # type: ignore[attr-defined]
             m2m[field.name] = list(
-                through._base_manager.filter(**{f"{src}__in": [r.pk for r in rows]}).values_list(
-                    f"{src}_id", f"{dst}_id"
-                )
+                through._base_manager.filter(  # type: ignore[union-attr]
+                    **{f"{src}__in": [r.pk for r in rows]}
+                ).values_list(f"{src}_id", f"{dst}_id")
             )
         out.append((model, rows, m2m))
     return out

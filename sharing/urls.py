@@ -15,4 +15,7 @@ urlpatterns = [
     path("requests/<uuid:uuid>/", views.DecideView.as_view(), name="decide"),
     path("granted/", views.GrantedView.as_view(), name="granted"),
     path("granted/<uuid:uuid>/revoke/", views.RevokeView.as_view(), name="revoke"),
+    path("transfer/<uuid:uuid>/", views.TransferOfferView.as_view(), name="transfer-offer"),
+    path("transfers/", views.TransfersView.as_view(), name="transfers"),
+    path("transfers/<uuid:uuid>/", views.TransferAnswerView.as_view(), name="transfer-answer"),
 ]

@@ -20,11 +20,19 @@ from core.tenancy import host_force
 from subjects.models import Subject
 from tenants.models import Force
 
-from . import services
+from . import services, transfer
 from .choices import Scope
 from .errors import NotFound, SharingRefused, Throttled
-from .forms import CheckForm, DecisionForm, ExtendForm, RequestForm, RevokeForm
-from .models import Grant, SharingRequest
+from .forms import (
+    CheckForm,
+    DecisionForm,
+    ExtendForm,
+    RequestForm,
+    RevokeForm,
+    TransferAnswerForm,
+    TransferOfferForm,
+)
+from .models import Grant, SharingRequest, Transfer
 
 
 def _force(request: HttpRequest) -> Force:
@@ -319,3 +327,114 @@ class ExtendView(SharingPage):
                 messages.success(request, "Your request to extend has gone to the owning force.")
                 return HttpResponseRedirect(reverse("sharing:asked"))
         return self.page({"uuid": uuid, "form": form}, status=400)
+
+
+# -- transfers -----------------------------------------------------------------------------------------
+def _other_forces(force: Force) -> list[tuple[str, str]]:
+    return [
+        (str(u), n)
+        for u, n in Force.objects.exclude(schema_name="public")
+        .exclude(pk=force.pk)
+        .order_by("name")
+        .values_list("uuid", "name")
+    ]
+
+
+class TransferOfferView(SharingPage):
+    """Offer one of this force's subjects to another force (from the case file)."""
+
+    permission = Perm.DECIDE_SHARING
+    template_name = "sharing/transfer_offer.html"
+
+    def show(self, subject: Subject, form: Any, status: int = 200) -> HttpResponse:
+        return self.page({"subject": subject, "form": form}, status=status)
+
+    def get(self, request: HttpRequest, uuid: Any) -> HttpResponse:
+        subject = self.own_subject(uuid)
+        return self.show(subject, TransferOfferForm(forces=_other_forces(_force(request))))
+
+    def post(self, request: HttpRequest, uuid: Any) -> HttpResponse:
+        subject = self.own_subject(uuid)
+        form = TransferOfferForm(request.POST, forces=_other_forces(_force(request)))
+        if form.is_valid():
+            try:
+                transfer.offer_transfer(
+                    actor=request.user,
+                    force=_force(request),
+                    subject=subject,
+                    to_force_uuid=form.cleaned_data["to_force"],
+                    justification=form.cleaned_data["justification"],
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            except SharingRefused as exc:
+                return self.refused(exc)
+            else:
+                messages.success(request, "Offered: the record moves when the other force accepts.")
+                return HttpResponseRedirect(reverse("sharing:transfers"))
+        return self.show(subject, form, status=400)
+
+
+class TransfersView(SharingPage):
+    """Offers to this force waiting for an answer, and the offers this force made."""
+
+    permission = Perm.DECIDE_SHARING
+    template_name = "sharing/transfers.html"
+    case_data = False
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        force = _force(request)
+        waiting = transfer.incoming(force)
+        made = transfer.offered(force)
+        uuids = {t.from_force_uuid for t in waiting} | {t.to_force_uuid for t in made}
+        names = dict(Force.objects.filter(uuid__in=uuids).values_list("uuid", "name"))
+        return self.page(
+            {
+                "incoming": [(t, names.get(t.from_force_uuid, "")) for t in waiting],
+                "offered": [(t, names.get(t.to_force_uuid, "")) for t in made],
+            }
+        )
+
+
+class TransferAnswerView(SharingPage):
+    permission = Perm.DECIDE_SHARING
+    template_name = "sharing/transfer_answer.html"
+    case_data = False
+
+    def offer(self, uuid: Any) -> tuple[Transfer, str]:
+        found = Transfer.objects.filter(uuid=uuid, to_force_uuid=_force(self.request).uuid).first()
+        if found is None:
+            raise Http404("No such offer.")
+        name = Force.objects.filter(uuid=found.from_force_uuid).values_list("name", flat=True).first()
+        return found, name or ""
+
+    def show(self, uuid: Any, form: Any, status: int = 200) -> HttpResponse:
+        found, name = self.offer(uuid)
+        return self.page({"offer": found, "from_name": name, "form": form}, status=status)
+
+    def get(self, request: HttpRequest, uuid: Any) -> HttpResponse:
+        return self.show(uuid, TransferAnswerForm())
+
+    def post(self, request: HttpRequest, uuid: Any) -> HttpResponse:
+        self.offer(uuid)
+        form = TransferAnswerForm(request.POST)
+        if form.is_valid():
+            try:
+                if form.cleaned_data["decision"] == "accept":
+                    transfer.accept_transfer(actor=request.user, force=_force(request), transfer_uuid=uuid)
+                    messages.success(request, "Accepted: the subject's record is now this force's.")
+                else:
+                    transfer.decline_transfer(
+                        actor=request.user,
+                        force=_force(request),
+                        transfer_uuid=uuid,
+                        reasons=form.cleaned_data["reasons"],
+                    )
+                    messages.success(request, "Declined: the offering force keeps the record.")
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            except SharingRefused as exc:
+                return self.refused(exc)
+            else:
+                return HttpResponseRedirect(reverse("sharing:transfers"))
+        return self.show(uuid, form, status=400)

@@ -220,3 +220,61 @@ def test_a_failure_mid_copy_leaves_nothing_half_copied(force_a, force_b, monkeyp
     assert set(
         RegistryKey.objects.filter(subject_uuid=subject.uuid).values_list("force_uuid", flat=True)
     ) == {force_b.uuid}
+
+
+def test_offer_answer_and_case_file_pages(force_a, force_b, client_for):
+    subject = moving(force_b)
+    b = client_for(decider(force_b), force_b)
+    assert b.get(f"/sharing/transfer/{subject.uuid}/").status_code == 200
+    bad = b.post(f"/sharing/transfer/{subject.uuid}/", {"to_force": "", "justification": ""})
+    assert bad.status_code == 400 and "govuk-error-summary" in bad.content.decode()
+    sent = b.post(
+        f"/sharing/transfer/{subject.uuid}/", {"to_force": str(force_a.uuid), "justification": "Moved"}
+    )
+    assert sent.status_code == 302
+    made = Transfer.objects.get(subject_uuid=subject.uuid)
+    a = client_for(decider(force_a), force_a)
+    queue = a.get("/sharing/transfers/")
+    assert queue.status_code == 200 and str(made.uuid) in queue.content.decode()
+    assert (
+        str(made.uuid) not in b.get("/sharing/transfers/").content.decode().split("Offers this force made")[0]
+    )
+    assert b.get(f"/sharing/transfers/{made.uuid}/").status_code == 404  # not b's to answer
+    assert a.post(f"/sharing/transfers/{made.uuid}/", {"decision": "decline"}).status_code == 400
+    assert a.post(f"/sharing/transfers/{made.uuid}/", {"decision": "accept"}).status_code == 302
+    with schema_context(force_a.schema_name):
+        assert Subject.objects.filter(uuid=subject.uuid).exists()
+    connection.set_schema_to_public()
+    assert b.post(f"/subjects/{subject.uuid}/", {"reason": "Checking"}).status_code == 302
+    page = b.get(f"/subjects/{subject.uuid}/")
+    assert page.status_code == 200
+    assert f"Transferred to {force_a.name}" in page.content.decode()
+
+
+def test_transfer_over_the_api(force_a, force_b, client_for):
+    subject = moving(force_b)
+    b = client_for(decider(force_b), force_b)
+    own = b.post(
+        "/api/v1/transfers/",
+        {"subject": str(subject.uuid), "to_force": str(force_b.uuid), "justification": "x"},
+        content_type="application/json",
+    )
+    assert own.status_code == 400
+    assert own.json()["codes"]["to_force"] == ["own_force"]
+    made = b.post(
+        "/api/v1/transfers/",
+        {"subject": str(subject.uuid), "to_force": str(force_a.uuid), "justification": "Moved"},
+        content_type="application/json",
+    )
+    assert made.status_code == 201, made.content
+    offer_uuid = made.json()["uuid"]
+    assert b.get("/api/v1/transfers/").json()["results"][0]["uuid"] == offer_uuid
+    assert b.get("/api/v1/transfers/incoming/").json() == []
+    assert b.post(f"/api/v1/transfers/{offer_uuid}/accept/").status_code == 404
+    a = client_for(decider(force_a), force_a)
+    assert [t["uuid"] for t in a.get("/api/v1/transfers/incoming/").json()] == [offer_uuid]
+    done = a.post(f"/api/v1/transfers/{offer_uuid}/accept/")
+    assert done.status_code == 200, done.content
+    assert done.json()["status"] == "accepted"
+    again = a.post(f"/api/v1/transfers/{offer_uuid}/accept/")
+    assert again.status_code == 400 and again.json()["codes"]["status"] == ["already_decided"]
