@@ -413,7 +413,8 @@ class TransferViewSet(SharingViewSet):
     answer (``incoming``); offer a subject, accept (the record moves) or decline with reasons."""
 
     serializer_class = TransferSerializer
-    queryset = Transfer.objects.none()
+    #: A refusal is logged against the subject record type (a transfer moves a subject).
+    queryset = Subject.objects.none()
     required_permissions = {
         "list": Perm.DECIDE_SHARING,
         "create": Perm.DECIDE_SHARING,
