@@ -65,16 +65,23 @@ def migrate_in_parallel(schemas: list[str], *, processes: int, verbosity: int = 
 
     Only force schemas, after public and the template: a force's migrations may depend on public
     tables, never on another force's. Each process opens its own connection (the parent's is
-    closed before the fork by the executor).
+    closed before the fork).
     """
+    import functools
+    import multiprocessing
+
     from django.core.management.commands.migrate import Command as Migrate
-    from django.test.utils import override_settings
-    from django_tenants.migration_executors import get_executor
+    from django_tenants.migration_executors.multiproc import run_migrations_percent
 
     options = vars(Migrate().create_parser("manage.py", "migrate").parse_args([]))
     options.update(interactive=False, verbosity=verbosity, skip_checks=True)
-    with override_settings(TENANT_MULTIPROCESSING_MAX_PROCESSES=processes, TENANT_MULTIPROCESSING_CHUNKS=1):
-        get_executor(codename="multiprocessing")([], options).run_migrations(tenants=list(schemas))
+    # django-tenants' MultiprocessingExecutor forks a pool it never closes: its idle children
+    # outlive the command holding the parent's sockets (a test worker's live server, a browser
+    # driver's pipes). The same per-schema function, in a pool that is ended when it is done.
+    connection.close()  # each child opens its own
+    migrate_one = functools.partial(run_migrations_percent, [], options, "multiprocessing", len(schemas))
+    with multiprocessing.get_context("fork").Pool(processes=processes) as pool:
+        pool.map(migrate_one, enumerate(schemas), 1)
     use_public_schema()
 
 
