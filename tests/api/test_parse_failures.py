@@ -98,7 +98,9 @@ def test_a_patch_of_a_whole_member_still_takes_the_lead_flag_by_default(force_a)
         content_type="application/json",
     )
     assert response.status_code == 200, response.content
-    assert response.json()["members"] == [{"user": str(other.uuid), "is_lead": False, "hours_per_week": "0.0"}]
+    assert response.json()["members"] == [
+        {"user": str(other.uuid), "is_lead": False, "hours_per_week": "0.0"}
+    ]
 
 
 @pytest.mark.parametrize("interval", [{"every": 3}, {"unit": "months"}, {}])
