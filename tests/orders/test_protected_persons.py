@@ -417,3 +417,42 @@ def test_erasing_the_subject_erases_and_logs_its_protected_persons(force_a, unit
     connection.set_schema_to_public()
     erased = {e.object_type for e in events_since(force_a, before) if e.action == AuditAction.ERASE}
     assert {RecordType.PROTECTED_PERSON, RecordType.CONTACT_LOG_ENTRY} <= erased
+
+
+# -- where the details are decrypted ------------------------------------------------------------
+def test_details_are_decrypted_only_for_people_who_may_see_them(force_a, force_b, unit, client_for):
+    """Issue 17 item 5: a value is decrypted as its row leaves the database, and ``restrict()``
+    lets out only the managing team's rows, so an officer outside the team, a viewer or another
+    force's member opening the case file, the person's page or the API decrypts nothing."""
+    from unittest import mock
+
+    import core.encryption
+
+    subject, person = unit["subject"], unit["person"]
+    make_contact(force_a, person, unit["officer_in"])
+    pages = (
+        f"/subjects/{subject.uuid}/",
+        f"/subjects/{subject.uuid}/orders/protected-persons/{person.uuid}/",
+    )
+    api = (f"/api/v1/protected-persons/?subject={subject.uuid}", f"/api/v1/protected-persons/{person.uuid}/")
+
+    def decrypts(user: Any, force: Any) -> int:
+        with mock.patch.object(core.encryption, "decrypt", wraps=core.encryption.decrypt) as spy:
+            page_client = client_for(user, force)
+            for url in pages:
+                page_client.get(url, {"reason": "Safety check"})
+            api_client = token_client(user, force)
+            for url in api:
+                api_client.get(url, HTTP_X_ACCESS_REASON="Safety check")
+        connection.set_schema_to_public()
+        return spy.call_count
+
+    other_force = make_user(force=force_b, roles=[ForceRole.COORDINATOR])
+    for who, user, force in (
+        ("officer outside the team", unit["officer_out"], force_a),
+        ("viewer", unit["viewer"], force_a),
+        ("another force's coordinator", other_force, force_b),
+    ):
+        assert decrypts(user, force) == 0, who
+    # The managing team's coordinator reads them: the same requests decrypt.
+    assert decrypts(unit["coordinator_in"], force_a) > 0
