@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from django.conf import settings
+from django.apps import apps
 from django_tenants.utils import schema_context
 
 from audit.models import AuditEvent
@@ -22,7 +22,10 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.browser,
     # committed data, flushed with TRUNCATE ... CASCADE (see tests/e2e/conftest.py)
-    pytest.mark.django_db(transaction=True, available_apps=list(settings.INSTALLED_APPS)),
+    # (app labels' modules: INSTALLED_APPS may name an AppConfig, as core.admin_site.MfaAdminConfig)
+    pytest.mark.django_db(
+        transaction=True, available_apps=[config.name for config in apps.get_app_configs()]
+    ),
 ]
 
 
