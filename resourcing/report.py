@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import OuterRef, QuerySet, Subquery
 
+from compliance.selectors import SMALL_COUNT, suppressed
 from core.roles import RegionalRoleKind
 from tenants.models import Force, Region
 
@@ -102,7 +103,26 @@ class ForceRow:
     capacity_hours: float = 0.0
     overdue_reviews: int = 0
     overdue_visits: int = 0
-    outcomes: dict[str, int] = field(default_factory=dict)
+    #: The snapshot's outcome counts as they may be published across forces: a count under
+    #: ``SMALL_COUNT`` (10) is None, so no one is picked out of a force's few breaches.
+    outcomes: dict[str, int | None] = field(default_factory=dict)
+
+    def shown(self, key: str) -> str:
+        """An outcome count for a page or the CSV: "fewer than 10" when under ten (or missing)."""
+        value = self.outcomes.get(key)
+        return suppressed(value if value is not None else 0)
+
+    @property
+    def breaches_shown(self) -> str:
+        return self.shown("breaches")
+
+    @property
+    def visits_shown(self) -> str:
+        return f"{self.shown('visits_done')} / {self.shown('visits_planned')}"
+
+    @property
+    def reviews_shown(self) -> str:
+        return f"{self.shown('reviews_on_time')} / {self.shown('reviews')}"
 
     @property
     def has_data(self) -> bool:
@@ -137,6 +157,12 @@ class ForceRow:
             "backlog": self.backlog,
             "outcomes": dict(self.outcomes),
         }
+
+
+def published_counts(counts: dict[str, Any]) -> dict[str, int | None]:
+    """Counts as another force may see them: under ``SMALL_COUNT`` each is None (issue 15: the
+    snapshot keeps numbers only, and a number under ten can still point at a person)."""
+    return {k: (int(v) if int(v) >= SMALL_COUNT else None) for k, v in counts.items()}
 
 
 def apply_scenario(snapshot: ForceSnapshot, scenario: Scenario) -> tuple[float, float]:
@@ -281,7 +307,7 @@ def region_report(
             row.day = snap.day
             row.capacity_hours = snap.capacity_hours
             row.overdue_reviews, row.overdue_visits = snap.overdue_reviews, snap.overdue_visits
-            row.outcomes = {k: int(v) for k, v in snap.outcomes.items()}
+            row.outcomes = published_counts(snap.outcomes)
         rows.append(row)
     return RegionReport(
         region=region, today=today, scenario=scenario, rows=rows, history=monthly_history(ids, today)

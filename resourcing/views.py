@@ -197,7 +197,6 @@ CSV_HEADER = [
 def csv_row(row: report.ForceRow) -> list[Any]:
     if not row.has_data:
         return [row.name, "no data yet", "", "", "", "", "", "", "", "", ""]
-    o = row.outcomes
     return [
         row.name,
         row.day.isoformat() if row.day else "",
@@ -207,9 +206,9 @@ def csv_row(row: report.ForceRow) -> list[Any]:
         round(row.capacity_hours, 1),
         round(row.gap_hours, 1),
         row.backlog,
-        o.get("breaches", 0),
-        f"{o.get('visits_done', 0)} / {o.get('visits_planned', 0)}",
-        f"{o.get('reviews_on_time', 0)} / {o.get('reviews', 0)}",
+        row.breaches_shown,
+        row.visits_shown,
+        row.reviews_shown,
     ]
 
 

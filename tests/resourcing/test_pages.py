@@ -129,3 +129,47 @@ def test_snapshot_history_adds_up_per_month(force_a, force_b):  # type: ignore[n
     assert 2 <= len(months) <= 3
     assert months[-1]["forces"] == 1
     assert ForceSnapshot.objects.filter(force=force_a, day__lt=today - dt.timedelta(days=59)).exists()
+
+
+def test_outcome_counts_under_ten_are_never_shown_across_forces(force_a, force_b, client_for):  # type: ignore[no-untyped-def]
+    """A force's few breaches can point at a person: the regional table, its CSV and the API show
+    "fewer than 10" (null) for any count under ten, as /outcomes/ does, and the count itself above."""
+    for force in (force_a, force_b):
+        staffed_case(force, hours=10)
+    _snapshots(force_a, force_b)
+    ForceSnapshot.objects.filter(force=force_a).update(
+        outcomes={"breaches": 3, "visits_done": 0, "visits_planned": 40, "reviews_on_time": 9, "reviews": 12}
+    )
+    ForceSnapshot.objects.filter(force=force_b).update(
+        outcomes={
+            "breaches": 25,
+            "visits_done": 31,
+            "visits_planned": 33,
+            "reviews_on_time": 10,
+            "reviews": 10,
+        }
+    )
+    admin = make_user(regional=(RegionalRoleKind.REGIONAL_ADMIN, Region.objects.get(slug="east-midlands")))
+    client = client_for(admin, None)
+    html = client.get("/region/report/").content.decode()
+    row = lambda force: html.split(f'data-testid="force-{force.slug}"')[1].split("</tr>")[0]  # noqa: E731
+    cells = lambda force: [c.split("</td>")[0] for c in row(force).split('numeric">')[1:]]  # noqa: E731
+    assert cells(force_a)[-2:] == ["fewer than 10", "fewer than 10 / 40"]
+    assert cells(force_b)[-2:] == ["25", "31 / 33"]
+    assert 'data-testid="small-counts"' in html
+
+    lines = client.get("/region/report/report.csv").content.decode().splitlines()
+    by_force = {line.split(",")[0]: line for line in lines}
+    assert by_force[force_a.name].endswith("fewer than 10,fewer than 10 / 40,fewer than 10 / 12")
+    assert by_force[force_b.name].endswith("25,31 / 33,10 / 10")
+
+    body = client.get("/api/v1/region/report/").json()
+    rows = {r["force"]: r for r in body["forces"]}
+    assert rows[force_a.slug]["outcomes"] == {
+        "breaches": None,
+        "visits_done": None,
+        "visits_planned": 40,
+        "reviews_on_time": None,
+        "reviews": 12,
+    }
+    assert rows[force_b.slug]["outcomes"]["breaches"] == 25
