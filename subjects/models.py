@@ -10,8 +10,10 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from core.namesearch import has_part_sql, name_trigram_index
 from core.normalise import handle_key, imei_key, name_key, pnc_key, search_terms, vrm_key
 from core.roles import Perm
 from core.scoping import ForceScopedQuerySet
@@ -63,28 +65,40 @@ class SubjectQuerySet(ForceScopedQuerySet["Subject"]):
         """Any part of a name or alias; a PNC id, VRM, IMEI or social media handle, exactly.
 
         A term shaped like an identifier (``core.normalise.search_terms``) is looked up only on its
-        indexed key columns: the name and alias scan (``contains``, a sequential scan) runs only for
-        what could be a name. Each profile key is a subquery, so no join multiplies rows and no
-        DISTINCT is needed.
+        indexed key columns; a part of a name through the trigram indexes of ``core.namesearch``.
+        Every way a subject can match is one indexed ``SELECT`` of subject ids, joined by
+        ``UNION ALL`` into one ``id IN (...)``: no join multiplies rows, no DISTINCT is needed, and
+        no branch makes PostgreSQL scan the subjects (an ``OR`` of a column test and a subquery
+        would). The union is written as SQL over the models' own table names: built as querysets it
+        cost more Python than the database took to answer it (issue 10, ``subjects.search_name``).
         """
         terms = search_terms(text)
         if not (text or "").strip():
             return self
-        found = models.Q()
+        selects: list[str] = []
+        params: list[str] = []
+
+        def select(model: type[models.Model], column: str, where: str, *args: str) -> None:
+            # Table and column names are the models' own; every value travels as a parameter.
+            selects.append(f"SELECT {column} FROM {model._meta.db_table} WHERE {where}")  # noqa: S608
+            params.extend(args)
+
         if terms.name:
-            found |= models.Q(name_search__contains=terms.name) | models.Q(
-                pk__in=SubjectAlias.objects.filter(name_search__contains=terms.name).values("subject_id")
-            )
+            where, args = has_part_sql("name_search", terms.name)
+            select(Subject, "id", where, *args)
+            select(SubjectAlias, "subject_id", where, *args)
         if terms.pnc:
-            found |= models.Q(pnc_search=terms.pnc)
+            select(Subject, "id", "pnc_search = %s", terms.pnc)
         for key, model, column in (
             (terms.vrm, SubjectVehicle, "vrm_key"),
             (terms.imei, SubjectDevice, "imei_key"),
             (terms.handle, SubjectSocialAccount, "handle_key"),
         ):
             if key:
-                found |= models.Q(pk__in=model.objects.filter(**{column: key}).values("subject_id"))
-        return self.filter(found) if found else self.none()
+                select(model, "subject_id", f"{column} = %s", key)
+        if not selects:
+            return self.none()
+        return self.filter(pk__in=RawSQL(" UNION ALL ".join(selects), params))  # noqa: S611 (as above)
 
     def with_profile(self) -> SubjectQuerySet:
         """Everything the case file and the API show, in a constant number of queries."""
@@ -201,6 +215,7 @@ class Subject(models.Model):
     class Meta:
         ordering = ["family_name", "given_names", "id"]
         permissions = SHARE_PERMISSIONS
+        indexes = [name_trigram_index("subjects_subject_name_grams")]
         constraints = [
             models.UniqueConstraint(
                 fields=["pnc_search"], condition=~models.Q(pnc_search=""), name="unique_subject_pnc"
@@ -272,6 +287,7 @@ class SubjectAlias(models.Model):
     class Meta:
         ordering = ["name", "id"]
         verbose_name_plural = "subject aliases"
+        indexes = [name_trigram_index("subjects_alias_name_grams")]
 
     def __str__(self) -> str:
         return self.name
