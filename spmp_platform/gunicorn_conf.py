@@ -27,6 +27,12 @@ preload_app = True
 # A request stuck longer than this is killed and the worker replaced (its connections with it).
 timeout = 60
 graceful_timeout = 10
+# Idle keep-alive connections are closed by the side in front (the ingress, the browser), not here:
+# with gunicorn's default of 2 s, a request sent as the server closed its idle connection met a
+# reset (issue 10's load test: 2 of 746 requests, POSTs, which no client retries). Longer than the
+# ingress-nginx upstream keep-alive (60 s) so the proxy always closes first. gthread keeps idle
+# connections in its poller, not in a thread, so they cost no capacity.
+keepalive = 75
 accesslog = "-"
 # Requests waiting for a free thread; beyond this the kernel's listen queue takes over.
 backlog = 256
