@@ -245,12 +245,29 @@ def restore_force(slug: str, path: Path) -> RestoreResult:
             raise BackupError(f"pg_restore failed, {slug!r} left as it was: {_first_error(proc)}")
         with connection.cursor() as cur:
             cur.execute(f"DROP SCHEMA IF EXISTS {quote(aside)} CASCADE")
+        analyze_schema(schema)
         seal = restart_after_restore(schema, info.created_at)
     finally:
         with connection.cursor() as cur:
             cur.execute("SELECT pg_advisory_unlock(%s)", [SEALER_LOCK_KEY])
     _log_restore(force, info.created_at, seal)
     return RestoreResult(force, info.created_at, seal)
+
+
+def analyze_schema(schema: str) -> None:
+    """Statistics for every table of a restored schema, as pg_restore's documentation advises.
+
+    pg_restore brings rows back, not the planner's statistics: until autovacuum reaches the
+    tables (one database at a time, every table of every force), PostgreSQL guesses their
+    selectivities, and the caseload sorted by next key date took 18 s instead of 50 ms (a hash
+    join reading every notification requirement once per subject).
+    """
+    quote = connection.ops.quote_name
+    with connection.cursor() as cur:
+        cur.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s ORDER BY tablename", [schema])
+        tables = [row[0] for row in cur.fetchall()]
+        for table in tables:
+            cur.execute(f"ANALYZE {quote(schema)}.{quote(table)}")
 
 
 def _log_restore(force: Force, taken_at: datetime, seal: RestoreSeal) -> None:

@@ -96,6 +96,12 @@ def test_restore_gives_back_the_backup_and_verify_audit_explains_it(committed_fo
     with connection.cursor() as cur:
         cur.execute("SELECT count(*) FROM pg_namespace WHERE nspname LIKE %s", [f"{force_a.schema_name}%"])
         assert cur.fetchone()[0] == 1  # the damaged schema is gone
+        # The planner has statistics for the restored tables at once (not when autovacuum gets there).
+        cur.execute(
+            "SELECT relname FROM pg_stat_user_tables WHERE schemaname = %s AND last_analyze IS NULL",
+            [force_a.schema_name],
+        )
+        assert cur.fetchall() == []
 
     result = verify_schema(force_a.schema_name, read_chain_heads(head_file)[force_a.schema_name])
     assert result.ok, result.line()
