@@ -27,7 +27,15 @@ MISSED_LOOKBACK_DAYS = 7
 @periodic_job("routine_visits", schedule=crontab(minute=0, hour=5))
 def routine_visits(*, force: Any = None, day: dt.date | None = None) -> str:
     """Every morning: the next routine visit of each subject whose plan chooses visits (audited)."""
-    return f"{len(generate_routine_visits(today=day or timezone.localdate()))} routine visit(s) tasked"
+    unassigned: list[Any] = []
+    made = generate_routine_visits(today=day or timezone.localdate(), unassigned=unassigned)
+    detail = f"{len(made)} routine visit(s) tasked"
+    if unassigned:
+        detail += (
+            f"; {len(unassigned)} subject(s) with a plan choosing visits have no team or lead officer "
+            "to visit them (set a managing team)"
+        )
+    return detail
 
 
 @periodic_job("visit_reminders", schedule=crontab(minute=10, hour=5))

@@ -680,10 +680,16 @@ def next_routine_slot(*, today: dt.date, every: Any, last: Visit | None, seed: s
 
 
 @transaction.atomic
-def generate_routine_visits(*, actor: Any = None, today: dt.date | None = None) -> list[Visit]:
+def generate_routine_visits(
+    *, actor: Any = None, today: dt.date | None = None, unassigned: list[Subject] | None = None
+) -> list[Visit]:
     """The next routine visit of every subject whose active plan chooses visits and whose risk
     level has a visit interval, unless one is already waiting. Plans on reactive management (no
-    visit among their tactical options) get none. Safe to run daily (the scheduled job comes later).
+    visit among their tactical options) get none. Safe to run daily (the ``routine_visits`` job).
+
+    A subject with no team covering their area, no managing team and no lead officer has no one
+    to task: they are skipped and added to ``unassigned`` (the job reports how many), rather than
+    failing the whole force's run for everyone else.
     """
     from plans.choices import VersionStatus
     from plans.models import PlanTacticalOption, PlanVersion
@@ -724,6 +730,10 @@ def generate_routine_visits(*, actor: Any = None, today: dt.date | None = None) 
         seed = f"{subject.uuid}:{last.window_from if last else today}"
         day, band = next_routine_slot(today=today, every=interval, last=last, seed=seed)
         team = _visiting_team(subject, teams)
+        if team is None and subject.lead_officer_id is None:
+            if unassigned is not None:
+                unassigned.append(subject)
+            continue
         made.append(
             schedule_visit(
                 actor=actor,

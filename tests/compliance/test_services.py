@@ -315,6 +315,25 @@ def test_routine_visits_follow_the_plan_and_vary_weekday_and_band(force_a, force
     assert _in(force_b, lambda: Visit.objects.count()) == 0
 
 
+def test_a_subject_no_one_can_visit_is_reported_not_fatal_to_the_force(force_a, force_b) -> None:
+    """No team covers the area, no managing team, no lead officer: that subject is skipped and the
+    nightly job says so; everyone else's visit is still tasked (it failed the whole force's run)."""
+    from compliance.jobs import routine_visits
+
+    covered, orphan = make_case(force_a), make_case(force_a)
+
+    def run() -> None:
+        orphan["npt"].areas.clear()
+        Subject.objects.filter(pk=orphan["subject"].pk).update(managing_team=None, lead_officer=None)
+        detail = routine_visits(force=force_a, day=dt.date.today())
+        assert detail.startswith("1 routine visit(s) tasked; 1 subject(s)"), detail
+        assert "no team or lead officer" in detail
+        assert list(Visit.objects.values_list("subject_id", flat=True)) == [covered["subject"].pk]
+
+    _in(force_a, run)
+    assert _in(force_b, lambda: Visit.objects.count()) == 0
+
+
 def test_reactive_management_gets_no_routine_visits(force_a) -> None:
     case = make_case(force_a)
 
