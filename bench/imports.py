@@ -6,6 +6,11 @@ with an SPO made and served: the import checks every row through the services' r
 possible duplicates, then writes subjects, devices, orders, their history, notification
 requirements and one audit event per record in one transaction. The baseline records the same
 subjects (without the orders) one ``create_subject`` call each, duplicate check included.
+
+Each round runs inside a transaction that is rolled back once timed (both sides alike: each
+``create_subject`` call is then a savepoint rather than a commit), so the topics after this one
+measure the load data's force as generated: three rounds used to leave 21,005 subjects in it, and
+the caseload, resourcing and nightly-job figures were taken on that.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import io
 import itertools
 from typing import Any
 
+from django.db import transaction
 from django_tenants.utils import schema_context
 
 from bench.api import bench_force
@@ -76,14 +82,15 @@ def run(ctx: Context) -> list[Metric]:
 
     def import_rows() -> None:
         tag = next(_round)
-        with schema_context(force.schema_name):
+        with schema_context(force.schema_name), transaction.atomic():
             report = import_caseload(_csv(_people(tag)), actor=None)
+            transaction.set_rollback(True)
         assert report.imported and report.subjects_new == ROWS, report.problems[:5]
         outcome["report"] = report
 
     def create_calls() -> None:
         tag = next(_round)
-        with schema_context(force.schema_name):
+        with schema_context(force.schema_name), transaction.atomic():
             for person in _people(tag):
                 day, month, year = person["date_of_birth"].split("/")
                 create_subject(
@@ -96,8 +103,9 @@ def run(ctx: Context) -> list[Metric]:
                     gender=person["gender"],
                     devices=[{"kind": "Mobile device", "imei": person["imei"]}],
                 )
+            transaction.set_rollback(True)
 
-    rounds = 1 if ctx.quick else max(2, ctx.rounds // 5)
+    rounds = 1 if ctx.quick else max(2, ctx.rounds // 7)
     imported, created = interleaved(rounds, import_rows, create_calls, warmup=0)
     with schema_context(force.schema_name):
         held = Subject.objects.count()
@@ -111,7 +119,7 @@ def run(ctx: Context) -> list[Metric]:
             target="<= 1",
             note=f"import of {ROWS} rows (subject + IMEI + SPO, one transaction, audited per record) / "
             f"{ROWS} create_subject calls (subject + IMEI); median of {rounds} round(s); "
-            f"{held} subjects in the force afterwards, {ctx.server} server",
+            f"each round rolled back; {held} subjects in the force afterwards, {ctx.server} server",
         ),
         Metric(
             "subjects.import_3000_rows_per_s",
