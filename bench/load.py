@@ -1,7 +1,9 @@
 """load: the locust load test (``tests/load/locustfile.py``) over 10 forces at once, and over 1.
 
-A scratch database ``<scratch name>_load`` (made and marked as the bench's own) gets the load data of
-the first 10 reference forces (``manage.py generate_load_data``) and one officer per force. gunicorn
+In a full run the scratch database already holds the load data of the first 10 reference forces
+(the ``data`` topic), and the test runs there; run without it (``--only load``, ``--quick``'s 5
+forces), a scratch database ``<scratch name>_load`` (made and marked as the bench's own) gets that
+load data first (``manage.py generate_load_data``). Either way each force gets one officer. gunicorn
 serves it in the production configuration (``tests/load/soak.py``'s ``serve_production``:
 ``DJANGO_ENV=production``, behind-the-ingress headers, persistent connections with ``CONN_MAX_AGE``,
 no pooler). locust runs headless as a subprocess, with the same officers-per-run and the same pace,
@@ -70,9 +72,10 @@ def _add_officers(env: dict[str, str], slugs: list[str]) -> None:
         "from core.roles import ForceRole\n"
         "from tenants.models import Force, Membership, User\n"
         f"for slug in {slugs!r}:\n"
-        f"    u = User.objects.create_user({EMAIL!r}.format(slug=slug), {PASSWORD!r}, full_name='Load Officer')\n"
-        "    Membership.objects.create(user=u, force=Force.objects.get(slug=slug), roles=[ForceRole.OFFICER],"
-        " status=Membership.Status.ACTIVE)\n"
+        f"    u = User.objects.filter(email={EMAIL!r}.format(slug=slug)).first()\n"
+        f"    u = u or User.objects.create_user({EMAIL!r}.format(slug=slug), {PASSWORD!r}, full_name='Load Officer')\n"
+        "    Membership.objects.update_or_create(user=u, force=Force.objects.get(slug=slug),"
+        " defaults={'roles': [ForceRole.OFFICER], 'status': Membership.Status.ACTIVE})\n"
     )
     soak._manage(env, "shell", "--command", code)
 
@@ -240,6 +243,15 @@ def figures(one: list[LocustRun], many: list[LocustRun]) -> list[Metric]:
     ]
 
 
+def _reusable(slugs: list[str]) -> bool:
+    """Whether this run's scratch database already holds load data for all ``slugs`` (a full run's
+    ``data`` topic made it): the test then runs there instead of generating the same forces again."""
+    from bench.api import bench_force
+    from tenants.models import Force
+
+    return bench_force() is not None and Force.objects.filter(slug__in=slugs).count() == len(slugs)
+
+
 def run(ctx: Context) -> list[Metric]:
     sys.path.insert(0, str(ROOT))
     from bench import scratch
@@ -247,10 +259,12 @@ def run(ctx: Context) -> list[Metric]:
     from tests.load import soak
 
     maintenance = scratch.server_urls()[1]
-    name = f"{ctx.database}_load"
-    scratch.recreate(maintenance, name)
-    url = urlunsplit(urlsplit(maintenance)._replace(path=f"/{name}"))
     slugs = [ref.slug for ref in reference_forces()[:FORCES]]
+    reuse = _reusable(slugs)
+    name = ctx.database if reuse else f"{ctx.database}_load"
+    if not reuse:
+        scratch.recreate(maintenance, name)
+    url = urlunsplit(urlsplit(maintenance)._replace(path=f"/{name}"))
     subjects = min(ctx.subjects_per_force, 1000) if ctx.quick else ctx.subjects_per_force
     seconds, rounds, warmup = (15, 1, 5) if ctx.quick else (30, 2, 10)
     one: list[LocustRun] = []
@@ -259,17 +273,18 @@ def run(ctx: Context) -> list[Metric]:
         data_dir = Path(tmp)
         env = soak._env(url, data_dir, BENCH_DATABASE_NAME=name)
         try:
-            soak._manage(env, "migrate_all", "--verbosity", "0")
-            soak._manage(
-                env,
-                "generate_load_data",
-                "--forces",
-                str(FORCES),
-                "--subjects-per-force",
-                str(subjects),
-                "--verbosity",
-                "0",
-            )
+            if not reuse:
+                soak._manage(env, "migrate_all", "--verbosity", "0")
+                soak._manage(
+                    env,
+                    "generate_load_data",
+                    "--forces",
+                    str(FORCES),
+                    "--subjects-per-force",
+                    str(subjects),
+                    "--verbosity",
+                    "0",
+                )
             _add_officers(env, slugs)
             port = _free_port()
             with soak.serve_production(
@@ -282,5 +297,6 @@ def run(ctx: Context) -> list[Metric]:
                         result = _locust(port, forces, seconds, data_dir / f"run-{n}-{len(forces)}")
                         (one if len(forces) == 1 else many).append(result)
         finally:
-            soak.drop_database(maintenance, name)
+            if not reuse:
+                soak.drop_database(maintenance, name)
     return figures(one, many)

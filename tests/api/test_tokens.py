@@ -287,3 +287,21 @@ def test_token_user_and_membership_are_read_in_one_statement_and_a_suspension_st
     assert client.get("/api/v1/subjects/").status_code == 200
     ApiToken.objects.filter(user=user).update(revoked_at=timezone.now())
     assert client.get("/api/v1/subjects/").status_code == 401
+
+
+def test_the_one_statement_lookup_returns_the_token_user_and_membership_the_orm_would(force_a, force_b):
+    user = make_user(force=force_a, roles=[ForceRole.OFFICER, ForceRole.SUPERVISOR])
+    token, secret = services.issue_token(user=user, force=force_a, name="compare")
+    found = services.find_token(secret, force=force_a)
+    assert found is not None and found.pk == token.pk
+    stored = ApiToken.objects.select_related("user").get(pk=token.pk)
+    for field in ApiToken._meta.concrete_fields:
+        assert getattr(found, field.attname) == getattr(stored, field.attname), field.name
+    for field in type(user)._meta.concrete_fields:
+        assert getattr(found.user, field.attname) == getattr(stored.user, field.attname), field.name
+    membership = Membership.objects.get(user=user, force=force_a)
+    remembered = found.user.membership_in(force_a)
+    assert remembered is not None and remembered.pk == membership.pk
+    assert sorted(remembered.roles) == sorted(membership.roles) and remembered.uuid == membership.uuid
+    assert services.find_token(secret, force=force_b).user.membership_in(force_b) is None
+    assert services.find_token("not-a-token", force=force_a) is None

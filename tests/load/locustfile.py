@@ -157,6 +157,7 @@ class Officer(HttpUser):
         self.cookies: dict[str, str] = {}
         self.case_files: list[str] = []
         self.pages = 1
+        self.api_pages = 1  # learnt from the API's count, as the list page's links teach ``pages``
         self.csrf: str | None = None  # the list page's search form token
         self.rng = random.Random(number)
         session = SESSIONS.get(f"{self.slug}:{number}")
@@ -292,11 +293,18 @@ class Officer(HttpUser):
                 "/api/v1/subjects/?search=NAME",
             )
         else:
-            path, name = f"/api/v1/subjects/?page={self.rng.randint(1, 40)}", "/api/v1/subjects/?page=N"
+            path, name = (
+                f"/api/v1/subjects/?page={self.rng.randint(1, self.api_pages)}",
+                "/api/v1/subjects/?page=N",
+            )
         with self.send("GET", self.force_host, path, name=name) as r:
             text = self.check(r, min_refs=1)
         if text:
-            self.remember([row["uuid"] for row in json.loads(text).get("results", [])])
+            data = json.loads(text)
+            rows = data.get("results", [])
+            self.remember([row["uuid"] for row in rows])
+            if name.endswith("page=N") and data.get("next") and rows:  # a full page: count / its size
+                self.api_pages = max(self.api_pages, -(-int(data["count"]) // len(rows)))
 
     @task(3)
     def api_case_file(self) -> None:
