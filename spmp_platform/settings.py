@@ -116,6 +116,12 @@ _db.setdefault("OPTIONS", {})
 if "host" in _db["OPTIONS"]:  # a socket folder given as ?host=/path (the embedded server's URL)
     _db["HOST"] = _db["OPTIONS"].pop("host")
 _db["CONN_HEALTH_CHECKS"] = True
+# PostgreSQL's JIT off for every connection: this is a web application of short queries, and the
+# planner's cost of a caseload's per-subject subqueries crosses jit_above_cost at a few thousand
+# subjects, where compiling took seconds of a query that runs in 0.1 s (bench resourcing.snapshot
+# x51; the caseload API sorted by next key date 324-434 ms with it, 114-212 ms without). An
+# ``options`` given in DATABASE_URL is kept and the setting added to it.
+_db["OPTIONS"]["options"] = " ".join(filter(None, [_db["OPTIONS"].get("options", ""), "-c jit=off"]))
 _test_name = os.environ.get("SPMP_TEST_DATABASE_NAME")
 if _test_name:
     _db["TEST"] = {"NAME": _test_name}

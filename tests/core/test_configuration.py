@@ -162,3 +162,13 @@ def test_every_variable_the_code_reads_is_in_the_readme():
     read = _variables_read_by_the_code()
     assert {"DATABASE_URL", "CACHE_URL", "SECRET_KEY", "SPMP_CHROMIUM"} <= read  # the scan sees them
     assert read - documented == set()
+
+
+@pytest.mark.django_db
+def test_every_connection_runs_with_postgresqls_jit_off():
+    """A short-query web application: JIT compiling cost seconds of 0.1 s queries (README, Performance)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
