@@ -88,6 +88,13 @@ class ForceFigures:
         return values
 
 
+def _active_version() -> Any:
+    """The active version of the outer subject's active plan (a subquery over ``OuterRef("pk")``)."""
+    return PlanVersion.objects.filter(
+        plan__subject=OuterRef("pk"), status=VersionStatus.ACTIVE, plan__status=PlanStatus.ACTIVE
+    )
+
+
 def _per_week(days_by_level: dict[str, int]) -> Any:
     """A subject's weekly frequency from the risk level of its active version (none: as medium).
 
@@ -97,20 +104,15 @@ def _per_week(days_by_level: dict[str, int]) -> Any:
     default = Value(7.0 / medium) if medium else Value(0.0)
     whens = [When(risk_level=level, then=Value(7.0 / days)) for level, days in days_by_level.items() if days]
     rate = Case(*whens, When(risk_level="", then=default), default=Value(0.0), output_field=FloatField())
-    active_version = PlanVersion.objects.filter(
-        plan__subject=OuterRef("pk"), status=VersionStatus.ACTIVE, plan__status=PlanStatus.ACTIVE
-    )
     return Coalesce(
-        Subquery(active_version.annotate(rate=rate).values("rate")[:1], output_field=FloatField()), default
+        Subquery(_active_version().annotate(rate=rate).values("rate")[:1], output_field=FloatField()), default
     )
 
 
 def caseload_subjects(today: dt.date) -> Any:
     """Subjects under a live order (the caseload), annotated with risk level, plan and what is due."""
     live = ProtectiveOrder.objects.filter(subject=OuterRef("pk"), status__in=LIVE_STATUSES)
-    active_version = PlanVersion.objects.filter(
-        plan__subject=OuterRef("pk"), status=VersionStatus.ACTIVE, plan__status=PlanStatus.ACTIVE
-    )
+    active_version = _active_version()
     horizon = today + dt.timedelta(weeks=LOOKAHEAD_WEEKS)
     scheduled_visits = (
         Visit.objects.filter(
