@@ -143,6 +143,10 @@ def load_step(name: str) -> Callable[[Callable[[Any, random.Random, int], int]],
     return register
 
 
+def _constant(value: Any) -> Callable[[], Any]:
+    return lambda: value
+
+
 def copy_rows(model: Any, fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     """Write ``rows`` (values of ``fields``, by field name or attname) into ``model``'s table in the
     current schema with one COPY; returns the rows written.
@@ -162,12 +166,11 @@ def copy_rows(model: Any, fields: Sequence[str], rows: Iterable[Sequence[Any]]) 
         if field.primary_key or field in given:
             continue
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            rest.append((field.column, lambda: now))
+            rest.append((field.column, _constant(now)))
         elif field.has_default() and callable(field.default):
             rest.append((field.column, field.default))
         else:
-            value = field.get_default()
-            rest.append((field.column, lambda value=value: value))
+            rest.append((field.column, _constant(field.get_default())))
     columns = ", ".join(f'"{column}"' for column in [f.column for f in given] + [c for c, _ in rest])
     makers = [make for _, make in rest]
     written = 0
