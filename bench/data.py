@@ -171,10 +171,11 @@ def copy_rows(model: Any, fields: Sequence[str], rows: Iterable[Sequence[Any]]) 
             rest.append((field.column, field.default))
         else:
             rest.append((field.column, _constant(field.get_default())))
-    columns = ", ".join(f'"{column}"' for column in [f.column for f in given] + [c for c, _ in rest])
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(column) for column in [f.column for f in given] + [c for c, _ in rest])
     makers = [make for _, make in rest]
     written = 0
-    sql = f'COPY "{meta.db_table}" ({columns}) FROM STDIN'
+    sql = f"COPY {qn(meta.db_table)} ({columns}) FROM STDIN"
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         for row in rows:
             copy.write_row((*row, *(make() for make in makers)))
@@ -359,8 +360,8 @@ def _pick(rng: random.Random, mix: tuple[tuple[str, float], ...]) -> str:
 def fill_orders(force: Any, rng: random.Random, count: int) -> int:
     """Orders for 80% of subjects (a fifth of those two), 1-3 terms each, and the notification
     requirement a live SPO, ISPO or DAPO brings: most met, some suspended, the rest due or overdue.
-    Bulk inserts (``bulk_create`` and ``copy_rows`` skip the services: no audit rows for load data); every Niche
-    occurrence reference starts with the force's slug."""
+    Bulk inserts (``bulk_create`` and ``copy_rows`` skip the services: no audit rows for load
+    data); every Niche occurrence reference starts with the force's slug."""
     import datetime as dt
 
     from django.utils import timezone
